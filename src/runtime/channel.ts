@@ -1,0 +1,45 @@
+// The messages between a thread's registry (in every thread that records) and the collector.
+// They travel on a process-wide BroadcastChannel, so workers need no wiring: creating an instance
+// is enough for the collector to see it. Only metadata travels here; the values live in the
+// SharedArrayBuffer that the message carries and the worker alone writes.
+import type { MetricSetDescriptor } from "../schema/descriptor.ts";
+
+export const CHANNEL_NAME = "percore.telemetry.v1";
+
+export type AttrValue = string | number | boolean;
+
+/** A thread announces itself: `control` is an Int32Array's buffer whose element 0 (the mmsc epoch) only the collector writes. */
+export interface ThreadMessage {
+  readonly t: "thread";
+  readonly thread: number;
+  readonly control: SharedArrayBuffer;
+}
+
+export interface InstanceMessage {
+  readonly t: "instance";
+  readonly thread: number;
+  /** Per-thread instance number. */
+  readonly id: number;
+  readonly descriptor: MetricSetDescriptor;
+  /** Entity attribute values in descriptor order; empty for the overflow instance. */
+  readonly attrs: readonly AttrValue[];
+  readonly overflow: boolean;
+  readonly buffer: SharedArrayBuffer;
+  /** Offset and length of the region, in Float64 elements. */
+  readonly start: number;
+  readonly length: number;
+}
+
+/** Sent when a thread exits: its regions stay readable, the collector reads them once more and lets go. */
+export interface ExitMessage {
+  readonly t: "exit";
+  readonly thread: number;
+}
+
+/** From a collector that has just started: every registry re-announces its thread and instances. */
+export interface HelloMessage {
+  readonly t: "hello";
+}
+
+export type RegistryMessage = ThreadMessage | InstanceMessage | ExitMessage;
+export type ChannelMessage = RegistryMessage | HelloMessage;

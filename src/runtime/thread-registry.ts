@@ -1,0 +1,156 @@
+// One registry per thread: it hands every metric-set instance a region of a SharedArrayBuffer
+// that only this thread writes, and announces the region to the collector. Instance creation is
+// the slow path (allocation, a Map lookup, a message); recording never touches the registry.
+import { BroadcastChannel, isMainThread, threadId } from "node:worker_threads";
+import type { MetricSetDescriptor } from "../schema/descriptor.ts";
+import { initRegion, regionLength } from "../schema/layout.ts";
+import { SDK_DESCRIPTOR, SDK_OVERFLOWED } from "./sdk-metrics.ts";
+import { CHANNEL_NAME, type AttrValue, type ChannelMessage, type InstanceMessage, type RegistryMessage } from "./channel.ts";
+
+/** Float64 elements per arena chunk (256 KiB); a region larger than a chunk gets a chunk of its own. */
+const CHUNK_ELEMENTS = 32 * 1024;
+
+export interface Region {
+  readonly values: Float64Array;
+  /** Element 0: the collector's flush epoch, read by mmsc recordings. */
+  readonly epoch: Int32Array;
+  readonly overflow: boolean;
+}
+
+type Listener = (message: RegistryMessage) => void;
+
+export class ThreadRegistry {
+  readonly thread = threadId;
+  private readonly control = new SharedArrayBuffer(4);
+  readonly epoch = new Int32Array(this.control);
+  private chunk = new SharedArrayBuffer(CHUNK_ELEMENTS * 8);
+  private used = 0;
+  private readonly byKey = new Map<string, { message: InstanceMessage; region: Region }>();
+  private readonly liveBySet = new Map<string, number>();
+  private readonly overflowBySet = new Map<string, Region>();
+  private readonly announced: InstanceMessage[] = [];
+  private readonly listeners = new Set<Listener>();
+  private channel: BroadcastChannel | undefined;
+  /** Default limit of live instances per set per thread when the descriptor does not set one. */
+  maxInstancesPerSet = 2000;
+
+  register(descriptor: MetricSetDescriptor, attrs: readonly AttrValue[]): Region {
+    checkAttributes(descriptor, attrs);
+    const key = descriptor.name + "\u0000" + JSON.stringify(attrs);
+    const existing = this.byKey.get(key);
+    if (existing) return existing.region;
+    const live = this.liveBySet.get(descriptor.name) ?? 0;
+    const limit = descriptor.maxInstances > 0 ? descriptor.maxInstances : this.maxInstancesPerSet;
+    if (live >= limit) return this.overflowRegion(descriptor);
+    this.liveBySet.set(descriptor.name, live + 1);
+    const { region, message } = this.allocate(descriptor, attrs, false);
+    this.byKey.set(key, { region, message });
+    return region;
+  }
+
+  /** Number of instances folded into overflow instances, per set name. */
+  readonly overflowed = new Map<string, number>();
+
+  private overflowRegion(descriptor: MetricSetDescriptor): Region {
+    this.overflowed.set(descriptor.name, (this.overflowed.get(descriptor.name) ?? 0) + 1);
+    this.sdkCounters()[SDK_OVERFLOWED]++;
+    let region = this.overflowBySet.get(descriptor.name);
+    if (!region) {
+      region = this.allocate(descriptor, [], true).region;
+      this.overflowBySet.set(descriptor.name, region);
+    }
+    return region;
+  }
+
+  private allocate(descriptor: MetricSetDescriptor, attrs: readonly AttrValue[], overflow: boolean) {
+    const length = regionLength(descriptor.stride, descriptor.slots);
+    if (this.used + length > this.chunk.byteLength / 8) {
+      this.chunk = new SharedArrayBuffer(Math.max(CHUNK_ELEMENTS, length) * 8);
+      this.used = 0;
+    }
+    const start = this.used;
+    this.used += length;
+    const values = new Float64Array(this.chunk, start * 8, length);
+    initRegion(values, descriptor.fields, descriptor.stride, descriptor.slots);
+    const region: Region = { values, epoch: this.epoch, overflow };
+    const message: InstanceMessage = {
+      t: "instance",
+      thread: this.thread,
+      id: this.announced.length,
+      descriptor,
+      attrs: [...attrs],
+      overflow,
+      buffer: this.chunk,
+      start,
+      length,
+    };
+    this.announced.push(message);
+    this.announce(message);
+    return { region, message };
+  }
+
+  /** This thread's SDK counters (see sdk-metrics.ts); only this thread writes them. */
+  sdkCounters(): Float64Array {
+    return this.register(SDK_DESCRIPTOR, []).values;
+  }
+
+  /** Same-thread collectors subscribe directly and get every instance so far, synchronously. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    listener({ t: "thread", thread: this.thread, control: this.control });
+    for (const m of this.announced) listener(m);
+    return () => this.listeners.delete(listener);
+  }
+
+  private announce(message: RegistryMessage): void {
+    for (const l of this.listeners) l(message);
+    const channel = this.openChannel();
+    if (message.t === "instance" && this.announced.length === 1) channel.postMessage({ t: "thread", thread: this.thread, control: this.control });
+    channel.postMessage(message);
+  }
+
+  private openChannel(): BroadcastChannel {
+    if (this.channel) return this.channel;
+    const channel = new BroadcastChannel(CHANNEL_NAME);
+    // Never keep a thread alive just to listen for collectors.
+    channel.unref();
+    channel.onmessage = (event) => {
+      const m = (event as { data: ChannelMessage }).data;
+      if (m.t === "hello") this.reannounce(channel);
+    };
+    if (!isMainThread) {
+      // Tell the collector this thread is gone so it reads the regions one last time and lets go.
+      process.once("exit", () => channel.postMessage({ t: "exit", thread: this.thread }));
+    }
+    this.channel = channel;
+    return channel;
+  }
+
+  private reannounce(channel: BroadcastChannel): void {
+    channel.postMessage({ t: "thread", thread: this.thread, control: this.control });
+    for (const m of this.announced) channel.postMessage(m);
+  }
+}
+
+function checkAttributes(descriptor: MetricSetDescriptor, attrs: readonly AttrValue[]): void {
+  if (attrs.length !== descriptor.attributes.length) {
+    throw new TypeError(`${descriptor.name}: expected ${descriptor.attributes.length} entity attributes, got ${attrs.length}`);
+  }
+  descriptor.attributes.forEach((a, i) => {
+    const v = attrs[i];
+    const ok =
+      a.type === "string" ? typeof v === "string"
+      : a.type === "boolean" ? typeof v === "boolean"
+      : a.type === "int" ? Number.isSafeInteger(v)
+      : typeof v === "number" && Number.isFinite(v);
+    if (!ok) throw new TypeError(`${descriptor.name}: attribute ${a.name} (${a.key}) must be ${a.type}, got ${JSON.stringify(v)}`);
+  });
+}
+
+let current: ThreadRegistry | undefined;
+
+/** This thread's registry, created on first use. */
+export function threadRegistry(): ThreadRegistry {
+  current ??= new ThreadRegistry();
+  return current;
+}

@@ -1,0 +1,50 @@
+// Memory layout of one metric-set instance, shared by codegen (which bakes the offsets in as
+// constants) and the runtime (which allocates and reads the region).
+//
+// region = slot[0] .. slot[slots-1], then one element counting invalid (dropped) values.
+// slot   = the fields in declaration order, each `width` Float64 elements:
+//   counter, upDownCounter: [cumulative]
+//   gauge:                  [last value; NaN until first set]
+//   histogram(n bounds):    [bucket_0 .. bucket_n, sum]   (count = sum of buckets, so not stored)
+//   mmsc:                   [count, sum, min, max, epoch] (min/max restart when the epoch moves)
+// The measurement slot index is the mixed radix of the enum positions, first measure most significant.
+import type { InstrumentKind } from "./instruments.ts";
+
+export const MMSC_COUNT = 0;
+export const MMSC_SUM = 1;
+export const MMSC_MIN = 2;
+export const MMSC_MAX = 3;
+export const MMSC_EPOCH = 4;
+
+export function fieldWidth(instrument: InstrumentKind, boundsLength = 0): number {
+  switch (instrument) {
+    case "counter":
+    case "upDownCounter":
+    case "gauge":
+      return 1;
+    case "histogram":
+      return boundsLength + 2;
+    case "mmsc":
+      return 5;
+  }
+}
+
+/** Index of the invalid-value counter in a region. */
+export const invalidIndex = (stride: number, slots: number): number => stride * slots;
+/** Float64 elements of a whole instance region. */
+export const regionLength = (stride: number, slots: number): number => stride * slots + 1;
+
+/** Fills a fresh region with its initial values (gauges NaN, mmsc epoch -1). */
+export function initRegion(
+  region: Float64Array,
+  fields: readonly { instrument: InstrumentKind; offset: number }[],
+  stride: number,
+  slots: number,
+): void {
+  for (let s = 0; s < slots; s++) {
+    for (const f of fields) {
+      if (f.instrument === "gauge") region[s * stride + f.offset] = NaN;
+      if (f.instrument === "mmsc") region[s * stride + f.offset + MMSC_EPOCH] = -1;
+    }
+  }
+}

@@ -1,2 +1,3 @@
 export * from "./batch.ts";
 export * from "./codec.ts";
+export * from "./stream-reader.ts";

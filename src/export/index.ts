@@ -1,0 +1,2 @@
+export type { Exporter, ExportBatch } from "./exporter.ts";
+export { ConsoleExporter, formatPoint } from "./console-exporter.ts";

@@ -1,0 +1,7 @@
+// The SDK's public runtime: the collector and what configures it.
+export { Collector } from "./collector.ts";
+export type { CollectorOptions } from "./collector.ts";
+export { defaultResource } from "./resource.ts";
+export { threadRegistry } from "./thread-registry.ts";
+export { SDK_DESCRIPTOR } from "./sdk-metrics.ts";
+export { VERSION } from "./version.ts";

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// Tests run the TypeScript sources: the "source" export condition maps `percore/*` to src/.
+export default defineConfig({
+  resolve: { conditions: ["source", "module", "node", "import", "default"] },
+  ssr: { resolve: { conditions: ["source", "module", "node", "import", "default"], externalConditions: ["source"] } },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});

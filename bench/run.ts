@@ -1,0 +1,24 @@
+// `npm run bench [-- <filter>...] [-- --quick]`: runs every suite whose name contains a filter.
+import type { SuiteContext } from "./harness.ts";
+import { machine } from "./harness.ts";
+
+const SUITES: Record<string, () => Promise<{ default: (ctx: SuiteContext) => Promise<void> }>> = {
+  "hot-path": () => import("./hot-path.ts"),
+  flush: () => import("./flush.ts"),
+  heap: () => import("./heap.ts"),
+};
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const filters = args.filter((a) => !a.startsWith("--"));
+const chosen = Object.keys(SUITES).filter((name) => filters.length === 0 || filters.some((f) => name.includes(f)));
+if (chosen.length === 0) {
+  console.error(`no suite matches ${filters.join(", ")}; suites: ${Object.keys(SUITES).join(", ")}`);
+  process.exit(2);
+}
+console.log(`# percore benchmarks${quick ? " (quick: proves they run, not how fast)" : ""}`);
+console.log(Object.entries(machine()).map(([k, v]) => `${k}: ${v}`).join(", "));
+for (const name of chosen) {
+  const suite = await SUITES[name]();
+  await suite.default({ quick });
+}

@@ -1,0 +1,40 @@
+// piscina integration. Workers need no boilerplate at all: any metric-set instance a task creates
+// in a worker announces itself to the collector over the process-wide channel. What this adds is
+// the pool's own health (queue, threads, utilisation, completions), sampled on the main thread.
+import type { Piscina } from "piscina";
+import { threadRegistry } from "./thread-registry.ts";
+import { POOL_DESCRIPTOR } from "./pool-metrics.ts";
+
+export interface InstrumentPoolOptions {
+  /** Value of the pool.name attribute (default "default"). */
+  readonly name?: string;
+  /** Sampling period in ms (default 1000); sampling is a few property reads. */
+  readonly intervalMs?: number;
+}
+
+/** Reports `pool`'s health as the `piscina.pool` metric set; returns a function that stops sampling (and samples once more). */
+export function instrumentPool(pool: Piscina, options: InstrumentPoolOptions = {}): () => void {
+  const v = threadRegistry().register(POOL_DESCRIPTOR, [options.name ?? "default"]).values;
+  let completed = 0;
+  const sample = () => {
+    const now = pool.completed;
+    v[0] += now - completed;
+    completed = now;
+    v[1] = pool.queueSize;
+    v[2] = pool.threads.length;
+    v[3] = pool.utilization;
+  };
+  const onCreate = () => v[4]++;
+  const onDestroy = () => v[5]++;
+  pool.on("workerCreate", onCreate);
+  pool.on("workerDestroy", onDestroy);
+  const timer = setInterval(sample, options.intervalMs ?? 1000);
+  timer.unref();
+  sample();
+  return () => {
+    clearInterval(timer);
+    sample();
+    pool.off("workerCreate", onCreate);
+    pool.off("workerDestroy", onDestroy);
+  };
+}

@@ -1,0 +1,35 @@
+// A piscina pool's workers report with no per-worker boilerplate; the pool reports its own health.
+import { Piscina } from "piscina";
+import { describe, expect, it } from "vitest";
+import { Collector } from "../../src/runtime/collector.ts";
+import { instrumentPool } from "../../src/runtime/piscina.ts";
+import { TotalsExporter } from "../helpers/totals.ts";
+
+describe("piscina integration", () => {
+  it("aggregates every worker's instances exactly and reports the pool", async () => {
+    const totals = new TotalsExporter();
+    const collector = new Collector({ cadenceMs: 5, exporters: [totals] }).start();
+    const pool = new Piscina({
+      filename: new URL("../helpers/ts-task.mjs", import.meta.url).href,
+      argv: [new URL("./fixtures/pool-task.ts", import.meta.url).href],
+      execArgv: ["--conditions=source"],
+      minThreads: 2,
+      maxThreads: 2,
+    });
+    const stop = instrumentPool(pool, { name: "test", intervalMs: 5 });
+    const tasks = 200;
+    const n = 5_000;
+    const threads = await Promise.all(Array.from({ length: tasks }, () => pool.run({ n })));
+    expect(new Set(threads).size).toBe(2);
+    stop();
+    await pool.destroy();
+    await collector.shutdown();
+    const attrs = { "worker.id": 0, route: "/pool" };
+    expect(totals.total("http.server.requests", attrs, { method: "GET", status: "2xx" })).toBe((tasks * n) / 2);
+    expect(totals.total("http.server.requests", attrs, { method: "POST", status: "2xx" })).toBe((tasks * n) / 2);
+    expect(totals.total("http.server.duration", attrs, { method: "GET", status: "2xx" }, ":count")).toBe(tasks * n);
+    expect(totals.total("process.worker.tasks", {})).toBe(tasks);
+    expect(totals.total("piscina.pool.completed", { "pool.name": "test" })).toBe(tasks);
+    expect(totals.total("piscina.pool.workers.created", { "pool.name": "test" })).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -1,0 +1,270 @@
+// Ships the collector's batches to the telemetry server: over one WebSocket (long-lived services,
+// batches pipelined and acknowledged in order) or HTTP POST (short-lived jobs). Batches stay in a
+// byte-bounded buffer until the server acknowledges their sequence; after a reconnect everything
+// unacknowledged is sent again and the server stores each sequence once. Quiet unless `debug`.
+import { Packr } from "msgpackr";
+import WebSocket from "ws";
+import { countDroppedBatches } from "../runtime/sdk-counters.ts";
+import type { Batch, SeriesDecl, StreamOpen, WireSetDescriptor } from "../wire/batch.ts";
+import type { Exporter, ExportBatch } from "./exporter.ts";
+import { UnackedBuffer, type Entry } from "./unacked-buffer.ts";
+
+export interface ServerExporterOptions {
+  /** Base URL of the server, e.g. http://127.0.0.1:4318. */
+  readonly url: string;
+  readonly token?: string;
+  /** "ws" (default): one WebSocket; "http": one POST per batch. */
+  readonly transport?: "ws" | "http";
+  /** Bound on unacknowledged encoded batches (default 64 MiB); beyond it the oldest points are dropped and counted. */
+  readonly maxBufferBytes?: number;
+  /** How long forceFlush() and shutdown() wait for acknowledgements (default 10 s). */
+  readonly timeoutMs?: number;
+  /** Reconnect backoff: first delay and cap, ms (default 100 and 5000). */
+  readonly backoffMs?: { readonly initial: number; readonly max: number };
+  /** Batches sent over the WebSocket before their acks (default 256). */
+  readonly maxInFlight?: number;
+  /** true logs to stderr; a function receives the lines. Default: silent. */
+  readonly debug?: boolean | ((line: string) => void);
+}
+
+interface ServerReply {
+  seq?: number;
+  stored?: number;
+  error?: { code: string; message: string; where?: string };
+}
+
+/** Refusals that retrying cannot fix: the batch is dropped (and counted). */
+const RETRYABLE = new Set(["E_BUSY", "E_SHUTTING_DOWN", "E_STORE"]);
+const unpackr = new Packr({ useRecords: false });
+
+interface StreamDecls {
+  open?: StreamOpen;
+  sets: WireSetDescriptor[];
+  series: SeriesDecl[];
+}
+
+export class ServerExporter implements Exporter {
+  private readonly buffer: UnackedBuffer;
+  private readonly base: string;
+  private readonly transport: "ws" | "http";
+  private readonly timeoutMs: number;
+  private readonly backoff: { initial: number; max: number };
+  private readonly maxInFlight: number;
+  private readonly log: (line: string) => void;
+  private readonly decls = new Map<string, StreamDecls>();
+  private readonly waiters = new Set<() => void>();
+  private ws: WebSocket | undefined;
+  private wsOpen = false;
+  /** Entries sent on the current WebSocket, oldest first; acks arrive in this order. */
+  private inFlight: Entry[] = [];
+  private readonly sent = new Set<Entry>();
+  private posting = false;
+  private delay: number;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Acknowledged points and events of the stream, as the server counts them. */
+  stored = 0;
+  dropped = 0;
+
+  constructor(private readonly options: ServerExporterOptions) {
+    this.base = options.url.replace(/\/+$/, "");
+    this.transport = options.transport ?? "ws";
+    this.buffer = new UnackedBuffer(options.maxBufferBytes ?? 64 * 1024 * 1024);
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.backoff = { initial: options.backoffMs?.initial ?? 100, max: options.backoffMs?.max ?? 5000 };
+    this.delay = this.backoff.initial;
+    this.maxInFlight = options.maxInFlight ?? 256;
+    const d = options.debug;
+    this.log = typeof d === "function" ? d : d ? (line) => process.stderr.write(`[percore server-exporter] ${line}\n`) : () => undefined;
+  }
+
+  /** Batches waiting for an acknowledgement. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  export({ batch, bytes }: ExportBatch): void {
+    if (this.closed) return;
+    const d = this.decls.get(batch.stream) ?? { sets: [], series: [] };
+    this.decls.set(batch.stream, d);
+    if (batch.open) d.open = batch.open;
+    if (batch.sets) d.sets.push(...batch.sets);
+    if (batch.series) d.series.push(...batch.series);
+    const entry: Entry = { stream: batch.stream, seq: batch.seq, batch, bytes, setsThrough: d.sets.length, seriesThrough: d.series.length, stripped: false };
+    const dropped = this.buffer.push(entry);
+    if (dropped > 0) this.countDrops(dropped, "buffer full");
+    this.pump();
+  }
+
+  private countDrops(n: number, why: string): void {
+    this.dropped += n;
+    countDroppedBatches(n);
+    this.log(`dropped ${n} batch(es): ${why}`);
+  }
+
+  private headers(): Record<string, string> {
+    return this.options.token ? { authorization: `Bearer ${this.options.token}` } : {};
+  }
+
+  private pump(): void {
+    if (this.closed && this.buffer.length === 0) return;
+    if (this.transport === "http") void this.postNext();
+    else this.sendWs();
+  }
+
+  // ---- WebSocket ----
+
+  private connect(): void {
+    if (this.ws || this.retryTimer) return;
+    const url = this.base.replace(/^http/, "ws") + "/v1/ws";
+    const ws = new WebSocket(url, { headers: this.headers(), perMessageDeflate: false });
+    this.ws = ws;
+    ws.binaryType = "nodebuffer";
+    ws.on("open", () => {
+      this.wsOpen = true;
+      this.log(`connected to ${url}`);
+      // Do not keep the process alive just for this socket; pending flushes hold a timer instead.
+      (ws as unknown as { _socket?: { unref(): void } })._socket?.unref();
+      this.sendWs();
+    });
+    ws.on("message", (data: Buffer) => this.onReply(unpackr.unpack(data) as ServerReply));
+    ws.on("error", (e) => this.log(`websocket error: ${e.message}`));
+    ws.on("close", (code, reason) => {
+      this.log(`websocket closed ${code} ${reason.toString()}`);
+      this.ws = undefined;
+      this.wsOpen = false;
+      this.inFlight = [];
+      this.sent.clear();
+      this.retryLater();
+    });
+  }
+
+  private sendWs(): void {
+    if (!this.wsOpen || !this.ws) return this.connect();
+    if (this.inFlight.length >= this.maxInFlight) return;
+    for (const e of this.buffer.entries) {
+      if (this.inFlight.length >= this.maxInFlight) break;
+      if (this.sent.has(e)) continue;
+      this.inFlight.push(e);
+      this.sent.add(e);
+      this.ws.send(e.bytes);
+    }
+  }
+
+  private onReply(reply: ServerReply): void {
+    const head = this.inFlight.shift();
+    if (!head) return;
+    this.sent.delete(head);
+    if (reply.error) return this.refused(head, reply.error);
+    this.acked(head.stream, reply);
+    this.sendWs();
+  }
+
+  // ---- HTTP ----
+
+  private async postNext(): Promise<void> {
+    if (this.posting || this.retryTimer) return;
+    this.posting = true;
+    try {
+      while (this.buffer.length > 0) {
+        const e = this.buffer.entries[0];
+        let reply: ServerReply;
+        try {
+          const res = await fetch(`${this.base}/v1/batches`, {
+            method: "POST",
+            headers: { "content-type": "application/msgpack", accept: "application/msgpack", ...this.headers() },
+            body: e.bytes as Uint8Array<ArrayBuffer>,
+            signal: AbortSignal.timeout(30_000),
+          });
+          reply = unpackr.unpack(new Uint8Array(await res.arrayBuffer())) as ServerReply;
+        } catch (err) {
+          this.log(`POST failed: ${(err as Error).message}`);
+          this.retryLater();
+          return;
+        }
+        if (reply.error) {
+          if (RETRYABLE.has(reply.error.code)) {
+            this.retryLater();
+            return;
+          }
+          this.refused(e, reply.error);
+          continue;
+        }
+        this.acked(e.stream, reply);
+      }
+    } finally {
+      this.posting = false;
+    }
+  }
+
+  // ---- shared ----
+
+  private acked(stream: string, reply: ServerReply): void {
+    this.delay = this.backoff.initial;
+    if (typeof reply.seq === "number") this.buffer.ack(stream, reply.seq);
+    if (typeof reply.stored === "number") this.stored = reply.stored;
+    this.notify();
+  }
+
+  private refused(e: Entry, error: NonNullable<ServerReply["error"]>): void {
+    this.log(`server refused #${e.seq}: ${error.code} ${error.message}${error.where ? ` at ${error.where}` : ""}`);
+    if (RETRYABLE.has(error.code)) return; // the connection closes; everything is resent
+    if (error.code === "E_UNKNOWN_STREAM" && !e.batch.open) {
+      // The server lost the stream (a new store): send its declarations again with this batch.
+      const d = this.decls.get(e.stream);
+      if (d?.open) {
+        this.buffer.replace(e, { ...e.batch, open: d.open, sets: d.sets.slice(0, e.setsThrough), series: d.series.slice(0, e.seriesThrough) } as Batch);
+        return;
+      }
+    }
+    this.buffer.remove(e);
+    this.countDrops(1, `refused with ${error.code}`);
+    this.notify();
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer || (this.closed && this.buffer.length === 0)) return;
+    const wait = Math.round(this.delay * (0.8 + Math.random() * 0.4));
+    this.delay = Math.min(this.delay * 2, this.backoff.max);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.buffer.length > 0 || this.transport === "ws") this.pump();
+    }, wait);
+    this.retryTimer.unref();
+  }
+
+  private notify(): void {
+    for (const w of this.waiters) w();
+  }
+
+  /** Resolves once every batch handed over so far is acknowledged, or after the timeout. */
+  forceFlush(timeoutMs = this.timeoutMs): Promise<void> {
+    const last = new Map<string, number>();
+    for (const e of this.buffer.entries) last.set(e.stream, Math.max(last.get(e.stream) ?? 0, e.seq));
+    const done = () => !this.buffer.entries.some((e) => (last.get(e.stream) ?? 0) >= e.seq);
+    if (done()) return Promise.resolve();
+    this.pump();
+    return new Promise<void>((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      const check = () => done() && finish();
+      const timer = setTimeout(() => {
+        this.log(`flush timed out after ${timeoutMs} ms with ${this.buffer.length} batch(es) unacknowledged`);
+        finish();
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    await this.forceFlush();
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.ws?.close(1000);
+    this.ws = undefined;
+  }
+}

@@ -1,0 +1,85 @@
+// Cumulative state of every counter, gauge and histogram received: what /metrics exposes. Built
+// from the store when the server starts, then advanced by each commit, so a scrape never scans
+// the points table. Keys are (stream, series, measurement slot, field).
+import type { PointRows } from "./point-rows.ts";
+import type { CumulativeRow } from "./store/store.ts";
+import type { StreamState } from "./stream-state.ts";
+
+export interface CumulativeEntry {
+  /** counter/histogram/mmsc: sum of deltas; gauge/upDownCounter: last value. */
+  value: number;
+  /** histogram: observations (sum of buckets); mmsc: count. */
+  count: number;
+  buckets: number[] | null;
+  time: number;
+}
+
+type PerSeries = Map<number, CumulativeEntry>;
+
+export class Cumulative {
+  /** stream id -> series id -> (slot * fieldCount + field) -> entry */
+  readonly entries = new Map<number, Map<number, PerSeries>>();
+  /** Stream declarations by id, to name what the entries are. */
+  readonly catalog = new Map<number, StreamState>();
+
+  addStream(state: StreamState): void {
+    if (state.kind === "batch") this.catalog.set(state.id, state);
+  }
+
+  private entry(stream: number, series: number, key: number): CumulativeEntry {
+    let bySeries = this.entries.get(stream);
+    if (!bySeries) this.entries.set(stream, (bySeries = new Map()));
+    let byKey = bySeries.get(series);
+    if (!byKey) bySeries.set(series, (byKey = new Map()));
+    let e = byKey.get(key);
+    if (!e) byKey.set(key, (e = { value: 0, count: 0, buckets: null, time: 0 }));
+    return e;
+  }
+
+  private fieldCount(stream: number, series: number): number {
+    const s = this.catalog.get(stream);
+    const decl = s?.series.get(series);
+    return decl ? s!.sets[decl.set].fieldCount : 1;
+  }
+
+  load(rows: readonly CumulativeRow[]): void {
+    for (const r of rows) {
+      const e = this.entry(r.stream, r.series, r.slot * this.fieldCount(r.stream, r.series) + r.field);
+      e.value = r.value;
+      e.count = r.count;
+      e.buckets = r.buckets ? [...r.buckets] : null;
+      e.time = r.time;
+    }
+  }
+
+  apply(rows: PointRows): void {
+    let lastStream = -1, lastSeries = -1, fc = 1;
+    let fields: readonly { instrument: string }[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const stream = rows.stream[i], series = rows.series[i], field = rows.field[i];
+      if (stream !== lastStream || series !== lastSeries) {
+        lastStream = stream;
+        lastSeries = series;
+        const s = this.catalog.get(stream);
+        const decl = s?.series.get(series);
+        const set = decl ? s!.sets[decl.set] : undefined;
+        fc = set?.fieldCount ?? 1;
+        fields = set?.descriptor.fields ?? [];
+      }
+      const e = this.entry(stream, series, rows.slot[i] * fc + field);
+      const instrument = fields[field]?.instrument;
+      if (instrument === "gauge" || instrument === "upDownCounter") {
+        if (rows.time[i] >= e.time) e.value = rows.value[i];
+      } else {
+        e.value += rows.value[i];
+        if (!Number.isNaN(rows.count[i])) e.count += rows.count[i];
+        const b = rows.buckets[i];
+        if (b) {
+          if (!e.buckets) e.buckets = new Array<number>(b.length).fill(0);
+          for (let j = 0; j < b.length && j < e.buckets.length; j++) e.buckets[j] += b[j];
+        }
+      }
+      if (rows.time[i] > e.time) e.time = rows.time[i];
+    }
+  }
+}

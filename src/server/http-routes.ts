@@ -1,0 +1,127 @@
+// The HTTP API. Ingest: POST /v1/batches (msgpack batch), POST /v1/events (NDJSON). Reading:
+// POST /api/v1/query, GET /api/v1/series, GET /metrics. GET /healthz needs no token.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Cumulative } from "./cumulative.ts";
+import { isServerError, serverError, type ServerError } from "./errors.ts";
+import { parseNdjson } from "./events.ts";
+import { authorized, decodeUtf8, headerRecord, readBody, remoteOf, send, sendError, wantsMsgpack } from "./http-util.ts";
+import type { EventStreamHandle, Ingestor } from "./ingest.ts";
+import type { Limits } from "./limits.ts";
+import { renderPrometheus } from "./prometheus.ts";
+import { parseSeriesParams, seriesQuery } from "./series-api.ts";
+import { StoreError, type Store } from "./store/store.ts";
+
+export interface RouteContext {
+  readonly ingest: Ingestor;
+  readonly store: Store;
+  readonly cumulative: Cumulative;
+  readonly limits: Limits;
+  readonly token?: string;
+  readonly shuttingDown: () => boolean;
+}
+
+const MSGPACK_TYPES = /^application\/(x-)?(vnd\.)?msgpack|^application\/octet-stream/;
+
+export function createRouter(ctx: RouteContext) {
+  // One event stream per keep-alive connection: the headers and address are recorded once.
+  const eventStreams = new WeakMap<Socket, EventStreamHandle>();
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    if (path === "/healthz") return send(res, 200, { ok: true });
+    if (!authorized(req.headers.authorization, ctx.token)) return sendError(res, serverError("E_UNAUTHORIZED", "missing or wrong bearer token"));
+    const is = (method: string, p: string) => path === p && (req.method === method || (method === "GET" && req.method === "HEAD"));
+    if (is("POST", "/v1/batches")) return batches(req, res);
+    if (is("POST", "/v1/events")) return events(req, res);
+    if (is("POST", "/api/v1/query") || is("GET", "/api/v1/query")) return query(req, res, url);
+    if (is("GET", "/api/v1/series")) return series(res, url);
+    if (is("GET", "/metrics")) {
+      const body = renderPrometheus(ctx.cumulative);
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+      return void res.end(body);
+    }
+    const known = ["/v1/batches", "/v1/events", "/api/v1/query", "/api/v1/series", "/metrics"];
+    if (known.includes(path)) return sendError(res, serverError("E_METHOD", `${req.method} not allowed on ${path}`));
+    return sendError(res, serverError("E_NOT_FOUND", `no route ${path}`));
+  }
+
+  async function batches(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const mp = wantsMsgpack(req);
+    const type = String(req.headers["content-type"] ?? "application/msgpack");
+    if (!MSGPACK_TYPES.test(type)) return sendError(res, serverError("E_BAD_CONTENT_TYPE", `expected application/msgpack, got ${type}`), mp);
+    if (ctx.shuttingDown()) return sendError(res, serverError("E_SHUTTING_DOWN", "server is shutting down"), mp);
+    const body = await readBody(req, ctx.limits.maxBody);
+    if (isServerError(body)) return sendError(res, body, mp);
+    const ack = await ctx.ingest.ingestBatch(body, { remote: remoteOf(req), headers: headerRecord(req) });
+    if (isServerError(ack)) return sendError(res, ack, mp);
+    send(res, 200, ack, mp);
+  }
+
+  async function events(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (ctx.shuttingDown()) return sendError(res, serverError("E_SHUTTING_DOWN", "server is shutting down"));
+    const body = await readBody(req, ctx.limits.maxBody);
+    if (isServerError(body)) return sendError(res, body);
+    const text = decodeUtf8(body);
+    if (isServerError(text)) return sendError(res, text);
+    const parsed = parseNdjson(text, ctx.limits);
+    if (isServerError(parsed)) return sendError(res, parsed);
+    let handle = eventStreams.get(req.socket);
+    if (!handle) {
+      const h = ctx.ingest.openEvents({ remote: remoteOf(req), headers: headerRecord(req) });
+      handle = h;
+      eventStreams.set(req.socket, h);
+      req.socket.once("close", () => ctx.ingest.closeEvents(h));
+    }
+    if (parsed.length === 0) return send(res, 200, { stored: 0, total: handle.state?.stored ?? 0 });
+    const r = await ctx.ingest.ingestEvents(handle, parsed);
+    if (isServerError(r)) return sendError(res, r);
+    send(res, 200, r);
+  }
+
+  async function query(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    let sql = url.searchParams.get("sql");
+    let maxRows = Number(url.searchParams.get("max_rows") ?? 10_000);
+    if (req.method === "POST") {
+      const body = await readBody(req, 1024 * 1024);
+      if (isServerError(body)) return sendError(res, body);
+      const text = decodeUtf8(body);
+      if (isServerError(text)) return sendError(res, text);
+      if (/json/.test(String(req.headers["content-type"] ?? ""))) {
+        try {
+          const o = JSON.parse(text) as { sql?: unknown; max_rows?: unknown };
+          sql = typeof o.sql === "string" ? o.sql : null;
+          if (typeof o.max_rows === "number") maxRows = o.max_rows;
+        } catch {
+          return sendError(res, serverError("E_BAD_JSON", 'expected {"sql": "..."}'));
+        }
+      } else sql = text;
+    }
+    if (!sql) return sendError(res, serverError("E_BAD_QUERY", "no SQL given (POST a body, or ?sql=)"));
+    if (!Number.isSafeInteger(maxRows) || maxRows < 1 || maxRows > 1_000_000) return sendError(res, serverError("E_BAD_PARAM", "max_rows must be 1..1000000", "max_rows"));
+    try {
+      send(res, 200, await ctx.store.query(sql, { maxRows }));
+    } catch (e) {
+      sendError(res, e instanceof StoreError ? e.error : serverError("E_STORE", (e as Error).message));
+    }
+  }
+
+  async function series(res: ServerResponse, url: URL): Promise<void> {
+    const p = parseSeriesParams(url.searchParams);
+    if (isServerError(p)) return sendError(res, p);
+    try {
+      send(res, 200, await seriesQuery(ctx.store, ctx.cumulative, p));
+    } catch (e) {
+      sendError(res, e instanceof StoreError ? e.error : serverError("E_STORE", (e as Error).message));
+    }
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    route(req, res).catch((e: unknown) => {
+      // A bug must not take the server down: answer 500 and keep serving.
+      const err: ServerError = serverError("E_STORE", `internal error: ${(e as Error).message}`);
+      sendError(res, err);
+    });
+  };
+}

@@ -1,0 +1,52 @@
+// The DuckDB tables and views (documented in docs/server.md). Points are long tables: a row per
+// changed field value (see bench/server-storage.ts for the measurement behind the choice), split
+// in two so the common scalar rows carry no NULL columns (NULLs cost the appender most of its time).
+
+export const SCHEMA_VERSION = 1;
+
+export const DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS streams (
+    id INTEGER, key VARCHAR, kind VARCHAR, opened TIMESTAMP, closed TIMESTAMP,
+    resource JSON, headers JSON, remote VARCHAR, schema_hash VARCHAR, view VARCHAR, sdk VARCHAR,
+    open JSON, last_seq BIGINT, stored BIGINT)`,
+  `CREATE TABLE IF NOT EXISTS sets (
+    stream_id INTEGER, set_index INTEGER, name VARCHAR, brief VARCHAR, schema_hash VARCHAR, descriptor JSON)`,
+  `CREATE TABLE IF NOT EXISTS fields (
+    stream_id INTEGER, set_index INTEGER, field INTEGER, name VARCHAR, instrument VARCHAR, unit VARCHAR,
+    brief VARCHAR, value_type VARCHAR, bounds DOUBLE[])`,
+  `CREATE TABLE IF NOT EXISTS slots (stream_id INTEGER, set_index INTEGER, slot INTEGER, attributes JSON)`,
+  `CREATE TABLE IF NOT EXISTS instances (
+    stream_id INTEGER, series INTEGER, set_index INTEGER, set_name VARCHAR, attributes JSON,
+    attr_values JSON, overflow BOOLEAN)`,
+  `CREATE TABLE IF NOT EXISTS batches (
+    stream_id INTEGER, seq BIGINT, start_time TIMESTAMP, end_time TIMESTAMP, points INTEGER, stored_at TIMESTAMP)`,
+  // Counters, upDownCounters and gauges: six columns, never NULL (the bulk of all rows).
+  `CREATE TABLE IF NOT EXISTS points (
+    time TIMESTAMP, stream_id INTEGER, series INTEGER, slot INTEGER, field SMALLINT, value DOUBLE)`,
+  // Histograms (value = sum, count, buckets) and mmsc (value = sum, count, min, max).
+  `CREATE TABLE IF NOT EXISTS distribution_points (
+    time TIMESTAMP, stream_id INTEGER, series INTEGER, slot INTEGER, field SMALLINT,
+    value DOUBLE, count DOUBLE, min DOUBLE, max DOUBLE, buckets DOUBLE[])`,
+  `CREATE OR REPLACE VIEW all_points AS
+    SELECT time, stream_id, series, slot, field, value, NULL::DOUBLE AS count, NULL::DOUBLE AS min, NULL::DOUBLE AS max, NULL::DOUBLE[] AS buckets FROM points
+    UNION ALL
+    SELECT time, stream_id, series, slot, field, value, count, min, max, buckets FROM distribution_points`,
+  `CREATE TABLE IF NOT EXISTS events (
+    time TIMESTAMP, stream_id INTEGER, event_id VARCHAR UNIQUE, event_time TIMESTAMP,
+    event_type VARCHAR, event_name VARCHAR, payload JSON)`,
+  // Names instead of small integers: what people query.
+  `CREATE OR REPLACE VIEW metric_points AS
+    SELECT p.time, f.name AS metric, f.instrument, f.unit, i.set_name, i.attributes, s.attributes AS measure_attributes,
+      p.value, p.count, p.min, p.max, p.buckets, f.bounds, p.stream_id, p.series, p.slot, st.resource
+    FROM all_points p
+    JOIN instances i ON i.stream_id = p.stream_id AND i.series = p.series
+    JOIN fields f ON f.stream_id = p.stream_id AND f.set_index = i.set_index AND f.field = p.field
+    JOIN streams st ON st.id = p.stream_id
+    LEFT JOIN slots s ON s.stream_id = p.stream_id AND s.set_index = i.set_index AND s.slot = p.slot`,
+];
+
+/** Staging table for events, so duplicates by event_id can be skipped with INSERT OR IGNORE. */
+export const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS events_staging (
+  time TIMESTAMP, stream_id INTEGER, event_id VARCHAR, event_time TIMESTAMP,
+  event_type VARCHAR, event_name VARCHAR, payload JSON)`;

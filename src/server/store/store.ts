@@ -1,0 +1,133 @@
+// The storage interface. The server talks to storage only through this: the DuckDB implementation
+// lives beside it, and a scale-out backend on a distributed engine can replace it without the
+// ingest, query or exposition code noticing.
+import type { StreamOpen } from "../../wire/batch.ts";
+import type { ServerError } from "../errors.ts";
+import type { PointRows } from "../point-rows.ts";
+import type { SeriesState, SetState, StreamKind } from "../stream-state.ts";
+
+export interface NewStream {
+  readonly id: number;
+  readonly key: string;
+  readonly kind: StreamKind;
+  readonly opened: number;
+  readonly open?: StreamOpen;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly remote?: string;
+}
+
+export interface StoredEvent {
+  readonly stream: number;
+  /** ms since the epoch when it was received. */
+  readonly time: number;
+  /** `event_time` of the event (ms or ISO 8601 on input), if it carried one. */
+  readonly eventTime: number | null;
+  /** `event_id`, `event_type`, `event_name` when present (numbers become strings). */
+  readonly eventId: string | null;
+  readonly eventType: string | null;
+  readonly eventName: string | null;
+  /** The event object as JSON text, as received. */
+  readonly payload: string;
+}
+
+export interface BatchRecord {
+  readonly stream: number;
+  readonly seq: number;
+  readonly start: number;
+  readonly end: number;
+  readonly points: number;
+}
+
+/** Everything one commit writes. It is stored entirely or not at all. */
+export interface CommitUnit {
+  readonly streams: NewStream[];
+  readonly sets: { stream: number; set: SetState }[];
+  readonly series: { stream: number; series: SeriesState; setName: string; attributes: Record<string, unknown> | null }[];
+  readonly points: PointRows;
+  readonly batches: BatchRecord[];
+  readonly events: StoredEvent[];
+  /** Per stream: the highest sequence after this commit and the points it adds (events are counted by the store). */
+  readonly progress: Map<number, { lastSeq: number; points: number }>;
+  readonly closed: { stream: number; time: number }[];
+}
+
+export interface CommitResult {
+  /** Events actually inserted per stream (duplicates by event_id are not). */
+  readonly eventsStored: Map<number, number>;
+}
+
+export interface LoadedStream {
+  readonly id: number;
+  readonly key: string;
+  readonly kind: StreamKind;
+  readonly open?: StreamOpen;
+  readonly sets: SetState[];
+  readonly series: SeriesState[];
+  readonly lastSeq: number;
+  readonly stored: number;
+}
+
+export interface QueryResult {
+  readonly columns: { name: string; type: string }[];
+  readonly rows: unknown[][];
+  /** True when more rows existed than `maxRows`. */
+  readonly truncated: boolean;
+}
+
+/** One aggregated row of cumulative state, for the Prometheus view. */
+export interface CumulativeRow {
+  readonly stream: number;
+  readonly series: number;
+  readonly slot: number;
+  readonly field: number;
+  /** counter/histogram/mmsc: sum of deltas; gauge/upDownCounter: last value. */
+  readonly value: number;
+  readonly count: number;
+  readonly buckets: readonly number[] | null;
+  readonly time: number;
+}
+
+export interface SeriesQuery {
+  readonly metric: string;
+  readonly from: number;
+  readonly to: number;
+  readonly stepMs: number;
+}
+
+/** Rows of one metric per (step, stream, series, slot): already reduced inside each step. */
+export interface SeriesRow {
+  readonly bucket: number;
+  readonly stream: number;
+  readonly series: number;
+  readonly slot: number;
+  readonly set: number;
+  readonly instrument: string;
+  readonly sum: number;
+  readonly last: number;
+  readonly avg: number;
+  readonly count: number;
+  readonly buckets: readonly number[] | null;
+}
+
+export interface Store {
+  /** Highest stream id in use; new ids continue from it. */
+  maxStreamId(): Promise<number>;
+  loadStream(key: string): Promise<LoadedStream | undefined>;
+  /** Every batch stream with its declarations, for rebuilding the cumulative view at start. */
+  loadAllBatchStreams(): Promise<LoadedStream[]>;
+  commit(unit: CommitUnit): Promise<CommitResult>;
+  /** Runs one read-only statement; anything else is refused with E_READ_ONLY. */
+  query(sql: string, options?: { maxRows?: number; timeoutMs?: number }): Promise<QueryResult>;
+  cumulative(): Promise<CumulativeRow[]>;
+  series(q: SeriesQuery): Promise<SeriesRow[]>;
+  /** Deletes points, batches and events older than `before` (ms); returns the rows removed. */
+  deleteOlderThan(before: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Thrown by a store for a refused or failed query, so the caller gets the error value and its status. */
+export class StoreError extends Error {
+  constructor(readonly error: ServerError) {
+    super(error.message);
+  }
+}

@@ -5,7 +5,7 @@ import { MetricSetBase, checkRuntime, type MetricSetDescriptor } from "percore/c
 checkRuntime(1);
 
 /** Hash of this schema's descriptors; identical schemas give identical hashes. */
-export const SCHEMA_HASH = "0000000000000000";
+export const SCHEMA_HASH = "72c47a89183107bc";
 
 /** Entity attributes of attribute set `worker.attrs`. */
 export interface WorkerAttrs {

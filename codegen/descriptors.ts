@@ -1,0 +1,80 @@
+// Builds the descriptors (src/schema/descriptor.ts) of a validated schema: names resolved, memory
+// layout fixed (src/schema/layout.ts), and the schema hash that lets a server tell two builds of
+// the same schema from two different schemas.
+import { createHash } from "node:crypto";
+import type { EntityAttributeDescriptor, FieldDescriptor, MeasureDescriptor, MetricSetDescriptor } from "../src/schema/descriptor.ts";
+import { fieldWidth } from "../src/schema/layout.ts";
+import { type MetricSetInput, type SchemaInput, attributeName, metricName } from "../src/schema/validate.ts";
+
+type Unhashed = Omit<MetricSetDescriptor, "schemaHash">;
+
+/** Descriptors in declaration order; keys in the order the generated module prints them. */
+export function buildDescriptors(schema: SchemaInput<unknown>): MetricSetDescriptor[] {
+  const unhashed = schema.metricSets.map(describeSet);
+  const hash = schemaHash(unhashed);
+  return unhashed.map(({ name, brief, ...rest }) => ({ name, brief, schemaHash: hash, ...rest }));
+}
+
+function describeSet(set: MetricSetInput<unknown>): Unhashed {
+  const attributes: EntityAttributeDescriptor[] = (set.attributeSet?.attributes ?? []).map((a) => ({
+    name: attributeName(a),
+    key: a.key,
+    type: a.type,
+    brief: a.brief ?? "",
+  }));
+  const measures: MeasureDescriptor[] = set.measures.map((m) => ({
+    name: attributeName(m),
+    key: m.key,
+    brief: m.brief ?? "",
+    values: m.values.map((v) => v.value),
+  }));
+  let offset = 0;
+  const fields: FieldDescriptor[] = set.fields.map((f) => {
+    const bounds = f.instrument === "histogram" ? (f.bounds ?? []).map((b) => b.value) : undefined;
+    const width = fieldWidth(f.instrument, bounds?.length ?? 0);
+    const field: FieldDescriptor = {
+      name: metricName(set, f),
+      key: f.key,
+      instrument: f.instrument,
+      unit: f.unit ?? "",
+      brief: f.brief ?? "",
+      valueType: f.valueType,
+      stability: f.stability,
+      ...(bounds ? { bounds } : {}),
+      offset,
+      width,
+    };
+    offset += width;
+    return field;
+  });
+  return {
+    name: set.name,
+    brief: set.brief ?? "",
+    ...(set.attributeSet ? { attributeSet: set.attributeSet.name } : {}),
+    attributes,
+    measures,
+    fields,
+    stride: offset,
+    slots: set.measures.reduce((product, m) => product * m.values.length, 1),
+    maxInstances: set.maxInstances,
+  };
+}
+
+/**
+ * sha256 over the canonical JSON of every descriptor (declaration order, `schemaHash` left out),
+ * first 16 hex characters. Canonical: object keys sorted, no whitespace, numbers as JSON.stringify
+ * prints them - so the hash does not depend on the order keys happen to be built in.
+ */
+export function schemaHash(descriptors: readonly Unhashed[]): string {
+  return createHash("sha256").update(canonicalJson(descriptors)).digest("hex").slice(0, 16);
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,100 @@
+// One class per field of a metric set. The methods are the hot path, so they are plain indexed
+// stores into the instance's Float64Array with the field offset baked in as a literal; the only
+// work besides the store is the slot arithmetic and the validity check, which counts bad input
+// in the region's invalid element instead of throwing.
+import type { FieldDescriptor } from "../src/schema/descriptor.ts";
+import { MMSC_COUNT, MMSC_EPOCH, MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../src/schema/layout.ts";
+import type { InstrumentKind } from "../src/schema/instruments.ts";
+import type { SetIdentifiers } from "./identifiers.ts";
+import { commentSafe, literal, sentence } from "./text.ts";
+
+export interface FieldContext {
+  readonly ids: SetIdentifiers;
+  /** Measurement-attribute keys in slot order (first is most significant). */
+  readonly measureKeys: readonly string[];
+}
+
+const KIND_LABEL: Record<InstrumentKind, string> = {
+  counter: "Counter",
+  upDownCounter: "Up-down counter",
+  gauge: "Gauge",
+  histogram: "Histogram",
+  mmsc: "Min/max/sum/count",
+};
+
+/** `Requests handled. Counter `x.requests`, unit `{request}`[, int][, bounds [...]].` */
+export function fieldDoc(f: FieldDescriptor, withBounds: boolean): string {
+  const int = f.valueType === "int" ? ", int" : "";
+  const bounds = withBounds && f.bounds ? `, bounds ${literal(f.bounds)}` : "";
+  return commentSafe(`${sentence(f.brief)} ${KIND_LABEL[f.instrument]} \`${f.name}\`, unit \`${f.unit}\`${int}${bounds}.`);
+}
+
+export function emitField(ctx: FieldContext, f: FieldDescriptor): string[] {
+  const { ids } = ctx;
+  const hasSlot = ctx.measureKeys.length > 0;
+  const params = (first?: string): string => [...(first ? [first] : []), ...ctx.measureKeys.map((k) => `${k}: ${ids.enumType(k)}`)].join(", ");
+  const slotLine = hasSlot ? [`    const s = ${ids.slotFunction}(${ctx.measureKeys.join(", ")});`] : [];
+  /** Index expression of element `k` of this field, plus an optional variable part. */
+  const idx = (k: number, extra?: string): string => {
+    const n = f.offset + k;
+    const terms = [...(hasSlot ? ["s"] : []), ...(n !== 0 || (!hasSlot && !extra) ? [String(n)] : []), ...(extra ? [extra] : [])];
+    return terms.join(" + ");
+  };
+  const invalid = `this.v[${ids.invalidConst}]++;`;
+  const int = f.valueType === "int";
+  /** A guarded single store: `if (ok) <store> else <count invalid>`. */
+  const guarded = (ok: string, store: string): string[] => {
+    const cond = [...(hasSlot ? ["s >= 0"] : []), ok].join(" && ");
+    return [...slotLine, `    if (${cond}) ${store}`, `    else ${invalid}`];
+  };
+  /** The rejecting prologue of record(): bad slot or bad value -> count and return. */
+  const rejecting = (): string[] => {
+    const bad = [...(hasSlot ? ["s < 0"] : []), "value - value !== 0", ...(int ? ["Math.floor(value) !== value"] : [])].join(" || ");
+    return [...slotLine, `    if (${bad}) {`, `      ${invalid}`, "      return;", "    }"];
+  };
+  const recordDoc = `  /** Records one value (${int ? "a whole number; anything else is" : "finite; NaN and infinities are"} dropped and counted). */`;
+
+  const cls = ids.fieldClass(f.key);
+  const out: string[] = [];
+  if (f.instrument === "histogram") out.push(`const ${ids.boundsConst(f.key)} = ${literal(f.bounds ?? [])};`, "");
+  out.push(`/** ${fieldDoc(f, true)} */`, `export class ${cls} {`, "  /** @internal */");
+  out.push(f.instrument === "mmsc" ? "  constructor(private readonly v: Float64Array, private readonly epoch: Int32Array) {}" : "  constructor(private readonly v: Float64Array) {}");
+  switch (f.instrument) {
+    case "counter":
+      out.push("  /** Adds 1. */", `  inc(${params()}): void {`);
+      out.push(...(hasSlot ? guardedInc(slotLine, idx(0), invalid) : [`    this.v[${idx(0)}]++;`]), "  }");
+      out.push(`  /** Adds \`n\` (${int ? "a whole number >= 0" : "finite, >= 0"}; anything else is dropped and counted). */`, `  add(${params("n: number")}): void {`);
+      out.push(...guarded(int ? "n >= 0 && Math.floor(n) === n && n < Infinity" : "n >= 0 && n < Infinity", `this.v[${idx(0)}] += n;`), "  }");
+      break;
+    case "upDownCounter":
+      out.push(`  /** Adds \`n\` (${int ? "a whole number, any sign; anything else is" : "finite, any sign; NaN and infinities are"} dropped and counted). */`, `  add(${params("n: number")}): void {`);
+      out.push(...guarded(int ? "n - n === 0 && Math.floor(n) === n" : "n - n === 0", `this.v[${idx(0)}] += n;`), "  }");
+      break;
+    case "gauge":
+      out.push(`  /** Sets the current value (${int ? "a whole number; anything else is" : "finite; NaN and infinities are"} dropped and counted). */`, `  set(${params("value: number")}): void {`);
+      out.push(...guarded(int ? "value - value === 0 && Math.floor(value) === value" : "value - value === 0", `this.v[${idx(0)}] = value;`), "  }");
+      break;
+    case "histogram": {
+      const n = f.bounds?.length ?? 0;
+      out.push(recordDoc, `  record(${params("value: number")}): void {`, ...rejecting());
+      out.push("    let b = 0;", `    while (b < ${n} && value > ${ids.boundsConst(f.key)}[b]) b++;`);
+      out.push(`    this.v[${idx(0, "b")}]++;`, `    this.v[${idx(n + 1)}] += value;`, "  }");
+      break;
+    }
+    case "mmsc": {
+      const o = (k: number): string => (k === 0 ? "o" : `o + ${k}`);
+      out.push(recordDoc, `  record(${params("value: number")}): void {`, ...rejecting());
+      out.push("    const v = this.v;", `    const o = ${idx(0)};`, "    const e = this.epoch[0];");
+      out.push(`    if (v[${o(MMSC_EPOCH)}] !== e) {`, `      v[${o(MMSC_EPOCH)}] = e;`, `      v[${o(MMSC_MIN)}] = value;`, `      v[${o(MMSC_MAX)}] = value;`, "    } else {");
+      out.push(`      if (value < v[${o(MMSC_MIN)}]) v[${o(MMSC_MIN)}] = value;`, `      if (value > v[${o(MMSC_MAX)}]) v[${o(MMSC_MAX)}] = value;`, "    }");
+      out.push(`    v[${o(MMSC_SUM)}] += value;`, `    v[${o(MMSC_COUNT)}]++;`, "  }");
+      break;
+    }
+  }
+  out.push("}");
+  return out;
+}
+
+function guardedInc(slotLine: string[], index: string, invalid: string): string[] {
+  return [...slotLine, `    if (s >= 0) this.v[${index}]++;`, `    else ${invalid}`];
+}

@@ -78,7 +78,8 @@ export function emitField(ctx: FieldContext, f: FieldDescriptor): string[] {
       const n = f.bounds?.length ?? 0;
       out.push(recordDoc, `  record(${params("value: number")}): void {`, ...rejecting());
       out.push("    let b = 0;", `    while (b < ${n} && value > ${ids.boundsConst(f.key)}[b]) b++;`);
-      out.push(`    this.v[${idx(0, "b")}]++;`, `    this.v[${idx(n + 1)}] += value;`, "  }");
+      // Count last: the collector reads the count first and folds the field only when it moved.
+      out.push(`    this.v[${idx(0, "b")}]++;`, `    this.v[${idx(n + 1)}] += value;`, `    this.v[${idx(n + 2)}]++;`, "  }");
       break;
     }
     case "mmsc": {

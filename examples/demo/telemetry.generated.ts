@@ -5,7 +5,7 @@ import { MetricSetBase, checkRuntime, type MetricSetDescriptor } from "percore/c
 checkRuntime(1);
 
 /** Hash of this schema's descriptors; identical schemas give identical hashes. */
-export const SCHEMA_HASH = "72c47a89183107bc";
+export const SCHEMA_HASH = "3078bd10458443e9";
 
 /** Entity attributes of attribute set `worker.attrs`. */
 export interface WorkerAttrs {
@@ -38,10 +38,10 @@ export const HttpServerDescriptor: MetricSetDescriptor = {
     { name: "http.server.payload.size", key: "payloadSize", instrument: "counter", unit: "By", brief: "Request body bytes", valueType: "int", stability: "development", offset: 1, width: 1 },
     { name: "http.server.in.flight", key: "inFlight", instrument: "upDownCounter", unit: "{request}", brief: "Requests in progress", valueType: "double", stability: "development", offset: 2, width: 1 },
     { name: "http.server.heap.used", key: "heapUsed", instrument: "gauge", unit: "By", brief: "V8 heap in use", valueType: "double", stability: "development", offset: 3, width: 1 },
-    { name: "http.server.duration", key: "duration", instrument: "histogram", unit: "ms", brief: "Handling time", valueType: "double", stability: "development", bounds: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000], offset: 4, width: 12 },
-    { name: "http.server.queue.wait", key: "queueWait", instrument: "mmsc", unit: "ms", brief: "Time waiting in the queue", valueType: "double", stability: "development", offset: 16, width: 5 },
+    { name: "http.server.duration", key: "duration", instrument: "histogram", unit: "ms", brief: "Handling time", valueType: "double", stability: "development", bounds: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000], offset: 4, width: 13 },
+    { name: "http.server.queue.wait", key: "queueWait", instrument: "mmsc", unit: "ms", brief: "Time waiting in the queue", valueType: "double", stability: "development", offset: 17, width: 5 },
   ],
-  stride: 21,
+  stride: 22,
   slots: 12,
   maxInstances: 2000,
 };
@@ -69,10 +69,10 @@ function httpServerStatusIndex(v: HttpServerStatus): number {
 
 /** First Float64 element of the measurement slot (method, status). */
 function httpServerSlot(method: HttpServerMethod, status: HttpServerStatus): number {
-  return (httpServerMethodIndex(method) * 4 + httpServerStatusIndex(status)) * 21;
+  return (httpServerMethodIndex(method) * 4 + httpServerStatusIndex(status)) * 22;
 }
 
-const HTTP_SERVER_INVALID = 252;
+const HTTP_SERVER_INVALID = 264;
 
 /** Requests handled. Counter `http.server.requests`, unit `{request}`. */
 export class HttpServerRequests {
@@ -151,6 +151,7 @@ export class HttpServerDuration {
     while (b < 10 && value > HTTP_SERVER_DURATION_BOUNDS[b]) b++;
     this.v[s + 4 + b]++;
     this.v[s + 15] += value;
+    this.v[s + 16]++;
   }
 }
 
@@ -166,7 +167,7 @@ export class HttpServerQueueWait {
       return;
     }
     const v = this.v;
-    const o = s + 16;
+    const o = s + 17;
     const e = this.epoch[0];
     if (v[o + 4] !== e) {
       v[o + 4] = e;

@@ -1,10 +1,14 @@
 // What the collector hands to exporters after every flush that produced something.
-import type { Batch } from "../wire/batch.ts";
+import type { Batch, BatchHeader } from "../wire/batch.ts";
+import { encodeBatch } from "../wire/codec.ts";
 
 export interface ExportBatch {
-  readonly batch: Batch;
-  /** The same batch, msgpack-encoded once by the collector (see src/wire/codec.ts). */
+  /** Everything but the points: stream, seq, interval, and the declarations this batch makes. */
+  readonly header: BatchHeader;
+  /** The whole batch, msgpack-encoded once by the collector (see src/wire/batch-encoder.ts). */
   readonly bytes: Uint8Array;
+  /** The whole batch decoded from `bytes` (decoded on first access; the hot flush path never needs it). */
+  readonly batch: Batch;
 }
 
 export interface Exporter {
@@ -17,4 +21,9 @@ export interface Exporter {
   forceFlush?(): Promise<void>;
   /** Delivers what is pending, then releases resources. */
   shutdown?(): Promise<void>;
+}
+
+/** An ExportBatch for a batch built by hand (tests, tools); the collector encodes its own. */
+export function exportBatchOf(batch: Batch): ExportBatch {
+  return { header: batch, bytes: encodeBatch(batch), batch };
 }

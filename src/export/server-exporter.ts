@@ -7,6 +7,7 @@ import WebSocket from "ws";
 import { countDroppedBatches } from "../runtime/sdk-counters.ts";
 import type { Batch, SeriesDecl, StreamOpen, WireSetDescriptor } from "../wire/batch.ts";
 import type { Exporter, ExportBatch } from "./exporter.ts";
+import { decodeBatch } from "../wire/codec.ts";
 import { UnackedBuffer, type Entry } from "./unacked-buffer.ts";
 
 export interface ServerExporterOptions {
@@ -83,7 +84,7 @@ export class ServerExporter implements Exporter {
     return this.buffer.length;
   }
 
-  export({ batch, bytes }: ExportBatch): void {
+  export({ header: batch, bytes }: ExportBatch): void {
     if (this.closed) return;
     const d = this.decls.get(batch.stream) ?? { sets: [], series: [] };
     this.decls.set(batch.stream, d);
@@ -213,7 +214,7 @@ export class ServerExporter implements Exporter {
       // The server lost the stream (a new store): send its declarations again with this batch.
       const d = this.decls.get(e.stream);
       if (d?.open) {
-        this.buffer.replace(e, { ...e.batch, open: d.open, sets: d.sets.slice(0, e.setsThrough), series: d.series.slice(0, e.seriesThrough) } as Batch);
+        this.buffer.replace(e, { ...decodeBatch(e.bytes), open: d.open, sets: d.sets.slice(0, e.setsThrough), series: d.series.slice(0, e.seriesThrough) } as Batch);
         return;
       }
     }

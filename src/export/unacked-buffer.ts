@@ -2,13 +2,14 @@
 // bound the oldest batches go first, with one exception: a batch that declares something (opens
 // the stream, declares sets or series) loses only its points. It stays behind as a points-free
 // batch with the same sequence number, so every later batch remains decodable by the server.
-import type { Batch } from "../wire/batch.ts";
+import type { Batch, BatchHeader } from "../wire/batch.ts";
 import { encodeBatch } from "../wire/codec.ts";
 
 export interface Entry {
   readonly stream: string;
   readonly seq: number;
-  batch: Batch;
+  /** The batch without its points (the points are only in `bytes`). */
+  batch: BatchHeader;
   bytes: Uint8Array;
   /** Declarations of the stream up to and including this batch, for resending them whole. */
   readonly setsThrough: number;
@@ -17,7 +18,7 @@ export interface Entry {
   stripped: boolean;
 }
 
-const declares = (b: Batch): boolean => b.open !== undefined || (b.sets?.length ?? 0) > 0 || (b.series?.length ?? 0) > 0;
+const declares = (b: BatchHeader): boolean => b.open !== undefined || (b.sets?.length ?? 0) > 0 || (b.series?.length ?? 0) > 0;
 
 export class UnackedBuffer {
   readonly entries: Entry[] = [];

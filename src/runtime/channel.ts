@@ -24,7 +24,9 @@ export interface InstanceMessage {
   /** Entity attribute values in descriptor order; empty for the overflow instance. */
   readonly attrs: readonly AttrValue[];
   readonly overflow: boolean;
+  /** The thread's arena chunk holding the region (whole), and its per-thread number. */
   readonly buffer: SharedArrayBuffer;
+  readonly chunk: number;
   /** Offset and length of the region, in Float64 elements. */
   readonly start: number;
   readonly length: number;

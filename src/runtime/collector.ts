@@ -5,14 +5,17 @@
 import { randomUUID } from "node:crypto";
 import { BroadcastChannel } from "node:worker_threads";
 import type { Exporter, ExportBatch } from "../export/exporter.ts";
-import type { AttrValue, Batch, Resource, SeriesDecl, SeriesPoints, WireSetDescriptor } from "../wire/batch.ts";
+import type { AttrValue, Batch, BatchHeader, Resource, SeriesDecl, WireSetDescriptor } from "../wire/batch.ts";
 import { WIRE_VERSION } from "../wire/batch.ts";
-import { encodeBatch } from "../wire/codec.ts";
+import { BatchEncoder } from "../wire/batch-encoder.ts";
+import { decodeBatch } from "../wire/codec.ts";
+import { MsgpackWriter } from "../wire/msgpack-writer.ts";
 import { CHANNEL_NAME, type ChannelMessage, type InstanceMessage, type RegistryMessage } from "./channel.ts";
 import { defaultResource } from "./resource.ts";
+import { MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../schema/layout.ts";
 import { SDK_INVALID } from "./sdk-metrics.ts";
 import { Series } from "./series.ts";
-import { FOLD_DELTA, FOLD_FOLLOW, FOLD_LAST, planSet, wireDescriptor, type SetPlan } from "./set-plan.ts";
+import { planSet, wireDescriptor, type SetPlan } from "./set-plan.ts";
 import { threadRegistry } from "./thread-registry.ts";
 import { VERSION } from "./version.ts";
 
@@ -28,15 +31,49 @@ export interface CollectorOptions {
 
 interface InstanceState {
   readonly plan: SetPlan;
+  /** Region views into the chunk's values and the collector's baseline. */
   readonly values: Float64Array;
   readonly base: Float64Array;
+  /** First element of the region in its chunk, and the chunk index of its invalid counter. */
+  readonly start: number;
+  readonly invalidAt: number;
   readonly series: Series;
+}
+
+/**
+ * One arena chunk of a thread: all its regions are compared against the baseline in a single
+ * tight loop, so the cost of a flush is one pass over memory plus work for what changed,
+ * instead of per-instance bookkeeping for everything that exists.
+ */
+interface ChunkState {
+  readonly values: Float64Array;
+  readonly base: Float64Array;
+  /** Chunk element -> index in `instances` (-1: not announced yet, left alone). */
+  readonly owner: Int32Array;
+  readonly instances: InstanceState[];
+  /** Chunk indexes of the elements to compare each flush (see layout.ts); grows as instances arrive. */
+  sentinels: Int32Array;
+  sentinelCount: number;
 }
 
 interface ThreadState {
   control: Int32Array | undefined;
-  readonly instances: Map<number, InstanceState>;
+  readonly chunks: Map<number, ChunkState>;
+  readonly instanceIds: Set<number>;
   exited: boolean;
+}
+
+/** A flush's result as exporters receive it; the decoded batch is built only if someone asks. */
+class EncodedBatch implements ExportBatch {
+  private decoded: Batch | undefined;
+  constructor(
+    readonly header: BatchHeader,
+    readonly bytes: Uint8Array,
+  ) {}
+  get batch(): Batch {
+    this.decoded ??= decodeBatch(this.bytes);
+    return this.decoded;
+  }
 }
 
 export class Collector {
@@ -50,6 +87,10 @@ export class Collector {
   private readonly series = new Map<string, Series>();
   private readonly setIndex = new Map<string, number>();
   private readonly sdk: Float64Array;
+  private readonly dirty: Series[] = [];
+  private readonly points = new MsgpackWriter();
+  private readonly encoder = new BatchEncoder();
+  private invalid = 0;
   private seq = 0;
   private epoch = 0;
   private lastFlush = Date.now();
@@ -89,7 +130,7 @@ export class Collector {
   /** Threads and instances seen so far (instances of exited threads are released after their last read). */
   get stats(): { threads: number; instances: number; series: number } {
     let instances = 0;
-    for (const t of this.threads.values()) instances += t.instances.size;
+    for (const t of this.threads.values()) instances += t.instanceIds.size;
     return { threads: this.threads.size, instances, series: this.series.size };
   }
 
@@ -97,15 +138,18 @@ export class Collector {
     if (m.t === "hello") return;
     let thread = this.threads.get(m.thread);
     if (!thread) {
-      thread = { control: undefined, instances: new Map(), exited: false };
+      thread = { control: undefined, chunks: new Map(), instanceIds: new Set(), exited: false };
       this.threads.set(m.thread, thread);
     }
     if (m.t === "thread") thread.control ??= new Int32Array(m.control);
     else if (m.t === "exit") thread.exited = true;
-    else if (!thread.instances.has(m.id)) thread.instances.set(m.id, this.track(m));
+    else if (!thread.instanceIds.has(m.id)) {
+      thread.instanceIds.add(m.id);
+      this.track(thread, m);
+    }
   }
 
-  private track(m: InstanceMessage): InstanceState {
+  private track(thread: ThreadState, m: InstanceMessage): void {
     const d = m.descriptor;
     let plan = this.plans.get(d.name + "\u0000" + d.schemaHash);
     if (!plan) {
@@ -116,98 +160,131 @@ export class Collector {
     const key = this.view === "thread" ? `${plan.key}\u0000${m.thread}\u0000${m.id}` : `${plan.key}\u0000${m.overflow ? "overflow" : JSON.stringify(attrs)}`;
     let series = this.series.get(key);
     if (!series) {
-      series = new Series(this.series.size + 1, plan, attrs);
+      series = new Series(this.series.size + 1, plan, attrs, this.dirty);
       this.series.set(key, series);
     }
-    const values = new Float64Array(m.buffer, m.start * 8, m.length);
+    let chunk = thread.chunks.get(m.chunk);
+    if (!chunk) {
+      const values = new Float64Array(m.buffer);
+      chunk = { values, base: new Float64Array(values.length), owner: new Int32Array(values.length).fill(-1), instances: [], sentinels: new Int32Array(1024), sentinelCount: 0 };
+      thread.chunks.set(m.chunk, chunk);
+    }
+    const end = m.start + m.length;
+    const base = chunk.base.subarray(m.start, end);
     // Baseline 0 for sums (so counts made before the collector saw the instance are kept); NaN for gauges (never set).
-    const base = new Float64Array(m.length);
     for (let s = 0; s < d.slots; s++) for (const f of d.fields) if (f.instrument === "gauge") base[s * d.stride + f.offset] = NaN;
-    return { plan, values, base, series };
+    chunk.owner.fill(chunk.instances.length, m.start, end);
+    chunk.instances.push({ plan, values: chunk.values.subarray(m.start, end), base, start: m.start, invalidAt: end - 1, series });
+    this.watch(chunk, plan, m.start, end - 1);
+  }
+
+  private watch(chunk: ChunkState, plan: SetPlan, start: number, invalidAt: number): void {
+    const { stride, slots } = plan.descriptor;
+    const need = chunk.sentinelCount + slots * plan.fieldCount + 1;
+    if (need > chunk.sentinels.length) {
+      const grown = new Int32Array(Math.max(need, chunk.sentinels.length * 2));
+      grown.set(chunk.sentinels.subarray(0, chunk.sentinelCount));
+      chunk.sentinels = grown;
+    }
+    for (let s = 0; s < slots; s++) for (const o of plan.sentinels) chunk.sentinels[chunk.sentinelCount++] = start + s * stride + o;
+    chunk.sentinels[chunk.sentinelCount++] = invalidAt;
   }
 
   /** One flush: reads every region, exports a batch if anything changed. Synchronous. */
   collect(): ExportBatch | undefined {
-    let invalid = 0;
+    this.invalid = 0;
     for (const [id, thread] of this.threads) {
-      for (const inst of thread.instances.values()) invalid += this.read(inst);
+      for (const chunk of thread.chunks.values()) this.readChunk(chunk);
       if (thread.control) thread.control[0] = this.epoch + 1;
       if (thread.exited) this.threads.delete(id);
     }
     this.epoch++;
     // Counted now, reported with the next flush (the SDK series was already read in this one).
-    if (invalid > 0) this.sdk[SDK_INVALID] += invalid;
+    if (this.invalid > 0) this.sdk[SDK_INVALID] += this.invalid;
     const end = Date.now();
-    const batch = this.buildBatch(this.lastFlush, end);
+    const out = this.buildBatch(this.lastFlush, end);
     this.lastFlush = end;
-    if (!batch) return undefined;
-    const out: ExportBatch = { batch, bytes: encodeBatch(batch) };
+    if (!out) return undefined;
     for (const e of this.exporters) e.export(out);
     return out;
   }
 
-  /** Folds one instance's changes into its series; returns how many invalid values it dropped since the last read. */
-  private read(inst: InstanceState): number {
-    const { values: v, base: b, plan, series } = inst;
-    const n = v.length - 1;
-    for (let i = 0; i < n; i++) {
+  private readChunk(chunk: ChunkState): void {
+    const { values: v, base: b, sentinels, sentinelCount } = chunk;
+    for (let k = 0; k < sentinelCount; k++) {
+      const i = sentinels[k];
       const c = v[i];
       // NaN only ever means "gauge never set": not a change.
-      if (c !== b[i] && c === c) this.fold(inst, i, c);
+      if (c !== b[i] && c === c) this.changed(chunk, i, c);
     }
-    const dropped = v[n] - b[n];
-    b[n] = v[n];
-    return dropped;
   }
 
+  private changed(chunk: ChunkState, i: number, c: number): void {
+    const owner = chunk.owner[i];
+    if (owner < 0) return;
+    const inst = chunk.instances[owner];
+    if (i === inst.invalidAt) {
+      this.invalid += c - chunk.base[i];
+      chunk.base[i] = c;
+    } else this.fold(inst, i - inst.start, c);
+  }
+
+  /** Folds the field whose sentinel moved (element `i` of the region, current value `c`) into the series. */
   private fold(inst: InstanceState, i: number, c: number): void {
     const { values: v, base: b, plan, series } = inst;
     const stride = plan.descriptor.stride;
     const slot = (i / stride) | 0;
-    const j = i - slot * stride;
-    const fieldAt = i - j + plan.fieldStart[j];
-    switch (plan.fold[j]) {
-      case FOLD_DELTA:
-        series.acc[i] += c - b[i];
+    const field = plan.fieldOf[i - slot * stride];
+    const acc = series.acc;
+    switch (plan.instruments[field]) {
+      case "counter":
+      case "upDownCounter":
+        acc[i] += c - b[i];
         b[i] = c;
-        series.touch(slot, plan.fieldOf[j], fieldAt);
-        return;
-      case FOLD_LAST:
+        break;
+      case "gauge":
+        acc[i] = c;
         b[i] = c;
-        series.acc[i] = c;
-        series.touch(slot, plan.fieldOf[j], fieldAt);
-        return;
-      case FOLD_FOLLOW:
+        break;
+      case "histogram": {
+        // i is the count (written last by the recorder): buckets and sum read now include every counted value.
+        const at = slot * stride + plan.descriptor.fields[field].offset;
+        for (let e = at; e < i; e++) {
+          const x = v[e];
+          acc[e] += x - b[e];
+          b[e] = x;
+        }
         b[i] = c;
-        return;
+        break;
+      }
       default: {
-        // mmsc: the writer stores min/max, then sum, then count; fold only once the count moved
-        // so min and max belong to values that are counted.
-        const count = v[fieldAt];
-        if (count === b[fieldAt]) return;
-        const sum = v[fieldAt + 1];
-        series.touch(slot, plan.fieldOf[j], fieldAt);
-        const acc = series.acc;
-        acc[fieldAt] += count - b[fieldAt];
-        acc[fieldAt + 1] += sum - b[fieldAt + 1];
-        b[fieldAt] = count;
-        b[fieldAt + 1] = sum;
-        const min = v[fieldAt + 2];
-        const max = v[fieldAt + 3];
-        if (min < acc[fieldAt + 2]) acc[fieldAt + 2] = min;
-        if (max > acc[fieldAt + 3]) acc[fieldAt + 3] = max;
+        // mmsc, i is the count: the recorder stores min/max, then sum, then count.
+        const min = v[i + MMSC_MIN];
+        const max = v[i + MMSC_MAX];
+        const sum = v[i + MMSC_SUM];
+        series.touch(slot, field, i);
+        acc[i] += c - b[i];
+        acc[i + MMSC_SUM] += sum - b[i + MMSC_SUM];
+        b[i] = c;
+        b[i + MMSC_SUM] = sum;
+        if (min < acc[i + MMSC_MIN]) acc[i + MMSC_MIN] = min;
+        if (max > acc[i + MMSC_MAX]) acc[i + MMSC_MAX] = max;
+        return;
       }
     }
+    series.touch(slot, field, slot * stride + plan.descriptor.fields[field].offset);
   }
 
-  private buildBatch(start: number, end: number): Batch | undefined {
-    const points: SeriesPoints[] = [];
+  private buildBatch(start: number, end: number): ExportBatch | undefined {
+    const w = this.points;
+    w.reset();
+    const rows = w.beginArray();
+    let count = 0;
     const series: SeriesDecl[] = [];
     const sets: WireSetDescriptor[] = [];
-    for (const s of this.series.values()) {
-      if (!s.pending) continue;
-      const p = s.drain();
-      if (!p) continue;
+    for (const s of this.dirty) {
+      if (!s.drainInto(w)) continue;
+      count++;
       if (!s.declared) {
         let index = this.setIndex.get(s.plan.key);
         if (index === undefined) {
@@ -218,11 +295,12 @@ export class Collector {
         series.push([s.id, index, s.attrs]);
         s.declared = true;
       }
-      points.push(p);
     }
-    if (points.length === 0) return undefined;
+    this.dirty.length = 0;
+    if (count === 0) return undefined;
+    w.endArray(rows, count);
     this.seq++;
-    return {
+    const header: BatchHeader = {
       v: WIRE_VERSION,
       stream: this.stream,
       seq: this.seq,
@@ -231,8 +309,8 @@ export class Collector {
       ...(this.seq === 1 ? { open: { resource: this.resource, schemaHash: this.schemaHashes(), sdk: { name: "percore", version: VERSION }, view: this.view } } : {}),
       ...(sets.length ? { sets } : {}),
       ...(series.length ? { series } : {}),
-      points,
     };
+    return new EncodedBatch(header, this.encoder.encode(header, w.written()));
   }
 
   private schemaHashes(): string {

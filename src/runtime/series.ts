@@ -3,7 +3,8 @@
 // thread view each instance is its own. The series accumulates changes between two flushes in a
 // region-shaped array and turns them into sparse points.
 import { MMSC_COUNT, MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../schema/layout.ts";
-import type { AttrValue, SeriesPoints } from "../wire/batch.ts";
+import type { AttrValue } from "../wire/batch.ts";
+import type { MsgpackWriter } from "../wire/msgpack-writer.ts";
 import type { SetPlan } from "./set-plan.ts";
 
 export class Series {
@@ -22,6 +23,8 @@ export class Series {
     readonly plan: SetPlan,
     /** Entity attribute values (plus the thread id in the thread view); null for the overflow series. */
     readonly attrs: readonly AttrValue[] | null,
+    /** The collector's list of series with pending changes: a flush visits only those. */
+    private readonly dirty: Series[],
   ) {
     const { stride, slots } = plan.descriptor;
     this.acc = new Float64Array(stride * slots);
@@ -29,15 +32,12 @@ export class Series {
     this.marked = new Uint8Array(slots * plan.fieldCount);
   }
 
-  get pending(): boolean {
-    return this.touched.length > 0;
-  }
-
   /** Marks the field at (slot, field) as changed; `at` is the field's first element in the region. */
   touch(slot: number, field: number, at: number): void {
     const key = slot * this.plan.fieldCount + field;
     if (this.marked[key] === 1) return;
     this.marked[key] = 1;
+    if (this.touched.length === 0) this.dirty.push(this);
     this.touched.push(key);
     if (this.plan.descriptor.fields[field].instrument === "mmsc") {
       this.acc[at + MMSC_MIN] = Infinity;
@@ -45,11 +45,16 @@ export class Series {
     }
   }
 
-  /** Turns the accumulated changes into `[id, key, value, ...]` and resets; undefined when nothing is left after folding. */
-  drain(): SeriesPoints | undefined {
+  /**
+   * Writes the accumulated changes as one points row `[id, key, value, ...]` and resets them.
+   * Returns false (and writes nothing) when nothing is left after folding.
+   */
+  drainInto(w: MsgpackWriter): boolean {
     const { descriptor, fieldCount } = this.plan;
-    const out: (number | number[])[] = [this.id];
     const acc = this.acc;
+    const row = w.beginArray();
+    w.number(this.id);
+    let count = 1;
     for (const key of this.touched) {
       this.marked[key] = 0;
       const field = descriptor.fields[key % fieldCount];
@@ -58,41 +63,55 @@ export class Series {
         case "counter": {
           const d = acc[at];
           acc[at] = 0;
-          if (d !== 0) out.push(key, d);
+          if (d !== 0) (w.number(key), w.number(d), (count += 2));
           break;
         }
         case "upDownCounter": {
           const d = acc[at];
           acc[at] = 0;
           // Workers moving in opposite directions can cancel out: then the value did not change.
-          if (d !== 0) out.push(key, (this.cumulative[at] += d));
+          if (d !== 0) (w.number(key), w.number((this.cumulative[at] += d)), (count += 2));
           break;
         }
         case "gauge":
-          out.push(key, acc[at]);
+          w.number(key);
+          w.number(acc[at]);
+          count += 2;
           break;
         case "histogram": {
-          const sumAt = at + field.width - 1;
-          const value = [acc[sumAt]];
+          // Layout [buckets..., sum, count]; the wire carries [sum, buckets...] (count = their total).
+          const sumAt = at + field.width - 2;
           let any = acc[sumAt] !== 0;
-          for (let b = at; b < sumAt; b++) {
-            value.push(acc[b]);
-            if (acc[b] !== 0) any = true;
-            acc[b] = 0;
+          for (let b = at; b < sumAt && !any; b++) any = acc[b] !== 0;
+          if (any) {
+            w.number(key);
+            w.arrayHeader(field.width - 1);
+            w.number(acc[sumAt]);
+            for (let b = at; b < sumAt; b++) w.number(acc[b]);
+            count += 2;
           }
-          acc[sumAt] = 0;
-          if (any) out.push(key, value);
+          acc.fill(0, at, sumAt + 1);
           break;
         }
-        case "mmsc": {
-          out.push(key, [acc[at + MMSC_COUNT], acc[at + MMSC_SUM], acc[at + MMSC_MIN], acc[at + MMSC_MAX]]);
+        case "mmsc":
+          w.number(key);
+          w.arrayHeader(4);
+          w.number(acc[at + MMSC_COUNT]);
+          w.number(acc[at + MMSC_SUM]);
+          w.number(acc[at + MMSC_MIN]);
+          w.number(acc[at + MMSC_MAX]);
+          count += 2;
           acc[at + MMSC_COUNT] = 0;
           acc[at + MMSC_SUM] = 0;
           break;
-        }
       }
     }
     this.touched.length = 0;
-    return out.length > 1 ? out : undefined;
+    if (count === 1) {
+      w.pos = row;
+      return false;
+    }
+    w.endArray(row, count);
+    return true;
   }
 }

@@ -24,6 +24,7 @@ export class ThreadRegistry {
   private readonly control = new SharedArrayBuffer(4);
   readonly epoch = new Int32Array(this.control);
   private chunk = new SharedArrayBuffer(CHUNK_ELEMENTS * 8);
+  private chunkId = 0;
   private used = 0;
   private readonly byKey = new Map<string, { message: InstanceMessage; region: Region }>();
   private readonly liveBySet = new Map<string, number>();
@@ -66,6 +67,7 @@ export class ThreadRegistry {
     const length = regionLength(descriptor.stride, descriptor.slots);
     if (this.used + length > this.chunk.byteLength / 8) {
       this.chunk = new SharedArrayBuffer(Math.max(CHUNK_ELEMENTS, length) * 8);
+      this.chunkId++;
       this.used = 0;
     }
     const start = this.used;
@@ -81,6 +83,7 @@ export class ThreadRegistry {
       attrs: [...attrs],
       overflow,
       buffer: this.chunk,
+      chunk: this.chunkId,
       start,
       length,
     };

@@ -5,9 +5,14 @@
 // slot   = the fields in declaration order, each `width` Float64 elements:
 //   counter, upDownCounter: [cumulative]
 //   gauge:                  [last value; NaN until first set]
-//   histogram(n bounds):    [bucket_0 .. bucket_n, sum]   (count = sum of buckets, so not stored)
+//   histogram(n bounds):    [bucket_0 .. bucket_n, sum, count] (count written last)
 //   mmsc:                   [count, sum, min, max, epoch] (min/max restart when the epoch moves)
 // The measurement slot index is the mixed radix of the enum positions, first measure most significant.
+//
+// The collector does not compare every element each flush: it compares one "sentinel" per field
+// (the value itself for counters, up-down counters and gauges; the count for histograms and mmsc,
+// which every recording increments last) and folds the whole field when its sentinel moved. So a
+// flush costs a pass over the sentinels plus work for what changed.
 import type { InstrumentKind } from "./instruments.ts";
 
 export const MMSC_COUNT = 0;
@@ -23,7 +28,7 @@ export function fieldWidth(instrument: InstrumentKind, boundsLength = 0): number
     case "gauge":
       return 1;
     case "histogram":
-      return boundsLength + 2;
+      return boundsLength + 3;
     case "mmsc":
       return 5;
   }
@@ -47,4 +52,9 @@ export function initRegion(
       if (f.instrument === "mmsc") region[s * stride + f.offset + MMSC_EPOCH] = -1;
     }
   }
+}
+
+/** Offset inside a field of the element the collector watches for changes (see above). */
+export function sentinelOffset(instrument: InstrumentKind, width: number): number {
+  return instrument === "histogram" ? width - 1 : instrument === "mmsc" ? MMSC_COUNT : 0;
 }

@@ -72,6 +72,9 @@ export interface Batch {
   readonly points: readonly SeriesPoints[];
 }
 
+/** A batch without its points: what exporters need to route, acknowledge and re-declare. */
+export type BatchHeader = Omit<Batch, "points">;
+
 /** Point key arithmetic (see SeriesPoints). */
 export const pointKey = (slot: number, field: number, fieldCount: number): number => slot * fieldCount + field;
 export const keySlot = (key: number, fieldCount: number): number => Math.floor(key / fieldCount);

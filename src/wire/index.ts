@@ -1,3 +1,5 @@
 export * from "./batch.ts";
 export * from "./codec.ts";
 export * from "./stream-reader.ts";
+export * from "./batch-encoder.ts";
+export * from "./msgpack-writer.ts";

@@ -69,17 +69,17 @@ describe("static reading of everything.ts", () => {
   it("lays fields out with layout.ts widths and multiplies measure sizes into slots", () => {
     const api = byName("svc.api");
     expect(api.fields.map((f) => [f.offset, f.width])).toEqual([
-      [0, 7],
-      [7, 1],
+      [0, 8],
       [8, 1],
       [9, 1],
-      [10, 5],
-      [15, 5],
-      [20, 1],
+      [10, 1],
+      [11, 5],
+      [16, 6],
+      [22, 1],
     ]);
-    expect([api.stride, api.slots, api.maxInstances]).toEqual([21, 18, 64]);
+    expect([api.stride, api.slots, api.maxInstances]).toEqual([23, 18, 64]);
     const cache = byName("svc.cache");
-    expect([cache.stride, cache.slots, cache.attributeSet, cache.measures]).toEqual([12, 1, "svc.cache.attrs", []]);
+    expect([cache.stride, cache.slots, cache.attributeSet, cache.measures]).toEqual([13, 1, "svc.cache.attrs", []]);
     expect(new Set(descriptors.map((d) => d.schemaHash)).size).toBe(1);
   });
 
@@ -88,8 +88,8 @@ describe("static reading of everything.ts", () => {
     expect(module).toContain("export interface Worker {");
     expect(module).toContain("export interface CacheAttributes {");
     expect(module).toContain("constructor(attributes: CacheAttributes) {");
-    expect(module).toContain("function apiSlot(method: ApiMethod, status: ApiStatus, cache: ApiCache): number {\n  return ((apiMethodIndex(method) * 3 + apiStatusIndex(status)) * 2 + apiCacheIndex(cache)) * 21;");
-    expect(module).toContain("function jobsSlot(kind: JobsKind): number {\n  return jobsKindIndex(kind) * 13;");
+    expect(module).toContain("function apiSlot(method: ApiMethod, status: ApiStatus, cache: ApiCache): number {\n  return ((apiMethodIndex(method) * 3 + apiStatusIndex(status)) * 2 + apiCacheIndex(cache)) * 23;");
+    expect(module).toContain("function jobsSlot(kind: JobsKind): number {\n  return jobsKindIndex(kind) * 14;");
     expect(module).not.toContain("function cacheSlot");
   });
 });

@@ -53,7 +53,7 @@ describe("generated field classes", () => {
     requests.inc("POST", "4xx", "miss");
     requests.add(2.5, "POST", "4xx", "miss");
     const at = slotStart(d, ["POST", "4xx", "miss"]) + field(d, "requests").offset;
-    expect(at).toBe(((1 * 3 + 1) * 2 + 1) * 21 + 7);
+    expect(at).toBe(((1 * 3 + 1) * 2 + 1) * 23 + 8);
     expect(v[at]).toBe(3.5);
     requests.add(-1, "GET", "2xx", "hit");
     requests.add(Infinity, "GET", "2xx", "hit");
@@ -84,15 +84,16 @@ describe("generated field classes", () => {
     expect(v[invalidIndex(d.stride, d.slots)]).toBe(2);
   });
 
-  it("histograms count v <= bound in bucket i, larger values in the overflow bucket, and sum", () => {
+  it("histograms count v <= bound in bucket i, larger values in the overflow bucket, then sum and count", () => {
     const d: MetricSetDescriptor = gen.JobsDescriptor;
     const v = region(d);
     const delta = new gen.JobsDelta(v);
     const f = field(d, "delta"); // bounds [-10, -1, 0, 1, 10]
     const base = slotStart(d, ["export"]) + f.offset;
     for (const x of [-20, -10, -9, 0, 0.5, 10, 11, 1e9]) delta.record(x, "export");
-    expect([...v.subarray(base, base + f.width - 1)]).toEqual([2, 1, 1, 1, 1, 2]);
-    expect(v[base + f.width - 1]).toBe(-20 - 10 - 9 + 0 + 0.5 + 10 + 11 + 1e9);
+    expect([...v.subarray(base, base + f.width - 2)]).toEqual([2, 1, 1, 1, 1, 2]);
+    expect(v[base + f.width - 2]).toBe(-20 - 10 - 9 + 0 + 0.5 + 10 + 11 + 1e9);
+    expect(v[base + f.width - 1]).toBe(8);
   });
 
   it("histograms without measures index from the field offset alone", () => {
@@ -100,7 +101,8 @@ describe("generated field classes", () => {
     const v = region(d);
     new gen.CacheEvictionAge(v).record(60);
     new gen.CacheHits(v).inc();
-    expect(touched(v)).toEqual([1, 4, field(d, "hits").offset]);
+    // bucket 1, sum, count (bounds [30, 300, ...]: 60 lands in bucket 1), then the counter.
+    expect(touched(v)).toEqual([1, 4, 5, field(d, "hits").offset]);
   });
 
   it("mmsc keeps count and sum cumulative and restarts min/max when the epoch moves", () => {

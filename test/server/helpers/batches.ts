@@ -1,4 +1,5 @@
 // Hand-built batches for server tests: one small metric set, a stream opener and point batches.
+import { exportBatchOf } from "../../../src/export/exporter.ts";
 import type { Batch, WireSetDescriptor } from "../../../src/wire/batch.ts";
 import { encodeBatch } from "../../../src/wire/codec.ts";
 import type { ExportBatch } from "../../../src/export/exporter.ts";
@@ -38,7 +39,7 @@ export function batch(stream: string, seq: number, items = 1, extra: Partial<Bat
   };
 }
 
-export const exportBatch = (b: Batch): ExportBatch => ({ batch: b, bytes: encodeBatch(b) });
+export const exportBatch = (b: Batch): ExportBatch => exportBatchOf(b);
 
 export async function post(url: string, b: Batch | Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`${url}/v1/batches`, {

@@ -13,6 +13,7 @@ import { MsgpackWriter } from "../wire/msgpack-writer.ts";
 import { CHANNEL_NAME, type ChannelMessage, type InstanceMessage, type RegistryMessage } from "./channel.ts";
 import { defaultResource } from "./resource.ts";
 import { MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../schema/layout.ts";
+import { countDroppedBatches } from "./sdk-counters.ts";
 import { SDK_INVALID } from "./sdk-metrics.ts";
 import { Series } from "./series.ts";
 import { planSet, wireDescriptor, type SetPlan } from "./set-plan.ts";
@@ -41,9 +42,9 @@ interface InstanceState {
 }
 
 /**
- * One arena chunk of a thread: all its regions are compared against the baseline in a single
- * tight loop, so the cost of a flush is one pass over memory plus work for what changed,
- * instead of per-instance bookkeeping for everything that exists.
+ * One arena chunk of a thread. A flush walks its sentinel list (one element per field and slot,
+ * see layout.ts) in a single tight loop against the baseline, and does per-instance work only
+ * where a sentinel moved.
  */
 interface ChunkState {
   readonly values: Float64Array;
@@ -91,6 +92,7 @@ export class Collector {
   private readonly points = new MsgpackWriter();
   private readonly encoder = new BatchEncoder();
   private invalid = 0;
+  private warned = false;
   private seq = 0;
   private epoch = 0;
   private lastFlush = Date.now();
@@ -205,7 +207,16 @@ export class Collector {
     const out = this.buildBatch(this.lastFlush, end);
     this.lastFlush = end;
     if (!out) return undefined;
-    for (const e of this.exporters) e.export(out);
+    for (const e of this.exporters) {
+      try {
+        e.export(out);
+      } catch (error) {
+        // An exporter must not throw; if one does, the flush loop survives and the loss is counted.
+        countDroppedBatches();
+        if (!this.warned) console.error(`percore: exporter ${e.constructor.name} threw, batch ${out.header.seq} dropped for it:`, error);
+        this.warned = true;
+      }
+    }
     return out;
   }
 

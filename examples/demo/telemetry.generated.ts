@@ -134,7 +134,7 @@ export class HttpServerHeapUsed {
   }
 }
 
-const HTTP_SERVER_DURATION_BOUNDS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
+const HTTP_SERVER_DURATION_BOUNDS = new Float64Array([1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]);
 
 /** Handling time. Histogram `http.server.duration`, unit `ms`, bounds [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]. */
 export class HttpServerDuration {

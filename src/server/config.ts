@@ -9,6 +9,8 @@ export interface ServeConfig {
   readonly token?: string;
   readonly retainMs?: number;
   readonly maxBody: number;
+  /** "base" (default): /metrics shows scaled units in base units (ms as seconds); "declared": as sent. */
+  readonly prometheusUnits: "base" | "declared";
 }
 
 export const OPTIONS = [
@@ -18,6 +20,7 @@ export const OPTIONS = [
   ["--token <token>", "TELEMETRY_TOKEN", "", "require `Authorization: Bearer <token>` on ingest, query and /metrics"],
   ["--retain <duration>", "TELEMETRY_RETAIN", "", "delete points and events older than this (e.g. 7d, 12h); default keeps all"],
   ["--max-body <bytes>", "TELEMETRY_MAX_BODY", "16MiB", "largest request body or WebSocket message (e.g. 1048576, 8MiB)"],
+  ["--prometheus-units <m>", "TELEMETRY_PROMETHEUS_UNITS", "base", "/metrics names: base (ms shown as _seconds, lint-clean) or declared (_milliseconds)"],
 ] as const;
 
 /** "1048576", "64KiB", "8MiB", "1GiB", "10MB". */
@@ -51,7 +54,7 @@ export function readFlags(args: readonly string[]): { flags: Map<string, string>
 }
 
 export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv = process.env): ServeConfig | ServerError {
-  const known = new Set(["store", "host", "port", "token", "retain", "max-body", "help"]);
+  const known = new Set(["store", "host", "port", "token", "retain", "max-body", "prometheus-units", "help"]);
   for (const k of flags.keys()) if (!known.has(k)) return serverError("E_BAD_PARAM", `unknown option --${k}`, `--${k}`);
   const get = (flag: string, envName: string, def: string) => flags.get(flag) ?? env[envName] ?? def;
   const port = Number(get("port", "TELEMETRY_PORT", "4318"));
@@ -62,6 +65,8 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   const retainMs = retain === "" ? undefined : parseDuration(retain);
   if (retain !== "" && !retainMs) return serverError("E_BAD_PARAM", "retain must be a duration such as 7d, 12h, 30m", "--retain");
   const token = get("token", "TELEMETRY_TOKEN", "");
+  const prometheusUnits = get("prometheus-units", "TELEMETRY_PROMETHEUS_UNITS", "base");
+  if (prometheusUnits !== "base" && prometheusUnits !== "declared") return serverError("E_BAD_PARAM", "prometheus-units must be base or declared", "--prometheus-units");
   return {
     store: get("store", "TELEMETRY_STORE", "./telemetry.duckdb"),
     host: get("host", "TELEMETRY_HOST", "127.0.0.1"),
@@ -69,5 +74,6 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     ...(token ? { token } : {}),
     ...(retainMs ? { retainMs } : {}),
     maxBody,
+    prometheusUnits,
   };
 }

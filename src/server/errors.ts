@@ -19,6 +19,9 @@ export type ErrorCode =
   | "E_BAD_JSON"
   | "E_NOT_OBJECT"
   | "E_BAD_CONTENT_TYPE"
+  | "E_BAD_ENCODING"
+  | "E_BAD_PROTOBUF"
+  | "E_BAD_OTLP"
   | "E_UNAUTHORIZED"
   | "E_NOT_FOUND"
   | "E_METHOD"
@@ -62,6 +65,9 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   E_BAD_JSON: 400,
   E_NOT_OBJECT: 400,
   E_BAD_CONTENT_TYPE: 415,
+  E_BAD_ENCODING: 415,
+  E_BAD_PROTOBUF: 400,
+  E_BAD_OTLP: 400,
   E_UNAUTHORIZED: 401,
   E_NOT_FOUND: 404,
   E_METHOD: 405,

@@ -1,5 +1,6 @@
 // The HTTP API. Ingest: POST /v1/batches (msgpack batch), POST /v1/events (NDJSON). Reading:
-// POST /api/v1/query, GET /api/v1/series, GET /metrics. GET /healthz needs no token.
+// POST /api/v1/query, GET /api/v1/series, GET /metrics. OTLP/HTTP: POST /v1/metrics.
+// GET /healthz needs no token.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Cumulative } from "./cumulative.ts";
@@ -8,6 +9,10 @@ import { parseNdjson } from "./events.ts";
 import { authorized, decodeUtf8, headerRecord, readBody, remoteOf, send, sendError, wantsMsgpack } from "./http-util.ts";
 import type { EventStreamHandle, Ingestor } from "./ingest.ts";
 import type { Limits } from "./limits.ts";
+import type { OtlpIngest } from "./otlp-ingest.ts";
+import { negotiate } from "../export/prometheus-text.ts";
+import type { UnitMode } from "../export/prometheus-naming.ts";
+import { otlpMetrics } from "./otlp-route.ts";
 import { renderPrometheus } from "./prometheus.ts";
 import { parseSeriesParams, seriesQuery } from "./series-api.ts";
 import { StoreError, type Store } from "./store/store.ts";
@@ -19,6 +24,10 @@ export interface RouteContext {
   readonly limits: Limits;
   readonly token?: string;
   readonly shuttingDown: () => boolean;
+  /** How /metrics names scaled units (default "base": ms exposed as seconds). */
+  readonly prometheusUnits?: UnitMode;
+  /** OTLP ingest state (streams keyed by resource and scope, cumulative-to-delta baselines). */
+  readonly otlp: OtlpIngest;
 }
 
 const MSGPACK_TYPES = /^application\/(x-)?(vnd\.)?msgpack|^application\/octet-stream/;
@@ -37,12 +46,14 @@ export function createRouter(ctx: RouteContext) {
     if (is("POST", "/v1/events")) return events(req, res);
     if (is("POST", "/api/v1/query") || is("GET", "/api/v1/query")) return query(req, res, url);
     if (is("GET", "/api/v1/series")) return series(res, url);
+    if (is("POST", "/v1/metrics")) return otlpMetrics(req, res, ctx);
     if (is("GET", "/metrics")) {
-      const body = renderPrometheus(ctx.cumulative);
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-      return void res.end(body);
+      const { format, contentType } = negotiate(req.headers.accept);
+      const body = renderPrometheus(ctx.cumulative, format, ctx.prometheusUnits);
+      res.writeHead(200, { "content-type": contentType, "content-length": String(Buffer.byteLength(body)) });
+      return void res.end(req.method === "HEAD" ? undefined : body);
     }
-    const known = ["/v1/batches", "/v1/events", "/api/v1/query", "/api/v1/series", "/metrics"];
+    const known = ["/v1/batches", "/v1/events", "/v1/metrics", "/api/v1/query", "/api/v1/series", "/metrics"];
     if (known.includes(path)) return sendError(res, serverError("E_METHOD", `${req.method} not allowed on ${path}`));
     return sendError(res, serverError("E_NOT_FOUND", `no route ${path}`));
   }

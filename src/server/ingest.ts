@@ -2,14 +2,15 @@
 // next group commit, and answers once they are stored. Each stream's sequence is stored once:
 // a sequence at or below the last one accepted is a resend and is acknowledged without storing.
 import { randomUUID } from "node:crypto";
-import type { AttrValue } from "../wire/batch.ts";
+import type { AttrValue, StreamOpen } from "../wire/batch.ts";
 import { CommitQueue, type PendingUnit } from "./commit-queue.ts";
 import { decodeMsgpack } from "./decode-msgpack.ts";
 import { isServerError, serverError, type ServerError } from "./errors.ts";
 import type { ParsedEvent } from "./events.ts";
 import type { Limits } from "./limits.ts";
-import type { CommitResult, LoadedStream, Store } from "./store/store.ts";
-import { setState, type SeriesState, type StreamState } from "./stream-state.ts";
+import type { PointRows } from "./point-rows.ts";
+import type { BatchRecord, CommitResult, LoadedStream, Store } from "./store/store.ts";
+import { setState, type SeriesState, type SetState, type StreamState } from "./stream-state.ts";
 import { checkHeader } from "./validate-declarations.ts";
 import { checkSeries, decodePoints } from "./validate-points.ts";
 
@@ -31,6 +32,19 @@ export interface EventStreamHandle {
   state?: StreamState;
   closed?: boolean;
 }
+
+/** What a foreign (OTLP) builder adds to a stream: declarations, and how many rows it appended. */
+export interface ForeignBuild {
+  readonly sets: readonly SetState[];
+  readonly series: readonly SeriesState[];
+  readonly points: number;
+  readonly start: number;
+  readonly end: number;
+  /** Approximate input size, for the pending-bytes bound. */
+  readonly bytes: number;
+}
+
+export type ForeignBuilder = (state: StreamState, rows: PointRows) => ForeignBuild;
 
 export interface IngestHooks {
   log(line: string): void;
@@ -181,19 +195,62 @@ export class Ingestor {
       state.series.set(s.id, s);
       unit.series.push({ stream: state.id, series: s, setName: sets[s.set].descriptor.name, attributes: seriesAttributes(state, s) });
     }
-    state.lastAccepted = h.seq;
-    state.storedAccepted += n;
-    unit.batches.push({ stream: state.id, seq: h.seq, start: h.start, end: h.end, points: n });
+    const stored = this.queueBatch(state, { stream: state.id, seq: h.seq, start: h.start, end: h.end, points: n }, bytes.length);
+    return { seq: h.seq, stream: h.stream, stored };
+  }
+
+  /** Records an accepted batch in the pending commit; resolves with the ack once it is stored. */
+  private queueBatch(state: StreamState, batch: BatchRecord, bytes: number): Promise<Ack | ServerError> {
+    const unit = this.queue.current;
+    state.lastAccepted = batch.seq;
+    state.storedAccepted += batch.points;
+    unit.batches.push(batch);
     const p = unit.progress.get(state.id);
-    unit.progress.set(state.id, { lastSeq: h.seq, points: (p?.points ?? 0) + n });
+    unit.progress.set(state.id, { lastSeq: batch.seq, points: (p?.points ?? 0) + batch.points });
     unit.touched.add(state.key);
-    unit.bytes += bytes.length;
-    const s = state;
-    const stored = this.queue.wait().then(
-      (): Ack => ({ seq: s.lastStored, stored: s.stored }),
+    unit.bytes += bytes;
+    return this.queue.wait().then(
+      (): Ack => ({ seq: state.lastStored, stored: state.stored }),
       (e: unknown) => serverError("E_STORE", `not stored: ${(e as Error).message}`),
     );
-    return { seq: h.seq, stream: h.stream, stored };
+  }
+
+  /**
+   * Queues points that did not arrive as a msgpack batch (OTLP): `build` declares what it needs
+   * (new sets, new series) and appends rows to `rows`, synchronously, against the stream's state;
+   * the result is stored like a batch with the stream's next sequence number. `build` never fails
+   * half way: what it cannot store it reports to its caller and leaves out.
+   */
+  async acceptForeign(key: string, open: StreamOpen, client: ClientInfo, build: ForeignBuilder): Promise<{ points: number; stored: Promise<Ack | ServerError> } | ServerError> {
+    if (this.stopped) return serverError("E_SHUTTING_DOWN", "server is shutting down");
+    if (this.queue.pendingBytes > this.limits.maxPendingBytes) return serverError("E_BUSY", "ingest is behind; retry later");
+    const loaded = await this.stream(key);
+    const unit = this.queue.current;
+    // Re-read after the await: a concurrent request may have created the stream meanwhile.
+    let state = this.streams.get(key) ?? loaded;
+    if (!state) {
+      state = {
+        id: ++this.nextId, key, kind: "batch", open, sets: [], series: new Map(),
+        lastStored: 0, lastAccepted: 0, stored: 0, storedAccepted: 0,
+      };
+      this.remember(state);
+      unit.streams.push({ id: state.id, key, kind: "batch", opened: Date.now(), open, ...client });
+      this.hooks.log(`stream opened ${key} (otlp) ${describe(state, client)}`);
+    }
+    const built = build(state, unit.points);
+    if (built.points === 0 && built.sets.length === 0 && built.series.length === 0 && state.lastAccepted > 0) {
+      return { points: 0, stored: this.resent(state) };
+    }
+    for (const s of built.sets) {
+      state.sets.push(s);
+      unit.sets.push({ stream: state.id, set: s });
+    }
+    for (const s of built.series) {
+      state.series.set(s.id, s);
+      unit.series.push({ stream: state.id, series: s, setName: state.sets[s.set].descriptor.name, attributes: seriesAttributes(state, s) });
+    }
+    const batch = { stream: state.id, seq: state.lastAccepted + 1, start: built.start, end: built.end, points: built.points };
+    return { points: built.points, stored: this.queueBatch(state, batch, built.bytes) };
   }
 
   /** A sequence already accepted: answer once whatever holds it is committed. */

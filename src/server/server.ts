@@ -6,6 +6,7 @@ import { Cumulative } from "./cumulative.ts";
 import { createRouter } from "./http-routes.ts";
 import { Ingestor, streamFromStore } from "./ingest.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+import { OtlpIngest } from "./otlp-ingest.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/store.ts";
 import { createWsHandler } from "./ws-handler.ts";
@@ -20,6 +21,8 @@ export interface ServerOptions {
   readonly retainEveryMs?: number;
   readonly limits?: Partial<Limits>;
   readonly log?: (line: string) => void;
+  /** How /metrics names scaled units: "base" (default, ms shown as seconds) or "declared". */
+  readonly prometheusUnits?: "base" | "declared";
 }
 
 export interface RunningServer {
@@ -50,7 +53,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   cumulative.load(await store.cumulative());
 
   let shuttingDown = false;
-  const ctx = { ingest, store, cumulative, limits, token: options.token, shuttingDown: () => shuttingDown };
+  const otlp = new OtlpIngest(ingest, cumulative, limits);
+  const ctx = { ingest, store, cumulative, limits, otlp, token: options.token, prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
   const ws = createWsHandler(ctx);
   const server: Server = createServer(createRouter(ctx));
   server.on("upgrade", ws.upgrade);

@@ -1,0 +1,95 @@
+// OTLP/HTTP bodies to plain objects, and replies back, with protobufjs message classes generated
+// from the official opentelemetry-proto definitions. They come from the npm registry at install
+// time: `otlp-proto-messages` is an alias of @opentelemetry/otlp-transformer 0.52.1, the last
+// release that ships its protobufjs static module (decode, encode and the proto3 JSON mapping for
+// every OTLP message, partial_success included). Nothing of it is copied into this repository,
+// and neither the binary nor the JSON mapping is written by hand. Both content types come out in
+// one shape (the proto3 JSON field names, 64-bit integers as numbers), which the ingest reads.
+import { createRequire } from "node:module";
+import type protobuf from "protobufjs";
+import type { OtlpRequest } from "./otlp-types.ts";
+
+/** The static-module surface we use of a generated message class. */
+export interface MessageClass {
+  decode(reader: Uint8Array): unknown;
+  encode(message: unknown): { finish(): Uint8Array };
+  fromObject(object: Record<string, unknown>): unknown;
+  toObject(message: unknown, options?: protobuf.IConversionOptions): Record<string, unknown>;
+}
+
+interface Codec {
+  readonly request: MessageClass;
+  readonly response: MessageClass;
+}
+
+let codec: Codec | undefined;
+
+/** The generated message classes (tests encode requests with them). */
+export function load(): Codec {
+  if (codec) return codec;
+  const require = createRequire(import.meta.url);
+  const root = require("otlp-proto-messages/build/src/generated/root.js") as {
+    opentelemetry: { proto: { collector: { metrics: { v1: Record<string, MessageClass> } } } };
+  };
+  const v1 = root.opentelemetry.proto.collector.metrics.v1;
+  codec = { request: v1.ExportMetricsServiceRequest, response: v1.ExportMetricsServiceResponse };
+  return codec;
+}
+
+// 64-bit integers as numbers: nanosecond timestamps lose sub-microsecond precision, which the
+// store (millisecond timestamps) drops anyway; counts stay exact below 2^53.
+const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, bytes: String, defaults: false, oneofs: true, arrays: true };
+
+export interface DecodeFailure {
+  readonly failed: string;
+}
+
+/** Binary protobuf ExportMetricsServiceRequest. */
+export function decodeProtobufRequest(body: Uint8Array): OtlpRequest | DecodeFailure {
+  const { request } = load();
+  try {
+    const msg = request.decode(body);
+    return request.toObject(msg, TO_OBJECT) as unknown as OtlpRequest;
+  } catch (e) {
+    return { failed: (e as Error).message };
+  }
+}
+
+/**
+ * OTLP/JSON ExportMetricsServiceRequest: lowerCamelCase keys, 64-bit integers as strings or
+ * numbers, enums as integers. protobufjs' fromObject does the proto3 JSON mapping; unknown keys
+ * are ignored, as OTLP receivers must.
+ */
+export function decodeJsonRequest(text: string): OtlpRequest | DecodeFailure {
+  const { request } = load();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { failed: `not JSON: ${(e as Error).message}` };
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { failed: "an ExportMetricsServiceRequest is a JSON object" };
+  try {
+    // No verify(): it refuses int64 given as strings, which is how OTLP/JSON writes them.
+    return request.toObject(request.fromObject(raw as Record<string, unknown>), TO_OBJECT) as unknown as OtlpRequest;
+  } catch (e) {
+    return { failed: (e as Error).message };
+  }
+}
+
+export interface PartialSuccess {
+  readonly rejectedDataPoints: number;
+  readonly errorMessage: string;
+}
+
+/** ExportMetricsServiceResponse; partial_success stays unset when everything was accepted. */
+export function encodeResponse(partial: PartialSuccess | undefined, json: boolean): Uint8Array | string {
+  if (json) {
+    // proto3 JSON writes int64 as a string.
+    return JSON.stringify(partial ? { partialSuccess: { rejectedDataPoints: String(partial.rejectedDataPoints), errorMessage: partial.errorMessage } } : {});
+  }
+  const { response } = load();
+  return response.encode(response.fromObject(partial ? { partialSuccess: partial } : {})).finish();
+}
+
+export const isFailure = (v: unknown): v is DecodeFailure => typeof v === "object" && v !== null && "failed" in v;

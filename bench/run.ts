@@ -6,6 +6,10 @@ const SUITES: Record<string, () => Promise<{ default: (ctx: SuiteContext) => Pro
   "hot-path": () => import("./hot-path.ts"),
   flush: () => import("./flush.ts"),
   heap: () => import("./heap.ts"),
+  "worker-threads": () => import("./worker-threads.ts"),
+  "wire-size": () => import("./wire-size.ts"),
+  "server-ingest": () => import("./server-ingest.ts"),
+  scrape: () => import("./scrape.ts"),
 };
 
 const args = process.argv.slice(2);

@@ -23,7 +23,7 @@ const SET: WireSetDescriptor = {
   ],
 };
 
-function batch(): Batch {
+export function batch(): Batch {
   const series: SeriesDecl[] = [];
   const points: SeriesPoints[] = [];
   for (let i = 0; i < INSTANCES; i++) {
@@ -40,7 +40,7 @@ function batch(): Batch {
   };
 }
 
-function serverState(b: Batch): Cumulative {
+export function serverState(b: Batch): Cumulative {
   const stream: StreamState = {
     id: 1, key: "bench", kind: "batch", open: b.open, sets: [setState(0, SET)],
     series: new Map(b.series!.map(([id, set, attrs]) => [id, { id, set, attrs }])),

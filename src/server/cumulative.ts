@@ -21,6 +21,8 @@ export class Cumulative {
   readonly entries = new Map<number, Map<number, PerSeries>>();
   /** Stream declarations by id, to name what the entries are. */
   readonly catalog = new Map<number, StreamState>();
+  /** Called once per new (stream, series, key) entry, so views such as /metrics can stay incremental. */
+  onNewEntry: ((stream: number, series: number, key: number, entry: CumulativeEntry) => void) | undefined;
 
   addStream(state: StreamState): void {
     if (state.kind === "batch") this.catalog.set(state.id, state);
@@ -32,7 +34,10 @@ export class Cumulative {
     let byKey = bySeries.get(series);
     if (!byKey) bySeries.set(series, (byKey = new Map()));
     let e = byKey.get(key);
-    if (!e) byKey.set(key, (e = { value: 0, count: 0, buckets: null, time: 0 }));
+    if (!e) {
+      byKey.set(key, (e = { value: 0, count: 0, buckets: null, time: 0 }));
+      this.onNewEntry?.(stream, series, key, e);
+    }
     return e;
   }
 

@@ -19,8 +19,8 @@ Query options:
   --token <token>        bearer token for the server [TELEMETRY_TOKEN]
   --json                 print {columns, rows, truncated} as JSON instead of a table
 
-Endpoints: POST /v1/batches (msgpack), POST /v1/events (NDJSON), WebSocket /v1/ws,
-POST /api/v1/query, GET /api/v1/series, GET /metrics, GET /healthz. See docs/server.md.
+Endpoints: POST /v1/batches (msgpack), POST /v1/events (NDJSON), WebSocket /v1/ws, POST /v1/metrics (OTLP/HTTP,
+protobuf or JSON, gzip), POST /api/v1/query, GET /api/v1/series, GET /metrics, GET /healthz. See docs/server.md.
 `;
 
 function fail(e: ServerError | string): never {

@@ -105,8 +105,10 @@ export async function printStored(server: string, since: number): Promise<void> 
     GROUP BY ALL ORDER BY ALL`);
   await show(server, "p99 handling time per route (histogram buckets, interpolated like histogram_quantile)", p99Sql(`${window} AND metric = 'http.server.duration'`, "attributes->>'route'"));
   await show(server, "the piscina pool's own health", `
-    SELECT metric, round(sum(value), 2) AS total, round(max(value), 2) AS max_per_interval
-    FROM metric_points WHERE set_name = 'piscina.pool' AND ${window} GROUP BY ALL ORDER BY metric`);
+    SELECT metric, instrument,
+      round(CASE WHEN instrument = 'counter' THEN sum(value) ELSE arg_max(value, time) END, 3) AS "total (counter) or last (gauge)",
+      round(max(value), 3) AS max_per_interval
+    FROM metric_points WHERE set_name = 'piscina.pool' AND ${window} GROUP BY metric, instrument ORDER BY metric`);
   const streams = await query(server, "SELECT key, resource->>'service.name' AS service, last_seq, stored FROM streams ORDER BY id");
   console.log(`\n# streams (one per collector run; last_seq = batches acknowledged)\n${formatTable(streams)}`);
 }

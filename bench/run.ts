@@ -6,6 +6,7 @@ const SUITES: Record<string, () => Promise<{ default: (ctx: SuiteContext) => Pro
   "hot-path": () => import("./hot-path.ts"),
   flush: () => import("./flush.ts"),
   heap: () => import("./heap.ts"),
+  "enum-dispatch": () => import("./enum-dispatch.ts"),
   "worker-threads": () => import("./worker-threads.ts"),
   "wire-size": () => import("./wire-size.ts"),
   "server-ingest": () => import("./server-ingest.ts"),

@@ -31,9 +31,32 @@ export function fieldDoc(f: FieldDescriptor, withBounds: boolean): string {
 
 export function emitField(ctx: FieldContext, f: FieldDescriptor): string[] {
   const { ids } = ctx;
+  const out: string[] = [];
+  // A Float64Array, not an array literal: integer bounds would make a Smi array, and comparing a
+  // double against Smi elements converts on every step (measured about 15% slower per record).
+  if (f.instrument === "histogram") out.push(`const ${ids.boundsConst(f.key)} = new Float64Array(${literal(f.bounds ?? [])});`, "");
   const hasSlot = ctx.measureKeys.length > 0;
-  const params = (first?: string): string => [...(first ? [first] : []), ...ctx.measureKeys.map((k) => `${k}: ${ids.enumType(k)}`)].join(", ");
-  const slotLine = hasSlot ? [`    const s = ${ids.slotFunction}(${ctx.measureKeys.join(", ")});`] : [];
+  // With measurement attributes, a bound handle (`at(...)`) per field: its slot is resolved once,
+  // so recording through it costs what a field without attributes costs.
+  if (hasSlot) out.push(...emitClass(ctx, f, "bound"), "");
+  out.push(...emitClass(ctx, f, hasSlot ? "call" : "plain"));
+  return out;
+}
+
+/**
+ * "plain": no measurement attributes. "call": the measurement attributes are parameters of every
+ * method, resolved to a slot per call. "bound": the slot was resolved by `at(...)` and is a field.
+ */
+type Mode = "plain" | "call" | "bound";
+
+function emitClass(ctx: FieldContext, f: FieldDescriptor, mode: Mode): string[] {
+  const { ids } = ctx;
+  const hasSlot = mode !== "plain";
+  const measureParams = mode === "call" ? ctx.measureKeys.map((k) => `${k}: ${ids.enumType(k)}`) : [];
+  const params = (first?: string): string => [...(first ? [first] : []), ...measureParams].join(", ");
+  const slotLine = mode === "call" ? [`    const s = ${ids.slotFunction}(${ctx.measureKeys.join(", ")});`] : mode === "bound" ? ["    const s = this.s;"] : [];
+  /** A resolved slot may be unknown only per call; `at(...)` refuses unknown values up front. */
+  const checked = mode === "call";
   /** Index expression of element `k` of this field, plus an optional variable part. */
   const idx = (k: number, extra?: string): string => {
     const n = f.offset + k;
@@ -44,27 +67,27 @@ export function emitField(ctx: FieldContext, f: FieldDescriptor): string[] {
   const int = f.valueType === "int";
   /** A guarded single store: `if (ok) <store> else <count invalid>`. */
   const guarded = (ok: string, store: string): string[] => {
-    const cond = [...(hasSlot ? ["s >= 0"] : []), ok].join(" && ");
+    const cond = [...(checked ? ["s >= 0"] : []), ok].join(" && ");
     return [...slotLine, `    if (${cond}) ${store}`, `    else ${invalid}`];
   };
   /** The rejecting prologue of record(): bad slot or bad value -> count and return. */
   const rejecting = (): string[] => {
-    const bad = [...(hasSlot ? ["s < 0"] : []), "value - value !== 0", ...(int ? ["Math.floor(value) !== value"] : [])].join(" || ");
+    const bad = [...(checked ? ["s < 0"] : []), "value - value !== 0", ...(int ? ["Math.floor(value) !== value"] : [])].join(" || ");
     return [...slotLine, `    if (${bad}) {`, `      ${invalid}`, "      return;", "    }"];
   };
   const recordDoc = `  /** Records one value (${int ? "a whole number; anything else is" : "finite; NaN and infinities are"} dropped and counted). */`;
+  const mmsc = f.instrument === "mmsc";
 
-  const cls = ids.fieldClass(f.key);
+  const cls = mode === "bound" ? ids.boundClass(f.key) : ids.fieldClass(f.key);
   const out: string[] = [];
-  // A Float64Array, not an array literal: integer bounds would make a Smi array, and comparing a
-  // double against Smi elements converts on every step (measured about 15% slower per record).
-  if (f.instrument === "histogram") out.push(`const ${ids.boundsConst(f.key)} = new Float64Array(${literal(f.bounds ?? [])});`, "");
-  out.push(`/** ${fieldDoc(f, true)} */`, `export class ${cls} {`, "  /** @internal */");
-  out.push(f.instrument === "mmsc" ? "  constructor(private readonly v: Float64Array, private readonly epoch: Int32Array) {}" : "  constructor(private readonly v: Float64Array) {}");
+  const doc = mode === "bound" ? `${fieldDoc(f, true)} Bound to one combination of measurement attributes by \`at(...)\`.` : fieldDoc(f, true);
+  out.push(`/** ${doc} */`, `export class ${cls} {`, "  /** @internal */");
+  const ctorParams = ["private readonly v: Float64Array", ...(mode === "bound" ? ["private readonly s: number"] : []), ...(mmsc ? ["private readonly epoch: Int32Array"] : [])];
+  out.push(`  constructor(${ctorParams.join(", ")}) {}`);
   switch (f.instrument) {
     case "counter":
       out.push("  /** Adds 1. */", `  inc(${params()}): void {`);
-      out.push(...(hasSlot ? guardedInc(slotLine, idx(0), invalid) : [`    this.v[${idx(0)}]++;`]), "  }");
+      out.push(...(checked ? guardedInc(slotLine, idx(0), invalid) : [...slotLine, `    this.v[${idx(0)}]++;`]), "  }");
       out.push(`  /** Adds \`n\` (${int ? "a whole number >= 0" : "finite, >= 0"}; anything else is dropped and counted). */`, `  add(${params("n: number")}): void {`);
       out.push(...guarded(int ? "n >= 0 && Math.floor(n) === n && n < Infinity" : "n >= 0 && n < Infinity", `this.v[${idx(0)}] += n;`), "  }");
       break;
@@ -93,6 +116,21 @@ export function emitField(ctx: FieldContext, f: FieldDescriptor): string[] {
       out.push(`    v[${o(MMSC_SUM)}] += value;`, `    v[${o(MMSC_COUNT)}]++;`, "  }");
       break;
     }
+  }
+  if (mode === "call") {
+    const keys = ctx.measureKeys.join(", ");
+    out.push(
+      "  /**",
+      `   * A handle bound to one (${keys}): its methods skip resolving the attributes, so recording`,
+      "   * through it costs what a field without attributes costs. Make it once and keep it.",
+      "   * Throws RangeError for a value outside the enum (only possible from untyped callers).",
+      "   */",
+      `  at(${measureParams.join(", ")}): ${ids.boundClass(f.key)} {`,
+      `    const s = ${ids.slotFunction}(${keys});`,
+      `    if (s < 0) throw new RangeError(\`${f.name}: unknown measurement attribute value in (\${[${keys}].join(", ")})\`);`,
+      `    return new ${ids.boundClass(f.key)}(this.v, s${mmsc ? ", this.epoch" : ""});`,
+      "  }",
+    );
   }
   out.push("}");
   return out;

@@ -50,6 +50,10 @@ export class SetIdentifiers {
   fieldClass(key: string): string {
     return `${this.className}${upperFirst(key)}`;
   }
+  /** The handle class `at(...)` returns for a field of a set with measurement attributes. */
+  boundClass(key: string): string {
+    return `${this.className}${upperFirst(key)}At`;
+  }
   boundsConst(key: string): string {
     return `${constantCase(this.className)}_${constantCase(key)}_BOUNDS`;
   }
@@ -93,6 +97,7 @@ export function checkIdentifiers(schema: SchemaInput<Position>, file: string): C
     for (const f of set.fields) {
       checkKey(f.key, f.at, RESERVED_FIELD_KEYS, "a member of MetricSetBase");
       claim(ids.fieldClass(f.key), `field \`${f.key}\` of ${of}`, f.at);
+      if (set.measures.length > 0) claim(ids.boundClass(f.key), `the bound handle of field \`${f.key}\` of ${of}`, f.at);
       if (f.instrument === "histogram") claim(ids.boundsConst(f.key), `the bounds of \`${f.key}\` of ${of}`, f.at);
     }
   }

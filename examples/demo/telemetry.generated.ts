@@ -74,6 +74,23 @@ function httpServerSlot(method: HttpServerMethod, status: HttpServerStatus): num
 
 const HTTP_SERVER_INVALID = 264;
 
+/** Requests handled. Counter `http.server.requests`, unit `{request}`. Bound to one combination of measurement attributes by `at(...)`. */
+export class HttpServerRequestsAt {
+  /** @internal */
+  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  /** Adds 1. */
+  inc(): void {
+    const s = this.s;
+    this.v[s]++;
+  }
+  /** Adds `n` (finite, >= 0; anything else is dropped and counted). */
+  add(n: number): void {
+    const s = this.s;
+    if (n >= 0 && n < Infinity) this.v[s] += n;
+    else this.v[HTTP_SERVER_INVALID]++;
+  }
+}
+
 /** Requests handled. Counter `http.server.requests`, unit `{request}`. */
 export class HttpServerRequests {
   /** @internal */
@@ -88,6 +105,33 @@ export class HttpServerRequests {
   add(n: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
     if (s >= 0 && n >= 0 && n < Infinity) this.v[s] += n;
+    else this.v[HTTP_SERVER_INVALID]++;
+  }
+  /**
+   * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
+   * through it costs what a field without attributes costs. Make it once and keep it.
+   * Throws RangeError for a value outside the enum (only possible from untyped callers).
+   */
+  at(method: HttpServerMethod, status: HttpServerStatus): HttpServerRequestsAt {
+    const s = httpServerSlot(method, status);
+    if (s < 0) throw new RangeError(`http.server.requests: unknown measurement attribute value in (${[method, status].join(", ")})`);
+    return new HttpServerRequestsAt(this.v, s);
+  }
+}
+
+/** Request body bytes. Counter `http.server.payload.size`, unit `By`, int. Bound to one combination of measurement attributes by `at(...)`. */
+export class HttpServerPayloadSizeAt {
+  /** @internal */
+  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  /** Adds 1. */
+  inc(): void {
+    const s = this.s;
+    this.v[s + 1]++;
+  }
+  /** Adds `n` (a whole number >= 0; anything else is dropped and counted). */
+  add(n: number): void {
+    const s = this.s;
+    if (n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1] += n;
     else this.v[HTTP_SERVER_INVALID]++;
   }
 }
@@ -108,6 +152,28 @@ export class HttpServerPayloadSize {
     if (s >= 0 && n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1] += n;
     else this.v[HTTP_SERVER_INVALID]++;
   }
+  /**
+   * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
+   * through it costs what a field without attributes costs. Make it once and keep it.
+   * Throws RangeError for a value outside the enum (only possible from untyped callers).
+   */
+  at(method: HttpServerMethod, status: HttpServerStatus): HttpServerPayloadSizeAt {
+    const s = httpServerSlot(method, status);
+    if (s < 0) throw new RangeError(`http.server.payload.size: unknown measurement attribute value in (${[method, status].join(", ")})`);
+    return new HttpServerPayloadSizeAt(this.v, s);
+  }
+}
+
+/** Requests in progress. Up-down counter `http.server.in.flight`, unit `{request}`. Bound to one combination of measurement attributes by `at(...)`. */
+export class HttpServerInFlightAt {
+  /** @internal */
+  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  /** Adds `n` (finite, any sign; NaN and infinities are dropped and counted). */
+  add(n: number): void {
+    const s = this.s;
+    if (n - n === 0) this.v[s + 2] += n;
+    else this.v[HTTP_SERVER_INVALID]++;
+  }
 }
 
 /** Requests in progress. Up-down counter `http.server.in.flight`, unit `{request}`. */
@@ -118,6 +184,28 @@ export class HttpServerInFlight {
   add(n: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
     if (s >= 0 && n - n === 0) this.v[s + 2] += n;
+    else this.v[HTTP_SERVER_INVALID]++;
+  }
+  /**
+   * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
+   * through it costs what a field without attributes costs. Make it once and keep it.
+   * Throws RangeError for a value outside the enum (only possible from untyped callers).
+   */
+  at(method: HttpServerMethod, status: HttpServerStatus): HttpServerInFlightAt {
+    const s = httpServerSlot(method, status);
+    if (s < 0) throw new RangeError(`http.server.in.flight: unknown measurement attribute value in (${[method, status].join(", ")})`);
+    return new HttpServerInFlightAt(this.v, s);
+  }
+}
+
+/** V8 heap in use. Gauge `http.server.heap.used`, unit `By`. Bound to one combination of measurement attributes by `at(...)`. */
+export class HttpServerHeapUsedAt {
+  /** @internal */
+  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  /** Sets the current value (finite; NaN and infinities are dropped and counted). */
+  set(value: number): void {
+    const s = this.s;
+    if (value - value === 0) this.v[s + 3] = value;
     else this.v[HTTP_SERVER_INVALID]++;
   }
 }
@@ -132,9 +220,38 @@ export class HttpServerHeapUsed {
     if (s >= 0 && value - value === 0) this.v[s + 3] = value;
     else this.v[HTTP_SERVER_INVALID]++;
   }
+  /**
+   * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
+   * through it costs what a field without attributes costs. Make it once and keep it.
+   * Throws RangeError for a value outside the enum (only possible from untyped callers).
+   */
+  at(method: HttpServerMethod, status: HttpServerStatus): HttpServerHeapUsedAt {
+    const s = httpServerSlot(method, status);
+    if (s < 0) throw new RangeError(`http.server.heap.used: unknown measurement attribute value in (${[method, status].join(", ")})`);
+    return new HttpServerHeapUsedAt(this.v, s);
+  }
 }
 
 const HTTP_SERVER_DURATION_BOUNDS = new Float64Array([1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]);
+
+/** Handling time. Histogram `http.server.duration`, unit `ms`, bounds [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]. Bound to one combination of measurement attributes by `at(...)`. */
+export class HttpServerDurationAt {
+  /** @internal */
+  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  /** Records one value (finite; NaN and infinities are dropped and counted). */
+  record(value: number): void {
+    const s = this.s;
+    if (value - value !== 0) {
+      this.v[HTTP_SERVER_INVALID]++;
+      return;
+    }
+    let b = 0;
+    while (b < 10 && value > HTTP_SERVER_DURATION_BOUNDS[b]) b++;
+    this.v[s + 4 + b]++;
+    this.v[s + 15] += value;
+    this.v[s + 16]++;
+  }
+}
 
 /** Handling time. Histogram `http.server.duration`, unit `ms`, bounds [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]. */
 export class HttpServerDuration {
@@ -152,6 +269,43 @@ export class HttpServerDuration {
     this.v[s + 4 + b]++;
     this.v[s + 15] += value;
     this.v[s + 16]++;
+  }
+  /**
+   * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
+   * through it costs what a field without attributes costs. Make it once and keep it.
+   * Throws RangeError for a value outside the enum (only possible from untyped callers).
+   */
+  at(method: HttpServerMethod, status: HttpServerStatus): HttpServerDurationAt {
+    const s = httpServerSlot(method, status);
+    if (s < 0) throw new RangeError(`http.server.duration: unknown measurement attribute value in (${[method, status].join(", ")})`);
+    return new HttpServerDurationAt(this.v, s);
+  }
+}
+
+/** Time waiting in the queue. Min/max/sum/count `http.server.queue.wait`, unit `ms`. Bound to one combination of measurement attributes by `at(...)`. */
+export class HttpServerQueueWaitAt {
+  /** @internal */
+  constructor(private readonly v: Float64Array, private readonly s: number, private readonly epoch: Int32Array) {}
+  /** Records one value (finite; NaN and infinities are dropped and counted). */
+  record(value: number): void {
+    const s = this.s;
+    if (value - value !== 0) {
+      this.v[HTTP_SERVER_INVALID]++;
+      return;
+    }
+    const v = this.v;
+    const o = s + 17;
+    const e = this.epoch[0];
+    if (v[o + 4] !== e) {
+      v[o + 4] = e;
+      v[o + 2] = value;
+      v[o + 3] = value;
+    } else {
+      if (value < v[o + 2]) v[o + 2] = value;
+      if (value > v[o + 3]) v[o + 3] = value;
+    }
+    v[o + 1] += value;
+    v[o]++;
   }
 }
 
@@ -179,6 +333,16 @@ export class HttpServerQueueWait {
     }
     v[o + 1] += value;
     v[o]++;
+  }
+  /**
+   * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
+   * through it costs what a field without attributes costs. Make it once and keep it.
+   * Throws RangeError for a value outside the enum (only possible from untyped callers).
+   */
+  at(method: HttpServerMethod, status: HttpServerStatus): HttpServerQueueWaitAt {
+    const s = httpServerSlot(method, status);
+    if (s < 0) throw new RangeError(`http.server.queue.wait: unknown measurement attribute value in (${[method, status].join(", ")})`);
+    return new HttpServerQueueWaitAt(this.v, s, this.epoch);
   }
 }
 

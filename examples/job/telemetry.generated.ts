@@ -55,6 +55,23 @@ function jobRunSlot(outcome: JobRunOutcome): number {
 
 const JOB_RUN_INVALID = 36;
 
+/** Records processed. Counter `job.run.records`, unit `{record}`, int. Bound to one combination of measurement attributes by `at(...)`. */
+export class JobRunRecordsAt {
+  /** @internal */
+  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  /** Adds 1. */
+  inc(): void {
+    const s = this.s;
+    this.v[s]++;
+  }
+  /** Adds `n` (a whole number >= 0; anything else is dropped and counted). */
+  add(n: number): void {
+    const s = this.s;
+    if (n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s] += n;
+    else this.v[JOB_RUN_INVALID]++;
+  }
+}
+
 /** Records processed. Counter `job.run.records`, unit `{record}`, int. */
 export class JobRunRecords {
   /** @internal */
@@ -69,6 +86,33 @@ export class JobRunRecords {
   add(n: number, outcome: JobRunOutcome): void {
     const s = jobRunSlot(outcome);
     if (s >= 0 && n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s] += n;
+    else this.v[JOB_RUN_INVALID]++;
+  }
+  /**
+   * A handle bound to one (outcome): its methods skip resolving the attributes, so recording
+   * through it costs what a field without attributes costs. Make it once and keep it.
+   * Throws RangeError for a value outside the enum (only possible from untyped callers).
+   */
+  at(outcome: JobRunOutcome): JobRunRecordsAt {
+    const s = jobRunSlot(outcome);
+    if (s < 0) throw new RangeError(`job.run.records: unknown measurement attribute value in (${[outcome].join(", ")})`);
+    return new JobRunRecordsAt(this.v, s);
+  }
+}
+
+/** Bytes of the records processed. Counter `job.run.record.bytes`, unit `By`, int. Bound to one combination of measurement attributes by `at(...)`. */
+export class JobRunRecordBytesAt {
+  /** @internal */
+  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  /** Adds 1. */
+  inc(): void {
+    const s = this.s;
+    this.v[s + 1]++;
+  }
+  /** Adds `n` (a whole number >= 0; anything else is dropped and counted). */
+  add(n: number): void {
+    const s = this.s;
+    if (n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1] += n;
     else this.v[JOB_RUN_INVALID]++;
   }
 }
@@ -89,9 +133,38 @@ export class JobRunRecordBytes {
     if (s >= 0 && n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1] += n;
     else this.v[JOB_RUN_INVALID]++;
   }
+  /**
+   * A handle bound to one (outcome): its methods skip resolving the attributes, so recording
+   * through it costs what a field without attributes costs. Make it once and keep it.
+   * Throws RangeError for a value outside the enum (only possible from untyped callers).
+   */
+  at(outcome: JobRunOutcome): JobRunRecordBytesAt {
+    const s = jobRunSlot(outcome);
+    if (s < 0) throw new RangeError(`job.run.record.bytes: unknown measurement attribute value in (${[outcome].join(", ")})`);
+    return new JobRunRecordBytesAt(this.v, s);
+  }
 }
 
 const JOB_RUN_RECORD_DURATION_BOUNDS = new Float64Array([0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]);
+
+/** Time to process one record. Histogram `job.run.record.duration`, unit `ms`, bounds [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]. Bound to one combination of measurement attributes by `at(...)`. */
+export class JobRunRecordDurationAt {
+  /** @internal */
+  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  /** Records one value (finite; NaN and infinities are dropped and counted). */
+  record(value: number): void {
+    const s = this.s;
+    if (value - value !== 0) {
+      this.v[JOB_RUN_INVALID]++;
+      return;
+    }
+    let b = 0;
+    while (b < 7 && value > JOB_RUN_RECORD_DURATION_BOUNDS[b]) b++;
+    this.v[s + 2 + b]++;
+    this.v[s + 10] += value;
+    this.v[s + 11]++;
+  }
+}
 
 /** Time to process one record. Histogram `job.run.record.duration`, unit `ms`, bounds [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]. */
 export class JobRunRecordDuration {
@@ -109,6 +182,16 @@ export class JobRunRecordDuration {
     this.v[s + 2 + b]++;
     this.v[s + 10] += value;
     this.v[s + 11]++;
+  }
+  /**
+   * A handle bound to one (outcome): its methods skip resolving the attributes, so recording
+   * through it costs what a field without attributes costs. Make it once and keep it.
+   * Throws RangeError for a value outside the enum (only possible from untyped callers).
+   */
+  at(outcome: JobRunOutcome): JobRunRecordDurationAt {
+    const s = jobRunSlot(outcome);
+    if (s < 0) throw new RangeError(`job.run.record.duration: unknown measurement attribute value in (${[outcome].join(", ")})`);
+    return new JobRunRecordDurationAt(this.v, s);
   }
 }
 

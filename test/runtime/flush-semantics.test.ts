@@ -138,6 +138,33 @@ describe("flush semantics", () => {
     expect(next.map((p) => p.value)).toEqual([1]);
   });
 
+  it("bound handles (at(...)) record into the same slots as per-call attributes", () => {
+    const { flush } = harness();
+    flush();
+    flush();
+    const s = fresh();
+    const r = `/t${route}`;
+    const postClientError = s.requests.at("POST", "4xx");
+    postClientError.inc();
+    postClientError.add(2);
+    s.requests.inc("POST", "4xx");
+    s.duration.at("GET", "2xx").record(3);
+    s.queueWait.at("GET", "2xx").record(5);
+    s.inFlight.at("GET", "2xx").add(-1);
+    s.heapUsed.at("OTHER", "5xx").set(7);
+    postClientError.add(NaN);
+    const got = Object.fromEntries(only(flush(), r).map((p) => [`${p.metric} ${p.measures.method} ${p.measures.status}`, p.value]));
+    expect(got).toEqual({
+      "http.server.requests POST 4xx": 4,
+      "http.server.duration GET 2xx": [3, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+      "http.server.queue.wait GET 2xx": [1, 5, 5, 5],
+      "http.server.in.flight GET 2xx": -1,
+      "http.server.heap.used OTHER 5xx": 7,
+    });
+    expect(flush().filter((p) => p.metric === "percore.sdk.invalid.values").map((p) => p.value)).toEqual([1]);
+    expect(() => s.requests.at("PUT" as never, "2xx")).toThrow(/http.server.requests: unknown measurement attribute value in \(PUT, 2xx\)/);
+  });
+
   it("rejects entity attributes of the wrong type at construction", () => {
     expect(() => new HttpServer({ workerId: 1.5, route: "/x" })).toThrow(/worker.id \(workerId\) must be int/);
     expect(() => new HttpServer({ workerId: 1, route: 3 as never })).toThrow(/route \(route\) must be string/);

@@ -19,7 +19,7 @@ export class PendingUnit implements CommitUnit {
   batches: BatchRecord[] = [];
   events: StoredEvent[] = [];
   progress = new Map<number, { lastSeq: number; points: number }>();
-  closed: { stream: number; time: number }[] = [];
+  closed: { stream: number; time: number | null }[] = [];
   /** Streams this unit touches: their in-memory state is rebuilt from the store if it fails. */
   touched = new Set<string>();
   bytes = 0;

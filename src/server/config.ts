@@ -8,6 +8,8 @@ export interface ServeConfig {
   readonly port: number;
   readonly token?: string;
   readonly retainMs?: number;
+  /** A batch stream sent over HTTP is logged closed after this long without a batch. */
+  readonly streamIdleMs: number;
   readonly maxBody: number;
   /** "base" (default): /metrics shows scaled units in base units (ms as seconds); "declared": as sent. */
   readonly prometheusUnits: "base" | "declared";
@@ -19,6 +21,7 @@ export const OPTIONS = [
   ["--port <port>", "TELEMETRY_PORT", "4318", "port to listen on (0 picks a free one)"],
   ["--token <token>", "TELEMETRY_TOKEN", "", "require `Authorization: Bearer <token>` on ingest, query and /metrics"],
   ["--retain <duration>", "TELEMETRY_RETAIN", "", "delete points and events older than this (e.g. 7d, 12h); default keeps all"],
+  ["--stream-idle <duration>", "TELEMETRY_STREAM_IDLE", "5m", "an HTTP batch stream with no batch for this long is logged and stored as closed (its next batch reopens it)"],
   ["--max-body <bytes>", "TELEMETRY_MAX_BODY", "16MiB", "largest request body or WebSocket message (e.g. 1048576, 8MiB)"],
   ["--prometheus-units <m>", "TELEMETRY_PROMETHEUS_UNITS", "base", "/metrics names: base (ms shown as _seconds, lint-clean) or declared (_milliseconds)"],
 ] as const;
@@ -54,7 +57,7 @@ export function readFlags(args: readonly string[]): { flags: Map<string, string>
 }
 
 export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv = process.env): ServeConfig | ServerError {
-  const known = new Set(["store", "host", "port", "token", "retain", "max-body", "prometheus-units", "help"]);
+  const known = new Set(["store", "host", "port", "token", "retain", "stream-idle", "max-body", "prometheus-units", "help"]);
   for (const k of flags.keys()) if (!known.has(k)) return serverError("E_BAD_PARAM", `unknown option --${k}`, `--${k}`);
   const get = (flag: string, envName: string, def: string) => flags.get(flag) ?? env[envName] ?? def;
   const port = Number(get("port", "TELEMETRY_PORT", "4318"));
@@ -64,6 +67,8 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   const retain = get("retain", "TELEMETRY_RETAIN", "");
   const retainMs = retain === "" ? undefined : parseDuration(retain);
   if (retain !== "" && !retainMs) return serverError("E_BAD_PARAM", "retain must be a duration such as 7d, 12h, 30m", "--retain");
+  const streamIdleMs = parseDuration(get("stream-idle", "TELEMETRY_STREAM_IDLE", "5m"));
+  if (!streamIdleMs) return serverError("E_BAD_PARAM", "stream-idle must be a duration such as 5m, 30s, 500ms", "--stream-idle");
   const token = get("token", "TELEMETRY_TOKEN", "");
   const prometheusUnits = get("prometheus-units", "TELEMETRY_PROMETHEUS_UNITS", "base");
   if (prometheusUnits !== "base" && prometheusUnits !== "declared") return serverError("E_BAD_PARAM", "prometheus-units must be base or declared", "--prometheus-units");
@@ -73,6 +78,7 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     port,
     ...(token ? { token } : {}),
     ...(retainMs ? { retainMs } : {}),
+    streamIdleMs,
     maxBody,
     prometheusUnits,
   };

@@ -186,7 +186,13 @@ export class Ingestor {
       this.remember(state);
       unit.streams.push({ id: state.id, key: state.key, kind: "batch", opened: Date.now(), open: h.open, ...client });
       this.hooks.log(`stream opened ${state.key} (batch) ${describe(state, client)}`);
+    } else if (state.closed) {
+      state.closed = false;
+      unit.closed.push({ stream: state.id, time: null });
+      unit.touched.add(state.key);
+      this.hooks.log(`stream reopened ${state.key} (batch) ${describe(state, client)}`);
     }
+    state.lastBatchAt = Date.now();
     for (const s of sets.slice(state.sets.length)) {
       state.sets.push(s);
       unit.sets.push({ stream: state.id, set: s });
@@ -315,14 +321,37 @@ export class Ingestor {
     this.closeStream(handle.state);
   }
 
-  /** Marks a batch stream closed (the connection carrying it ended); it reopens on its next batch. */
-  closeStream(state: StreamState): void {
-    if (this.stopped) return;
+  /** Marks a batch stream closed (the connection carrying it ended, or it went idle); it reopens on its next batch. */
+  closeStream(state: StreamState, why = ""): void {
+    if (this.stopped || state.closed) return;
+    state.closed = true;
     this.queue.current.closed.push({ stream: state.id, time: Date.now() });
     this.queue.current.touched.add(state.key);
-    this.hooks.log(`stream closed ${state.key} (${state.kind}) stored=${state.storedAccepted || state.stored}`);
+    this.hooks.log(`stream closed ${state.key} (${state.kind}${why ? `, ${why}` : ""}) stored=${state.storedAccepted || state.stored}`);
     this.queue.wait().catch(() => undefined);
     if (state.kind === "events") this.streams.delete(state.key);
+  }
+
+  /** WebSocket connections currently carrying each batch stream: those never close for idleness. */
+  private readonly carriers = new Map<string, number>();
+
+  /** A WebSocket connection started (+1) or stopped (-1) carrying `key`; returns how many carry it now. */
+  carry(key: string, delta: 1 | -1): number {
+    const n = (this.carriers.get(key) ?? 0) + delta;
+    if (n > 0) this.carriers.set(key, n);
+    else this.carriers.delete(key);
+    return Math.max(n, 0);
+  }
+
+  /**
+   * HTTP has no end-of-stream signal, so a batch stream that no WebSocket carries and that sent
+   * nothing for `idleMs` is logged (and stored) as closed; its next batch reopens it.
+   */
+  closeIdle(idleMs: number, now = Date.now()): void {
+    for (const s of this.streams.values()) {
+      if (s.kind !== "batch" || s.closed || s.lastBatchAt === undefined || this.carriers.has(s.key)) continue;
+      if (now - s.lastBatchAt >= idleMs) this.closeStream(s, `idle ${Math.round((now - s.lastBatchAt) / 1000)} s`);
+    }
   }
 
   streamByKey(key: string): StreamState | undefined {

@@ -19,6 +19,8 @@ export interface ServerOptions {
   /** Delete points and events older than this many ms (checked every retainEvery ms). */
   readonly retainMs?: number;
   readonly retainEveryMs?: number;
+  /** An HTTP batch stream with no batch for this long is logged closed (default 5 minutes). */
+  readonly streamIdleMs?: number;
   readonly limits?: Partial<Limits>;
   readonly log?: (line: string) => void;
   /** How /metrics names scaled units: "base" (default, ms shown as seconds) or "declared". */
@@ -83,11 +85,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sweep();
   }
 
+  const streamIdleMs = options.streamIdleMs ?? 300_000;
+  const idleSweep = setInterval(() => ingest.closeIdle(streamIdleMs), Math.min(Math.max(streamIdleMs / 4, 50), 60_000));
+  idleSweep.unref();
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       shuttingDown = true;
       if (retention) clearInterval(retention);
+      clearInterval(idleSweep);
       server.close();
       server.closeIdleConnections();
       // Everything accepted before the flag was raised is committed (and acknowledged) first.

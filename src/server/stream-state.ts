@@ -38,6 +38,10 @@ export interface StreamState {
   stored: number;
   /** Stored + accepted but not committed; what `stored` becomes after the pending commit. */
   storedAccepted: number;
+  /** When this server last accepted a batch of the stream (batch streams). */
+  lastBatchAt?: number;
+  /** Logged closed (connection ended, or idle); a later batch reopens it. */
+  closed?: boolean;
 }
 
 export function setState(index: number, descriptor: WireSetDescriptor): SetState {

@@ -68,7 +68,10 @@ export function createWsHandler(ctx: WsContext) {
           const r = await ctx.ingest.acceptBatch(bytes, client);
           if (isServerError(r)) return fail(r, true);
           // Remember which streams this connection carried, to log them closed with it.
-          batchStreams.add(r.stream);
+          if (!batchStreams.has(r.stream)) {
+            batchStreams.add(r.stream);
+            ctx.ingest.carry(r.stream, 1);
+          }
           void r.stored.then((ack) => {
             if (isServerError(ack)) return fail(ack, true);
             if (ws.readyState === ws.OPEN) ws.send(packr.pack(ack));
@@ -101,6 +104,8 @@ export function createWsHandler(ctx: WsContext) {
       void accepting.finally(() => {
         ctx.ingest.closeEvents(events);
         for (const key of batchStreams) {
+          // Another connection may carry the same stream (a reconnect racing the old socket's close).
+          if (ctx.ingest.carry(key, -1) > 0) continue;
           const s = ctx.ingest.streamByKey(key);
           if (s) ctx.ingest.closeStream(s);
         }

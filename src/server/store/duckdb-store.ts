@@ -142,7 +142,10 @@ export class DuckDBStore implements Store {
         await w.run(`UPDATE streams SET last_seq = greatest(streams.last_seq, v.seq), stored = streams.stored + v.added
           FROM (VALUES ${updates.join(", ")}) v(id, seq, added) WHERE streams.id = v.id`);
       }
-      for (const c of u.closed) await w.run("UPDATE streams SET closed = $1 WHERE id = $2", [timestampMs(c.time), c.stream]);
+      for (const c of u.closed) {
+        if (c.time === null) await w.run("UPDATE streams SET closed = NULL WHERE id = $1", [c.stream]);
+        else await w.run("UPDATE streams SET closed = $1 WHERE id = $2", [timestampMs(c.time), c.stream]);
+      }
       await w.run("COMMIT");
     } catch (e) {
       await w.run("ROLLBACK").catch(() => undefined);

@@ -48,7 +48,8 @@ export interface CommitUnit {
   readonly events: StoredEvent[];
   /** Per stream: the highest sequence after this commit and the points it adds (events are counted by the store). */
   readonly progress: Map<number, { lastSeq: number; points: number }>;
-  readonly closed: { stream: number; time: number }[];
+  /** Streams logged closed at `time`, or reopened (`time` null: the stream is open again). */
+  readonly closed: { stream: number; time: number | null }[];
 }
 
 export interface CommitResult {

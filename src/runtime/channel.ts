@@ -2,6 +2,7 @@
 // They travel on a process-wide BroadcastChannel, so workers need no wiring: creating an instance
 // is enough for the collector to see it. Only metadata travels here; the values live in the
 // SharedArrayBuffer that the message carries and the worker alone writes.
+import { BroadcastChannel } from "node:worker_threads";
 import type { MetricSetDescriptor } from "../schema/descriptor.ts";
 
 export const CHANNEL_NAME = "percore.telemetry.v1";
@@ -32,7 +33,10 @@ export interface InstanceMessage {
   readonly length: number;
 }
 
-/** Sent when a thread exits: its regions stay readable, the collector reads them once more and lets go. */
+/**
+ * Sent when a thread exits (by the thread itself, or by whoever terminated it): its regions stay
+ * readable; the collector keeps reading them a little longer and lets go.
+ */
 export interface ExitMessage {
   readonly t: "exit";
   readonly thread: number;
@@ -45,3 +49,10 @@ export interface HelloMessage {
 
 export type RegistryMessage = ThreadMessage | InstanceMessage | ExitMessage;
 export type ChannelMessage = RegistryMessage | HelloMessage;
+
+/** Announces from any thread that `thread` is gone (terminate() skips the worker's own notice). */
+export function announceThreadExit(thread: number): void {
+  const channel = new BroadcastChannel(CHANNEL_NAME);
+  channel.postMessage({ t: "exit", thread } satisfies ExitMessage);
+  channel.close();
+}

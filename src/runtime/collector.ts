@@ -61,8 +61,16 @@ interface ThreadState {
   control: Int32Array | undefined;
   readonly chunks: Map<number, ChunkState>;
   readonly instanceIds: Set<number>;
-  exited: boolean;
+  /** When the thread was reported gone; its regions are still read for EXIT_GRACE_MS, then released. */
+  exitedAt: number | undefined;
 }
+
+/**
+ * How long a thread reported gone is still read. A worker's own exit message comes after its last
+ * recording, but a notice from outside (piscina's workerDestroy, threadExited()) can arrive while
+ * terminate() is still stopping the thread.
+ */
+const EXIT_GRACE_MS = 1000;
 
 /** A flush's result as exporters receive it; the decoded batch is built only if someone asks. */
 class EncodedBatch implements ExportBatch {
@@ -129,6 +137,16 @@ export class Collector {
     return this;
   }
 
+  /**
+   * Tells the collector a thread is gone, for workers stopped with terminate() (which skips the
+   * worker's own exit notice): e.g. `worker.on("exit", () => collector.threadExited(worker.threadId))`.
+   * Its regions are read for one more second, then released. piscina pools instrumented with
+   * instrumentPool() do this by themselves.
+   */
+  threadExited(threadId: number): void {
+    this.onMessage({ t: "exit", thread: threadId });
+  }
+
   /** Threads and instances seen so far (instances of exited threads are released after their last read). */
   get stats(): { threads: number; instances: number; series: number } {
     let instances = 0;
@@ -140,11 +158,11 @@ export class Collector {
     if (m.t === "hello") return;
     let thread = this.threads.get(m.thread);
     if (!thread) {
-      thread = { control: undefined, chunks: new Map(), instanceIds: new Set(), exited: false };
+      thread = { control: undefined, chunks: new Map(), instanceIds: new Set(), exitedAt: undefined };
       this.threads.set(m.thread, thread);
     }
     if (m.t === "thread") thread.control ??= new Int32Array(m.control);
-    else if (m.t === "exit") thread.exited = true;
+    else if (m.t === "exit") thread.exitedAt ??= Date.now();
     else if (!thread.instanceIds.has(m.id)) {
       thread.instanceIds.add(m.id);
       this.track(thread, m);
@@ -195,10 +213,11 @@ export class Collector {
   /** One flush: reads every region, exports a batch if anything changed. Synchronous. */
   collect(): ExportBatch | undefined {
     this.invalid = 0;
+    const now = Date.now();
     for (const [id, thread] of this.threads) {
       for (const chunk of thread.chunks.values()) this.readChunk(chunk);
       if (thread.control) thread.control[0] = this.epoch + 1;
-      if (thread.exited) this.threads.delete(id);
+      if (thread.exitedAt !== undefined && now - thread.exitedAt >= EXIT_GRACE_MS) this.threads.delete(id);
     }
     this.epoch++;
     // Counted now, reported with the next flush (the SDK series was already read in this one).

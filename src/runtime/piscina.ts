@@ -1,7 +1,9 @@
 // piscina integration. Workers need no boilerplate at all: any metric-set instance a task creates
 // in a worker announces itself to the collector over the process-wide channel. What this adds is
-// the pool's own health (queue, threads, utilisation, completions), sampled on the main thread.
+// the pool's own health (queue, threads, utilisation, completions), sampled on the main thread,
+// and the exit notice of workers the pool terminates.
 import type { Piscina } from "piscina";
+import { announceThreadExit } from "./channel.ts";
 import { threadRegistry } from "./thread-registry.ts";
 import { POOL_DESCRIPTOR } from "./pool-metrics.ts";
 
@@ -25,7 +27,12 @@ export function instrumentPool(pool: Piscina, options: InstrumentPoolOptions = {
     v[3] = pool.utilization;
   };
   const onCreate = () => v[4]++;
-  const onDestroy = () => v[5]++;
+  // piscina stops idle workers with terminate(), which skips a worker's own exit notice: say it
+  // for them, so the collector releases their regions instead of reading them forever.
+  const onDestroy = (worker: { id: number }) => {
+    v[5]++;
+    announceThreadExit(worker.id);
+  };
   pool.on("workerCreate", onCreate);
   pool.on("workerDestroy", onDestroy);
   const timer = setInterval(sample, options.intervalMs ?? 1000);

@@ -32,4 +32,29 @@ describe("piscina integration", () => {
     expect(totals.total("piscina.pool.completed", { "pool.name": "test" })).toBe(tasks);
     expect(totals.total("piscina.pool.workers.created", { "pool.name": "test" })).toBeGreaterThanOrEqual(2);
   });
+
+  it("workers the pool terminates are released after their last counts are read", async () => {
+    const totals = new TotalsExporter();
+    const collector = new Collector({ cadenceMs: 20, exporters: [totals] }).start();
+    const pool = new Piscina({
+      filename: new URL("../helpers/ts-task.mjs", import.meta.url).href,
+      argv: [new URL("./fixtures/pool-task.ts", import.meta.url).href],
+      execArgv: ["--conditions=source"],
+      minThreads: 0,
+      maxThreads: 2,
+      idleTimeout: 100,
+    });
+    const stop = instrumentPool(pool, { name: "idle", intervalMs: 20 });
+    await Promise.all(Array.from({ length: 50 }, () => pool.run({ n: 1000 })));
+    expect(collector.stats.threads).toBeGreaterThanOrEqual(2);
+    // piscina terminates the idle workers (terminate() skips their own exit notice): instrumentPool says it for them.
+    const until = Date.now() + 15_000;
+    while (collector.stats.threads > 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(collector.stats.threads).toBe(1);
+    stop();
+    await pool.destroy();
+    await collector.shutdown();
+    expect(totals.total("http.server.requests", { "worker.id": 0, route: "/pool" }, { method: "GET", status: "2xx" })).toBe(25_000);
+    expect(totals.total("piscina.pool.workers.destroyed", { "pool.name": "idle" })).toBeGreaterThanOrEqual(1);
+  });
 });

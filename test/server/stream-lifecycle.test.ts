@@ -12,7 +12,7 @@ import { query, startServerProcess, tempStore, type ServerProcess } from "./help
 let server: ServerProcess;
 
 beforeAll(async () => {
-  server = await startServerProcess({ store: tempStore("lifecycle"), args: ["--stream-idle", "300ms"] });
+  server = await startServerProcess({ store: tempStore("lifecycle"), args: ["--stream-idle", "1s"] });
 });
 afterAll(async () => {
   await server.stop("SIGKILL");
@@ -50,11 +50,11 @@ describe("stream lifecycle", () => {
     ws.send(encodeBatch(batch("ws-service", 1)));
     await acked;
     // Well past the idle limit: still open, because the connection carries it.
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 2500));
     expect(lines(/stream closed ws-service/)).toEqual([]);
     ws.close();
     await until(() => lines(/stream closed ws-service \(batch\)/).length === 1);
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 1500));
     expect(lines(/stream closed ws-service/).length).toBe(1);
   });
 });

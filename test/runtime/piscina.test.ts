@@ -5,17 +5,20 @@ import { Collector } from "../../src/runtime/collector.ts";
 import { instrumentPool } from "../../src/runtime/piscina.ts";
 import { TotalsExporter } from "../helpers/totals.ts";
 
+/** A pool running the TypeScript task fixture (see test/helpers/ts-task.mjs for why the bootstrap). */
+const taskPool = (options: { minThreads: number; maxThreads: number; idleTimeout?: number }) =>
+  new Piscina({
+    filename: new URL("../helpers/ts-task.mjs", import.meta.url).href,
+    argv: [new URL("./fixtures/pool-task.ts", import.meta.url).href],
+    execArgv: ["--conditions=source"],
+    ...options,
+  });
+
 describe("piscina integration", () => {
   it("aggregates every worker's instances exactly and reports the pool", async () => {
     const totals = new TotalsExporter();
     const collector = new Collector({ cadenceMs: 5, exporters: [totals] }).start();
-    const pool = new Piscina({
-      filename: new URL("../helpers/ts-task.mjs", import.meta.url).href,
-      argv: [new URL("./fixtures/pool-task.ts", import.meta.url).href],
-      execArgv: ["--conditions=source"],
-      minThreads: 2,
-      maxThreads: 2,
-    });
+    const pool = taskPool({ minThreads: 2, maxThreads: 2 });
     const stop = instrumentPool(pool, { name: "test", intervalMs: 5 });
     const tasks = 200;
     const n = 5_000;
@@ -36,14 +39,7 @@ describe("piscina integration", () => {
   it("workers the pool terminates are released after their last counts are read", async () => {
     const totals = new TotalsExporter();
     const collector = new Collector({ cadenceMs: 20, exporters: [totals] }).start();
-    const pool = new Piscina({
-      filename: new URL("../helpers/ts-task.mjs", import.meta.url).href,
-      argv: [new URL("./fixtures/pool-task.ts", import.meta.url).href],
-      execArgv: ["--conditions=source"],
-      minThreads: 0,
-      maxThreads: 2,
-      idleTimeout: 100,
-    });
+    const pool = taskPool({ minThreads: 0, maxThreads: 2, idleTimeout: 100 });
     const stop = instrumentPool(pool, { name: "idle", intervalMs: 20 });
     await Promise.all(Array.from({ length: 50 }, () => pool.run({ n: 1000 })));
     expect(collector.stats.threads).toBeGreaterThanOrEqual(2);

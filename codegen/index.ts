@@ -3,8 +3,8 @@
 // build plugin, tests) decide what happens with the result.
 import { readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { MetricSetDescriptor } from "../src/schema/descriptor.ts";
+import { VERSION } from "../src/runtime/version.ts";
 import { DEFAULT_MAX_CARDINALITY, validateSchema } from "../src/schema/validate.ts";
 import { buildDescriptors } from "./descriptors.ts";
 import { emitDocs } from "./emit-docs.ts";
@@ -107,21 +107,5 @@ export function displayPath(cwd: string, path: string): string {
   return posixPath(rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel);
 }
 
-let cachedVersion: string | undefined;
-
-/** The percore version, read from the package.json above this file (works from codegen/ and dist/codegen/). */
-export function generatorVersion(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "percore" && pkg.version) return (cachedVersion = pkg.version);
-    } catch {
-      // no package.json here; keep walking up
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("telemetry-codegen: cannot find percore's package.json");
-    dir = parent;
-  }
-}
+/** The percore version (the runtime reads it from package.json; generated headers carry it). */
+export const generatorVersion = (): string => VERSION;

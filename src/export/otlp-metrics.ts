@@ -10,7 +10,7 @@ import { ValueType, type Attributes, type HrTime } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { AggregationTemporality, DataPointType, type DataPoint, type Histogram, type MetricData, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { AttrValue, Batch, WireSetDescriptor } from "../wire/batch.ts";
-import { slotValues } from "../wire/batch.ts";
+import { keyField, keySlot, slotValues } from "../wire/batch.ts";
 
 export type Temporality = "delta" | "cumulative";
 type Field = WireSetDescriptor["fields"][number];
@@ -71,9 +71,9 @@ export class OtlpMapper {
       const fc = s.set.fields.length;
       for (let i = 1; i + 1 < row.length; i += 2) {
         const key = row[i] as number;
-        const field = s.set.fields[key % fc];
+        const field = s.set.fields[keyField(key, fc)];
         if (!field) continue;
-        const attributes = this.attributes(s, Math.floor(key / fc));
+        const attributes = this.attributes(s, keySlot(key, fc));
         const v = row[i + 1];
         const cumulativeKind = field.instrument === "counter" || field.instrument === "histogram" || field.instrument === "mmsc";
         if (this.temporality === "cumulative" && cumulativeKind) {

@@ -3,7 +3,7 @@
 // counters keep the latest value). Entries are created once per (series, key) with their label
 // text rendered then, so a scrape only formats numbers.
 import type { AttrValue, Batch, Resource, WireSetDescriptor } from "../wire/batch.ts";
-import { slotValues } from "../wire/batch.ts";
+import { keyField, keySlot, slotValues } from "../wire/batch.ts";
 import { escapeLabelValue, familyName, labelName, labelPairs, type UnitMode } from "./prometheus-naming.ts";
 import { NameClaims, type ExpositionFamily, type ExpositionSample, type FamilyType } from "./prometheus-text.ts";
 
@@ -87,7 +87,7 @@ export class PrometheusState {
         }
         if (e === null) continue;
         const v = row[i + 1];
-        switch (fields[key % fc].instrument) {
+        switch (fields[keyField(key, fc)].instrument) {
           case "counter":
             e.value += v as number;
             break;
@@ -119,8 +119,8 @@ export class PrometheusState {
 
   private entry(series: SeriesInfo, key: number): Entry | null {
     const fc = series.set.fields.length;
-    const field = series.set.fields[key % fc];
-    const slot = Math.floor(key / fc);
+    const field = series.set.fields[keyField(key, fc)];
+    const slot = keySlot(key, fc);
     if (!field) return null;
     let fam = this.byField.get(field);
     if (fam === undefined) {

@@ -3,7 +3,7 @@
 // thread view each instance is its own. The series accumulates changes between two flushes in a
 // region-shaped array and turns them into sparse points.
 import { MMSC_COUNT, MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../schema/layout.ts";
-import type { AttrValue } from "../wire/batch.ts";
+import { keyField, keySlot, pointKey, type AttrValue } from "../wire/batch.ts";
 import type { MsgpackWriter } from "../wire/msgpack-writer.ts";
 import type { SetPlan } from "./set-plan.ts";
 
@@ -34,7 +34,7 @@ export class Series {
 
   /** Marks the field at (slot, field) as changed; `at` is the field's first element in the region. */
   touch(slot: number, field: number, at: number): void {
-    const key = slot * this.plan.fieldCount + field;
+    const key = pointKey(slot, field, this.plan.fieldCount);
     if (this.marked[key] === 1) return;
     this.marked[key] = 1;
     if (this.touched.length === 0) this.dirty.push(this);
@@ -57,8 +57,8 @@ export class Series {
     let count = 1;
     for (const key of this.touched) {
       this.marked[key] = 0;
-      const field = descriptor.fields[key % fieldCount];
-      const at = Math.floor(key / fieldCount) * descriptor.stride + field.offset;
+      const field = descriptor.fields[keyField(key, fieldCount)];
+      const at = keySlot(key, fieldCount) * descriptor.stride + field.offset;
       switch (field.instrument) {
         case "counter": {
           const d = acc[at];

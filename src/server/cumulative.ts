@@ -1,6 +1,7 @@
 // Cumulative state of every counter, gauge and histogram received: what /metrics exposes. Built
 // from the store when the server starts, then advanced by each commit, so a scrape never scans
 // the points table. Keys are (stream, series, measurement slot, field).
+import { pointKey } from "../wire/batch.ts";
 import type { PointRows } from "./point-rows.ts";
 import type { CumulativeRow } from "./store/store.ts";
 import type { StreamState } from "./stream-state.ts";
@@ -49,7 +50,7 @@ export class Cumulative {
 
   load(rows: readonly CumulativeRow[]): void {
     for (const r of rows) {
-      const e = this.entry(r.stream, r.series, r.slot * this.fieldCount(r.stream, r.series) + r.field);
+      const e = this.entry(r.stream, r.series, pointKey(r.slot, r.field, this.fieldCount(r.stream, r.series)));
       e.value = r.value;
       e.count = r.count;
       e.buckets = r.buckets ? [...r.buckets] : null;
@@ -71,7 +72,7 @@ export class Cumulative {
         fc = set?.fieldCount ?? 1;
         fields = set?.descriptor.fields ?? [];
       }
-      const e = this.entry(stream, series, rows.slot[i] * fc + field);
+      const e = this.entry(stream, series, pointKey(rows.slot[i], field, fc));
       const instrument = fields[field]?.instrument;
       if (instrument === "gauge" || instrument === "upDownCounter") {
         if (rows.time[i] >= e.time) e.value = rows.value[i];

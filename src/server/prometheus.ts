@@ -12,7 +12,7 @@
 import { familyName, labelPairs, type UnitMode } from "../export/prometheus-naming.ts";
 import { PROM_TYPE } from "../export/prometheus-state.ts";
 import { NameClaims, renderExposition, type ExpositionFamily, type ExpositionFormat, type ExpositionSample } from "../export/prometheus-text.ts";
-import { slotValues, type AttrValue } from "../wire/batch.ts";
+import { keyField, keySlot, slotValues, type AttrValue } from "../wire/batch.ts";
 import type { Cumulative, CumulativeEntry } from "./cumulative.ts";
 import { seriesAttributes } from "./ingest.ts";
 
@@ -81,9 +81,9 @@ export class ServerExposition {
       noteService(this.services, service, resource);
     }
     const set = stream.sets[series.set];
-    const field = set.descriptor.fields[p.key % set.fieldCount];
+    const field = set.descriptor.fields[keyField(p.key, set.fieldCount)];
     if (!field) return true;
-    const slot = Math.floor(p.key / set.fieldCount);
+    const slot = keySlot(p.key, set.fieldCount);
     const type = PROM_TYPE[field.instrument];
     const named = familyName(field.name, field.unit, type === "counter", this.units);
     const boundsKey = field.bounds ? field.bounds.join(",") : "";

@@ -2,7 +2,7 @@
 // Every id must resolve against what the stream declared (in this batch or earlier ones) and
 // every value must have the shape its instrument calls for; the first violation rejects the
 // whole batch with the path of the offending element.
-import type { AttrValue } from "../wire/batch.ts";
+import { keyField, keySlot, type AttrValue } from "../wire/batch.ts";
 import { serverError, type ServerError } from "./errors.ts";
 import type { Limits } from "./limits.ts";
 import type { PointRows } from "./point-rows.ts";
@@ -85,8 +85,8 @@ export function decodePoints(
       if (!Number.isInteger(key) || (key as number) < 0 || (key as number) >= keys) {
         return serverError("E_UNKNOWN_FIELD", `key ${JSON.stringify(key)} out of range for set ${set.descriptor.name} (${keys} keys)`, `points[${p}][${k}]`);
       }
-      const slot = Math.floor((key as number) / set.fieldCount);
-      const field = (key as number) % set.fieldCount;
+      const slot = keySlot(key as number, set.fieldCount);
+      const field = keyField(key as number, set.fieldCount);
       const width = set.widths[field];
       const value = entry[k + 1];
       const where = `points[${p}][${k + 1}]`;

@@ -2,7 +2,7 @@
 // (sets and series) between batches. Used by the console exporter and by tests; it checks the
 // references it follows and says what is wrong instead of guessing.
 import type { AttrValue, Batch, Resource, WireSetDescriptor } from "./batch.ts";
-import { slotValues } from "./batch.ts";
+import { keyField, keySlot, slotValues } from "./batch.ts";
 
 export interface DecodedPoint {
   readonly series: number;
@@ -51,8 +51,8 @@ export class StreamReader {
       const fieldCount = set.fields.length;
       for (let i = 1; i + 1 < row.length; i += 2) {
         const key = row[i] as number;
-        const field = set.fields[key % fieldCount];
-        const slot = Math.floor(key / fieldCount);
+        const field = set.fields[keyField(key, fieldCount)];
+        const slot = keySlot(key, fieldCount);
         const values = slotValues(slot, set.measures);
         if (!field || values.some((v) => v === undefined)) throw new WireError("E_UNKNOWN_FIELD", `series ${id}: key ${key} is outside set ${set.name}`);
         const measures: Record<string, string> = {};

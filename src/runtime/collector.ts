@@ -222,9 +222,8 @@ export class Collector {
     this.epoch++;
     // Counted now, reported with the next flush (the SDK series was already read in this one).
     if (this.invalid > 0) this.sdk[SDK_INVALID] += this.invalid;
-    const end = Date.now();
-    const out = this.buildBatch(this.lastFlush, end);
-    this.lastFlush = end;
+    const out = this.buildBatch(this.lastFlush, now);
+    this.lastFlush = now;
     if (!out) return undefined;
     for (const e of this.exporters) {
       try {

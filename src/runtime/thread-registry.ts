@@ -26,7 +26,7 @@ export class ThreadRegistry {
   private chunk = new SharedArrayBuffer(CHUNK_ELEMENTS * 8);
   private chunkId = 0;
   private used = 0;
-  private readonly byKey = new Map<string, { message: InstanceMessage; region: Region }>();
+  private readonly byKey = new Map<string, Region>();
   private readonly liveBySet = new Map<string, number>();
   private readonly overflowBySet = new Map<string, Region>();
   private readonly announced: InstanceMessage[] = [];
@@ -39,31 +39,27 @@ export class ThreadRegistry {
     checkAttributes(descriptor, attrs);
     const key = descriptor.name + "\u0000" + JSON.stringify(attrs);
     const existing = this.byKey.get(key);
-    if (existing) return existing.region;
+    if (existing) return existing;
     const live = this.liveBySet.get(descriptor.name) ?? 0;
     const limit = descriptor.maxInstances > 0 ? descriptor.maxInstances : this.maxInstancesPerSet;
     if (live >= limit) return this.overflowRegion(descriptor);
     this.liveBySet.set(descriptor.name, live + 1);
-    const { region, message } = this.allocate(descriptor, attrs, false);
-    this.byKey.set(key, { region, message });
+    const region = this.allocate(descriptor, attrs, false);
+    this.byKey.set(key, region);
     return region;
   }
 
-  /** Number of instances folded into overflow instances, per set name. */
-  readonly overflowed = new Map<string, number>();
-
   private overflowRegion(descriptor: MetricSetDescriptor): Region {
-    this.overflowed.set(descriptor.name, (this.overflowed.get(descriptor.name) ?? 0) + 1);
     this.sdkCounters()[SDK_OVERFLOWED]++;
     let region = this.overflowBySet.get(descriptor.name);
     if (!region) {
-      region = this.allocate(descriptor, [], true).region;
+      region = this.allocate(descriptor, [], true);
       this.overflowBySet.set(descriptor.name, region);
     }
     return region;
   }
 
-  private allocate(descriptor: MetricSetDescriptor, attrs: readonly AttrValue[], overflow: boolean) {
+  private allocate(descriptor: MetricSetDescriptor, attrs: readonly AttrValue[], overflow: boolean): Region {
     const length = regionLength(descriptor.stride, descriptor.slots);
     if (this.used + length > this.chunk.byteLength / 8) {
       this.chunk = new SharedArrayBuffer(Math.max(CHUNK_ELEMENTS, length) * 8);
@@ -89,7 +85,7 @@ export class ThreadRegistry {
     };
     this.announced.push(message);
     this.announce(message);
-    return { region, message };
+    return region;
   }
 
   /** This thread's SDK counters (see sdk-metrics.ts); only this thread writes them. */

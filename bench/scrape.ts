@@ -71,9 +71,13 @@ export default async function scrape(ctx: SuiteContext): Promise<void> {
   const applyMs = performance.now() - t0;
   const families = () => state.snapshot();
   const server = serverState(b);
+  // The server's first scrape places every entry (names, labels, merges); later ones only add up and render.
+  const t1 = performance.now();
+  renderPrometheus(server, "text");
+  const serverFirstMs = performance.now() - t1;
   const text = renderExposition(families(), "text");
   const series = state.size;
-  console.log(`\n${series} series (${INSTANCES} instances x ${SLOTS} slots counter + ${INSTANCES} histograms), exposition ${(text.length / 1e6).toFixed(1)} MB; folding the batch in: ${applyMs.toFixed(0)} ms`);
+  console.log(`\n${series} series (${INSTANCES} instances x ${SLOTS} slots counter + ${INSTANCES} histograms), exposition ${(text.length / 1e6).toFixed(1)} MB; folding the batch in: ${applyMs.toFixed(0)} ms (SDK); server's first scrape: ${serverFirstMs.toFixed(0)} ms`);
   const rows = await measure([
     { name: "SDK endpoint, text 0.0.4", ops: 1, fn: () => void renderExposition(families(), "text") },
     { name: "SDK endpoint, OpenMetrics", ops: 1, fn: () => void renderExposition(families(), "openmetrics") },
@@ -82,7 +86,7 @@ export default async function scrape(ctx: SuiteContext): Promise<void> {
   printTable(`Scrape of ${series} series (ns per scrape)`, rows, "SDK endpoint, text 0.0.4");
   const ms = Object.fromEntries(rows.map((r) => [r.name, +(r.nsPerOp / 1e6).toFixed(1)]));
   console.log("\n" + Object.entries(ms).map(([k, v]) => `- ${k}: ${v} ms per scrape (target: well under 100 ms for the SDK endpoint)`).join("\n"));
-  writeResult("scrape", ctx, { series, bytes: text.length, applyMs, msPerScrape: ms, rows });
+  writeResult("scrape", ctx, { series, bytes: text.length, applyMs, serverFirstMs, msPerScrape: ms, rows });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await scrape({ quick: process.argv.includes("--quick") });

@@ -1,8 +1,9 @@
-// Starts a TypeScript worker fixture the way the tests need it: through tsx (see ts-worker.mjs),
-// with the "source" export condition so `percore/*` resolves to the same src/ modules as the test.
+// Starts a TypeScript worker fixture the way the tests need it: through the examples' tsx bootstrap
+// (examples/lib/ts-task.mjs, the same one piscina pools use), with the "source" export condition so
+// `percore/*` resolves to the same src/ modules as the test.
 import { Worker } from "node:worker_threads";
 
-const BOOTSTRAP = new URL("./ts-worker.mjs", import.meta.url);
+const BOOTSTRAP = new URL("../../examples/lib/ts-task.mjs", import.meta.url);
 
 export function startWorker(file: URL, workerData: unknown): Worker {
   return new Worker(BOOTSTRAP, { workerData, argv: [file.href], execArgv: ["--conditions=source"] });

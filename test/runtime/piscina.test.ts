@@ -5,10 +5,10 @@ import { Collector } from "../../src/runtime/collector.ts";
 import { instrumentPool } from "../../src/runtime/piscina.ts";
 import { TotalsExporter } from "../helpers/totals.ts";
 
-/** A pool running the TypeScript task fixture (see test/helpers/ts-task.mjs for why the bootstrap). */
+/** A pool running the TypeScript task fixture (see examples/lib/ts-task.mjs for why the bootstrap). */
 const taskPool = (options: { minThreads: number; maxThreads: number; idleTimeout?: number }) =>
   new Piscina({
-    filename: new URL("../helpers/ts-task.mjs", import.meta.url).href,
+    filename: new URL("../../examples/lib/ts-task.mjs", import.meta.url).href,
     argv: [new URL("./fixtures/pool-task.ts", import.meta.url).href],
     execArgv: ["--conditions=source"],
     ...options,

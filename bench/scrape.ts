@@ -3,7 +3,7 @@
 // (PrometheusState, labels rendered once) and the server's /metrics (merged from the cumulative
 // state at every scrape). Run: npm run bench -- scrape
 import { PrometheusState } from "../src/export/prometheus-state.ts";
-import { renderExposition } from "../src/export/prometheus-text.ts";
+import { renderExposition } from "../src/exposition/prometheus-text.ts";
 import { Cumulative } from "../src/server/cumulative.ts";
 import { renderPrometheus } from "../src/server/prometheus.ts";
 import { setState, type StreamState } from "../src/server/stream-state.ts";

@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { MeterProvider, MetricReader, AggregationTemporality, DataPointType } from "@opentelemetry/sdk-metrics";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
-import { exportBatchOf } from "../src/export/exporter.ts";
+import { exportBatchOf } from "../src/runtime/exporter.ts";
 import { ServerExporter } from "../src/export/server-exporter.ts";
 import type { Batch, SeriesDecl, WireSetDescriptor } from "../src/wire/batch.ts";
 import { encodeBatch } from "../src/wire/codec.ts";

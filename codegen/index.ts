@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { MetricSetDescriptor } from "../src/schema/descriptor.ts";
-import { VERSION } from "../src/runtime/version.ts";
+import { VERSION } from "../src/schema/version.ts";
 import { DEFAULT_MAX_CARDINALITY, validateSchema } from "../src/schema/validate.ts";
 import { buildDescriptors } from "./descriptors.ts";
 import { emitDocs } from "./emit-docs.ts";

@@ -8,7 +8,7 @@
 import { gzipSync } from "node:zlib";
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
 import { countDroppedBatches } from "../runtime/sdk-counters.ts";
-import type { Exporter, ExportBatch } from "./exporter.ts";
+import type { Exporter, ExportBatch } from "../runtime/exporter.ts";
 import { OtlpMapper, type Temporality } from "./otlp-metrics.ts";
 
 export interface OtlpExporterOptions {

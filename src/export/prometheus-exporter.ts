@@ -6,10 +6,10 @@
 //   new Collector({ exporters: [prom] }).start();
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Exporter, ExportBatch } from "./exporter.ts";
-import type { UnitMode } from "./prometheus-naming.ts";
+import type { Exporter, ExportBatch } from "../runtime/exporter.ts";
+import type { UnitMode } from "../exposition/prometheus-naming.ts";
 import { PrometheusState } from "./prometheus-state.ts";
-import { negotiate, renderExposition } from "./prometheus-text.ts";
+import { negotiate, renderExposition } from "../exposition/prometheus-text.ts";
 
 export interface PrometheusExporterOptions {
   /** Default 9464 (the port OpenTelemetry's Prometheus exporters use); 0 picks a free one. */

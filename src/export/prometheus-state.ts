@@ -4,8 +4,9 @@
 // text rendered then, so a scrape only formats numbers.
 import type { AttrValue, Batch, Resource, WireSetDescriptor } from "../wire/batch.ts";
 import { keyField, keySlot, slotValues } from "../wire/batch.ts";
-import { escapeLabelValue, familyName, labelName, labelPairs, type UnitMode } from "./prometheus-naming.ts";
-import { NameClaims, type ExpositionFamily, type ExpositionSample, type FamilyType } from "./prometheus-text.ts";
+import { escapeLabelValue, familyName, labelName, labelPairs, type UnitMode } from "../exposition/prometheus-naming.ts";
+import { NameClaims, type ExpositionFamily, type ExpositionSample } from "../exposition/prometheus-text.ts";
+import { PROM_TYPE } from "../exposition/prometheus-types.ts";
 
 type Field = WireSetDescriptor["fields"][number];
 
@@ -34,14 +35,6 @@ interface StreamInfo {
   readonly sets: WireSetDescriptor[];
   readonly series: Map<number, SeriesInfo>;
 }
-
-export const PROM_TYPE: Readonly<Record<Field["instrument"], FamilyType>> = {
-  counter: "counter",
-  upDownCounter: "gauge",
-  gauge: "gauge",
-  histogram: "histogram",
-  mmsc: "summary",
-};
 
 export class PrometheusState {
   private readonly streams = new Map<string, StreamInfo>();

@@ -2,12 +2,13 @@
 // batches pipelined and acknowledged in order) or HTTP POST (short-lived jobs). Batches stay in a
 // byte-bounded buffer until the server acknowledges their sequence; after a reconnect everything
 // unacknowledged is sent again and the server stores each sequence once. Quiet unless `debug`.
-import { Packr } from "msgpackr";
 import WebSocket from "ws";
 import { countDroppedBatches } from "../runtime/sdk-counters.ts";
 import type { Batch, SeriesDecl, StreamOpen, WireSetDescriptor } from "../wire/batch.ts";
-import type { Exporter, ExportBatch } from "./exporter.ts";
+import type { Exporter, ExportBatch } from "../runtime/exporter.ts";
 import { decodeBatch } from "../wire/codec.ts";
+import { msgpack } from "../wire/msgpack.ts";
+import type { BatchAck, ErrorReply, ReplyError } from "../wire/reply.ts";
 import { UnackedBuffer, type Entry } from "./unacked-buffer.ts";
 
 export interface ServerExporterOptions {
@@ -28,15 +29,11 @@ export interface ServerExporterOptions {
   readonly debug?: boolean | ((line: string) => void);
 }
 
-interface ServerReply {
-  seq?: number;
-  stored?: number;
-  error?: { code: string; message: string; where?: string };
-}
+/** A reply as it arrives: checked field by field before use. */
+type ServerReply = Partial<BatchAck & ErrorReply>;
 
 /** Refusals that retrying cannot fix: the batch is dropped (and counted). */
 const RETRYABLE = new Set(["E_BUSY", "E_SHUTTING_DOWN", "E_STORE"]);
-const unpackr = new Packr({ useRecords: false });
 
 interface StreamDecls {
   open?: StreamOpen;
@@ -128,7 +125,7 @@ export class ServerExporter implements Exporter {
       (ws as unknown as { _socket?: { unref(): void } })._socket?.unref();
       this.sendWs();
     });
-    ws.on("message", (data: Buffer) => this.onReply(unpackr.unpack(data) as ServerReply));
+    ws.on("message", (data: Buffer) => this.onReply(msgpack.unpack(data) as ServerReply));
     ws.on("error", (e) => this.log(`websocket error: ${e.message}`));
     ws.on("close", (code, reason) => {
       this.log(`websocket closed ${code} ${reason.toString()}`);
@@ -177,7 +174,7 @@ export class ServerExporter implements Exporter {
             body: e.bytes as Uint8Array<ArrayBuffer>,
             signal: AbortSignal.timeout(30_000),
           });
-          reply = unpackr.unpack(new Uint8Array(await res.arrayBuffer())) as ServerReply;
+          reply = msgpack.unpack(new Uint8Array(await res.arrayBuffer())) as ServerReply;
         } catch (err) {
           this.log(`POST failed: ${(err as Error).message}`);
           this.retryLater();
@@ -207,7 +204,7 @@ export class ServerExporter implements Exporter {
     this.notify();
   }
 
-  private refused(e: Entry, error: NonNullable<ServerReply["error"]>): void {
+  private refused(e: Entry, error: ReplyError): void {
     this.log(`server refused #${e.seq}: ${error.code} ${error.message}${error.where ? ` at ${error.where}` : ""}`);
     if (RETRYABLE.has(error.code)) return; // the connection closes; everything is resent
     if (error.code === "E_UNKNOWN_STREAM" && !e.batch.open) {

@@ -4,7 +4,7 @@
 // another thread's memory is that thread's control word, the mmsc epoch, which only it writes.
 import { randomUUID } from "node:crypto";
 import { BroadcastChannel } from "node:worker_threads";
-import type { Exporter, ExportBatch } from "../export/exporter.ts";
+import type { Exporter, ExportBatch } from "./exporter.ts";
 import type { AttrValue, Batch, BatchHeader, Resource, SeriesDecl, WireSetDescriptor } from "../wire/batch.ts";
 import { WIRE_VERSION } from "../wire/batch.ts";
 import { BatchEncoder } from "../wire/batch-encoder.ts";
@@ -18,7 +18,7 @@ import { SDK_INVALID } from "./sdk-metrics.ts";
 import { Series } from "./series.ts";
 import { planSet, wireDescriptor, type SetPlan } from "./set-plan.ts";
 import { threadRegistry } from "./thread-registry.ts";
-import { VERSION } from "./version.ts";
+import { VERSION } from "../schema/version.ts";
 
 export interface CollectorOptions {
   /** Flush cadence in ms (default 1000). */

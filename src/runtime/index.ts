@@ -4,4 +4,6 @@ export type { CollectorOptions } from "./collector.ts";
 export { defaultResource } from "./resource.ts";
 export { threadRegistry } from "./thread-registry.ts";
 export { SDK_DESCRIPTOR } from "./sdk-metrics.ts";
-export { VERSION } from "./version.ts";
+export { VERSION } from "../schema/version.ts";
+export type { Exporter, ExportBatch } from "./exporter.ts";
+export { exportBatchOf } from "./exporter.ts";

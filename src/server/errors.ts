@@ -1,6 +1,7 @@
 // Errors are values: every rejection the server produces is one of these, carried back to the
 // client as `{ "error": { code, message, where } }` with the HTTP status (or WebSocket close code)
 // that its code maps to. Nothing here throws; callers decide.
+import type { ErrorReply } from "../wire/reply.ts";
 
 export type ErrorCode =
   | "E_BAD_MSGPACK"
@@ -109,4 +110,4 @@ export function wsCloseReason(e: ServerError): string {
   return JSON.stringify({ code: e.code });
 }
 
-export const errorBody = (e: ServerError) => ({ error: e });
+export const errorBody = (e: ServerError): ErrorReply => ({ error: e });

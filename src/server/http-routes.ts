@@ -3,32 +3,16 @@
 // GET /healthz needs no token.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { Cumulative } from "./cumulative.ts";
 import { isServerError, serverError, type ServerError } from "./errors.ts";
 import { parseNdjson } from "./events.ts";
 import { authorized, decodeUtf8, headerRecord, readBody, remoteOf, send, sendError, wantsMsgpack } from "./http-util.ts";
-import type { EventStreamHandle, Ingestor } from "./ingest.ts";
-import type { Limits } from "./limits.ts";
-import type { OtlpIngest } from "./otlp-ingest.ts";
-import { negotiate } from "../export/prometheus-text.ts";
-import type { UnitMode } from "../export/prometheus-naming.ts";
+import type { EventStreamHandle } from "./ingest.ts";
+import { negotiate } from "../exposition/prometheus-text.ts";
 import { otlpMetrics } from "./otlp-route.ts";
 import { renderPrometheus } from "./prometheus.ts";
+import type { RouteContext } from "./route-context.ts";
 import { parseSeriesParams, seriesQuery } from "./series-api.ts";
-import { StoreError, type Store } from "./store/store.ts";
-
-export interface RouteContext {
-  readonly ingest: Ingestor;
-  readonly store: Store;
-  readonly cumulative: Cumulative;
-  readonly limits: Limits;
-  readonly token?: string;
-  readonly shuttingDown: () => boolean;
-  /** How /metrics names scaled units (default "base": ms exposed as seconds). */
-  readonly prometheusUnits?: UnitMode;
-  /** OTLP ingest state (streams keyed by resource and scope, cumulative-to-delta baselines). */
-  readonly otlp: OtlpIngest;
-}
+import { StoreError } from "./store/store.ts";
 
 const MSGPACK_TYPES = /^application\/(x-)?(vnd\.)?msgpack|^application\/octet-stream/;
 

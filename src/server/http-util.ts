@@ -1,10 +1,8 @@
 // Small HTTP helpers: bounded body reading, JSON/msgpack replies, bearer-token checks.
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Packr } from "msgpackr";
+import { msgpack as wireMsgpack } from "../wire/msgpack.ts";
 import { errorBody, httpStatus, serverError, type ServerError } from "./errors.ts";
-
-const packr = new Packr({ useRecords: false });
 
 /** Reads the whole body, or stops at `max` bytes with E_TOO_BIG (the rest is not buffered). */
 export function readBody(req: IncomingMessage, max: number): Promise<Buffer | ServerError> {
@@ -41,7 +39,7 @@ export function wantsMsgpack(req: IncomingMessage): boolean {
 
 export function send(res: ServerResponse, status: number, body: unknown, msgpack = false, extra: Record<string, string> = {}): void {
   if (res.headersSent) return;
-  const payload = msgpack ? packr.pack(body) : Buffer.from(JSON.stringify(body));
+  const payload = msgpack ? wireMsgpack.pack(body) : Buffer.from(JSON.stringify(body));
   res.writeHead(status, { "content-type": msgpack ? "application/msgpack" : "application/json", "content-length": String(payload.length), ...extra });
   res.end(payload);
 }

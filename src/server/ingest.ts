@@ -3,6 +3,7 @@
 // a sequence at or below the last one accepted is a resend and is acknowledged without storing.
 import { randomUUID } from "node:crypto";
 import type { AttrValue, StreamOpen } from "../wire/batch.ts";
+import type { BatchAck } from "../wire/reply.ts";
 import { CommitQueue, type PendingUnit } from "./commit-queue.ts";
 import { decodeMsgpack } from "./decode-msgpack.ts";
 import { isServerError, serverError, type ServerError } from "./errors.ts";
@@ -14,12 +15,8 @@ import { setState, type SeriesState, type SetState, type StreamState } from "./s
 import { checkHeader } from "./validate-declarations.ts";
 import { checkSeries, decodePoints } from "./validate-points.ts";
 
-export interface Ack {
-  /** Last sequence of the stream stored (this batch's, or a later one's). */
-  readonly seq: number;
-  /** Points and events stored for the stream so far. */
-  readonly stored: number;
-}
+/** What the server answers for a stored batch (the wire's ack type). */
+export type Ack = BatchAck;
 
 export interface ClientInfo {
   readonly remote?: string;

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gunzip } from "node:zlib";
 import { isServerError, serverError, type ServerError } from "./errors.ts";
-import type { RouteContext } from "./http-routes.ts";
+import type { RouteContext } from "./route-context.ts";
 import { decodeUtf8, headerRecord, readBody, remoteOf, sendError } from "./http-util.ts";
 import { decodeJsonRequest, decodeProtobufRequest, encodeResponse, isFailure } from "./otlp-protobuf.ts";
 

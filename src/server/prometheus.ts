@@ -1,5 +1,5 @@
 // The server's /metrics: the cumulative state of every stream, written by the same exposition
-// code as the SDK's endpoint (src/export/prometheus-text.ts), so both follow the same naming.
+// code as the SDK's endpoint (src/exposition/prometheus-text.ts), so both follow the same naming.
 // Series with equal names and labels from different streams are merged, which is what lets
 // short-lived jobs push deltas and still be scraped as one counter: counters and histograms add
 // up, upDownCounters add their streams' current values, gauges take the most recent value.
@@ -9,9 +9,9 @@
 // entry (Cumulative.onNewEntry); a scrape only adds up numbers and renders. Rebuilding it all on
 // every scrape took about 0.7 s for 110,000 samples (bench/scrape.ts). Samples persist, so the
 // renderer also keeps their line prefixes (persistent: true).
-import { familyName, labelPairs, type UnitMode } from "../export/prometheus-naming.ts";
-import { PROM_TYPE } from "../export/prometheus-state.ts";
-import { NameClaims, renderExposition, type ExpositionFamily, type ExpositionFormat, type ExpositionSample } from "../export/prometheus-text.ts";
+import { familyName, labelPairs, type UnitMode } from "../exposition/prometheus-naming.ts";
+import { PROM_TYPE } from "../exposition/prometheus-types.ts";
+import { NameClaims, renderExposition, type ExpositionFamily, type ExpositionFormat, type ExpositionSample } from "../exposition/prometheus-text.ts";
 import { keyField, keySlot, slotValues, type AttrValue } from "../wire/batch.ts";
 import type { Cumulative, CumulativeEntry } from "./cumulative.ts";
 import { seriesAttributes } from "./ingest.ts";

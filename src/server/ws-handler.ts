@@ -5,15 +5,14 @@
 // JSON reason. Batches on one connection are accepted in order and acked in order.
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { Packr } from "msgpackr";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { errorBody, isServerError, serverError, wsCloseCode, wsCloseReason, type ServerError } from "./errors.ts";
 import { parseEvent } from "./events.ts";
 import { authorized, headerRecord, remoteOf } from "./http-util.ts";
 import type { Ingestor } from "./ingest.ts";
+import { msgpack } from "../wire/msgpack.ts";
 import type { Limits } from "./limits.ts";
 
-const packr = new Packr({ useRecords: false });
 export const WS_PATH = "/v1/ws";
 
 export interface WsContext {
@@ -52,7 +51,7 @@ export function createWsHandler(ctx: WsContext) {
       if (failed) return;
       failed = true;
       if (ws.readyState === ws.OPEN) {
-        ws.send(binary ? packr.pack(errorBody(e)) : JSON.stringify(errorBody(e)));
+        ws.send(binary ? msgpack.pack(errorBody(e)) : JSON.stringify(errorBody(e)));
         ws.close(wsCloseCode(e), wsCloseReason(e));
       }
     };
@@ -74,7 +73,7 @@ export function createWsHandler(ctx: WsContext) {
           }
           void r.stored.then((ack) => {
             if (isServerError(ack)) return fail(ack, true);
-            if (ws.readyState === ws.OPEN) ws.send(packr.pack(ack));
+            if (ws.readyState === ws.OPEN) ws.send(msgpack.pack(ack));
           });
         });
       } else {

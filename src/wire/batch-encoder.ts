@@ -1,11 +1,10 @@
 // Encodes one batch as a msgpack map: the header fields (small, varied: msgpackr) followed by the
 // points, which the collector has already written with MsgpackWriter. The result is one standard
 // msgpack map, the same a generic encoder would produce for the Batch object.
-import { Packr } from "msgpackr";
 import type { BatchHeader } from "./batch.ts";
 import { MsgpackWriter } from "./msgpack-writer.ts";
+import { msgpack } from "./msgpack.ts";
 
-const packr = new Packr({ useRecords: false, variableMapSize: true });
 
 export class BatchEncoder {
   private readonly out = new MsgpackWriter();
@@ -20,7 +19,7 @@ export class BatchEncoder {
       w.string(key);
       if (typeof value === "number") w.number(value);
       else if (typeof value === "string") w.string(value);
-      else w.raw(packr.pack(value));
+      else w.raw(msgpack.pack(value));
     }
     w.string("points");
     w.raw(points);

@@ -1,16 +1,13 @@
 // msgpack encoding of batches. Plain msgpack maps and arrays (no msgpackr record extension), so
 // any language's msgpack library can read a batch.
-import { Packr, Unpackr } from "msgpackr";
 import type { Batch } from "./batch.ts";
-
-const packr = new Packr({ useRecords: false, variableMapSize: true });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" });
+import { msgpack } from "./msgpack.ts";
 
 export function encodeBatch(batch: Batch): Uint8Array {
-  return packr.pack(batch);
+  return msgpack.pack(batch);
 }
 
 /** Decodes without validating the shape: the server validates what it receives. */
 export function decodeBatch(bytes: Uint8Array): Batch {
-  return unpackr.unpack(bytes) as Batch;
+  return msgpack.unpack(bytes) as Batch;
 }

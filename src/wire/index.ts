@@ -3,3 +3,5 @@ export * from "./codec.ts";
 export * from "./stream-reader.ts";
 export * from "./batch-encoder.ts";
 export * from "./msgpack-writer.ts";
+export * from "./msgpack.ts";
+export * from "./reply.ts";

@@ -1,5 +1,5 @@
 // An exporter for tests: decodes every batch and adds up what the stream says, per point identity.
-import type { Exporter, ExportBatch } from "../../src/export/exporter.ts";
+import type { Exporter, ExportBatch } from "../../src/runtime/exporter.ts";
 import { decodeBatch } from "../../src/wire/codec.ts";
 import { StreamReader, type DecodedPoint } from "../../src/wire/stream-reader.ts";
 

@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrometheusExporter } from "../../src/export/prometheus-exporter.ts";
 import { PrometheusState } from "../../src/export/prometheus-state.ts";
-import { renderExposition } from "../../src/export/prometheus-text.ts";
+import { renderExposition } from "../../src/exposition/prometheus-text.ts";
 import { ServerExporter } from "../../src/export/server-exporter.ts";
 import { Collector } from "../../src/runtime/collector.ts";
 import type { Batch } from "../../src/wire/batch.ts";

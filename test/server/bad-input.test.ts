@@ -2,14 +2,14 @@
 // where; nothing from the rejected input is stored, earlier data is intact, the server keeps serving.
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { Packr, unpack } from "msgpackr";
+import { unpack } from "msgpackr";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeBatch } from "../../src/wire/codec.ts";
+import { msgpack as packr } from "../../src/wire/msgpack.ts";
 import { batch, post } from "./helpers/batches.ts";
 import { query, startServerProcess, tempStore, type ServerProcess } from "./helpers/server-process.ts";
 
-const packr = new Packr({ useRecords: false, variableMapSize: true });
 const encode = (v: unknown): Uint8Array => packr.pack(v);
 let server: ServerProcess;
 let baseline: unknown[];

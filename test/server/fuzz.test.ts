@@ -3,14 +3,13 @@
 // afterwards a valid batch is accepted and the data stored before the fuzzing is unchanged.
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { Packr } from "msgpackr";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeBatch } from "../../src/wire/codec.ts";
+import { msgpack as packr } from "../../src/wire/msgpack.ts";
 import { batch, post } from "./helpers/batches.ts";
 import { query, startServerProcess, tempStore, type ServerProcess } from "./helpers/server-process.ts";
 
-const packr = new Packr({ useRecords: false, variableMapSize: true });
 let server: ServerProcess;
 let before: unknown[];
 const GOOD = "SELECT count(*), sum(value), max(time) FROM all_points p JOIN streams s ON s.id = p.stream_id WHERE s.key = 'good'";

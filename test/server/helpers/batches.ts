@@ -1,8 +1,8 @@
 // Hand-built batches for server tests: one small metric set, a stream opener and point batches.
-import { exportBatchOf } from "../../../src/export/exporter.ts";
+import { exportBatchOf } from "../../../src/runtime/exporter.ts";
 import type { Batch, WireSetDescriptor } from "../../../src/wire/batch.ts";
 import { encodeBatch } from "../../../src/wire/codec.ts";
-import type { ExportBatch } from "../../../src/export/exporter.ts";
+import type { ExportBatch } from "../../../src/runtime/exporter.ts";
 
 export const SET: WireSetDescriptor = {
   name: "job",

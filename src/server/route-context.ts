@@ -1,0 +1,21 @@
+// What every HTTP route handler receives: the server's parts and settings. Its own module so the
+// route files (http-routes.ts, otlp-route.ts) depend on it and not on each other.
+import type { UnitMode } from "../exposition/prometheus-naming.ts";
+import type { Cumulative } from "./cumulative.ts";
+import type { Ingestor } from "./ingest.ts";
+import type { Limits } from "./limits.ts";
+import type { OtlpIngest } from "./otlp-ingest.ts";
+import type { Store } from "./store/store.ts";
+
+export interface RouteContext {
+  readonly ingest: Ingestor;
+  readonly store: Store;
+  readonly cumulative: Cumulative;
+  readonly limits: Limits;
+  readonly token?: string;
+  readonly shuttingDown: () => boolean;
+  /** How /metrics names scaled units (default "base": ms exposed as seconds). */
+  readonly prometheusUnits?: UnitMode;
+  /** OTLP ingest state (streams keyed by resource and scope, cumulative-to-delta baselines). */
+  readonly otlp: OtlpIngest;
+}

@@ -63,7 +63,7 @@ function emitClass(ctx: FieldContext, f: FieldDescriptor, mode: Mode): string[] 
     const terms = [...(hasSlot ? ["s"] : []), ...(n !== 0 || (!hasSlot && !extra) ? [String(n)] : []), ...(extra ? [extra] : [])];
     return terms.join(" + ");
   };
-  const invalid = `this.v[${ids.invalidConst}]++;`;
+  const invalid = `this.v[${ids.invalidConst}]!++;`;
   const int = f.valueType === "int";
   /** A guarded single store: `if (ok) <store> else <count invalid>`. */
   const guarded = (ok: string, store: string): string[] => {
@@ -81,19 +81,22 @@ function emitClass(ctx: FieldContext, f: FieldDescriptor, mode: Mode): string[] 
   const cls = mode === "bound" ? ids.boundClass(f.key) : ids.fieldClass(f.key);
   const out: string[] = [];
   const doc = mode === "bound" ? `${fieldDoc(f, true)} Bound to one combination of measurement attributes by \`at(...)\`.` : fieldDoc(f, true);
-  out.push(`/** ${doc} */`, `export class ${cls} {`, "  /** @internal */");
-  const ctorParams = ["private readonly v: Float64Array", ...(mode === "bound" ? ["private readonly s: number"] : []), ...(mmsc ? ["private readonly epoch: Int32Array"] : [])];
-  out.push(`  constructor(${ctorParams.join(", ")}) {}`);
+  out.push(`/** ${doc} */`, `export class ${cls} {`);
+  // Fields declared and assigned, not parameter properties: generated code stays erasable syntax,
+  // which Node's built-in type stripping runs (it refuses parameter properties).
+  const ctorParams: [string, string][] = [["v", "Float64Array"], ...(mode === "bound" ? [["s", "number"] as [string, string]] : []), ...(mmsc ? [["epoch", "Int32Array"] as [string, string]] : [])];
+  out.push(...ctorParams.map(([name, type]) => `  private readonly ${name}: ${type};`), "  /** @internal */");
+  out.push(`  constructor(${ctorParams.map(([name, type]) => `${name}: ${type}`).join(", ")}) {`, ...ctorParams.map(([name]) => `    this.${name} = ${name};`), "  }");
   switch (f.instrument) {
     case "counter":
       out.push("  /** Adds 1. */", `  inc(${params()}): void {`);
-      out.push(...(checked ? guardedInc(slotLine, idx(0), invalid) : [...slotLine, `    this.v[${idx(0)}]++;`]), "  }");
+      out.push(...(checked ? guardedInc(slotLine, idx(0), invalid) : [...slotLine, `    this.v[${idx(0)}]!++;`]), "  }");
       out.push(`  /** Adds \`n\` (${int ? "a whole number >= 0" : "finite, >= 0"}; anything else is dropped and counted). */`, `  add(${params("n: number")}): void {`);
-      out.push(...guarded(int ? "n >= 0 && Math.floor(n) === n && n < Infinity" : "n >= 0 && n < Infinity", `this.v[${idx(0)}] += n;`), "  }");
+      out.push(...guarded(int ? "n >= 0 && Math.floor(n) === n && n < Infinity" : "n >= 0 && n < Infinity", `this.v[${idx(0)}]! += n;`), "  }");
       break;
     case "upDownCounter":
       out.push(`  /** Adds \`n\` (${int ? "a whole number, any sign; anything else is" : "finite, any sign; NaN and infinities are"} dropped and counted). */`, `  add(${params("n: number")}): void {`);
-      out.push(...guarded(int ? "n - n === 0 && Math.floor(n) === n" : "n - n === 0", `this.v[${idx(0)}] += n;`), "  }");
+      out.push(...guarded(int ? "n - n === 0 && Math.floor(n) === n" : "n - n === 0", `this.v[${idx(0)}]! += n;`), "  }");
       break;
     case "gauge":
       out.push(`  /** Sets the current value (${int ? "a whole number; anything else is" : "finite; NaN and infinities are"} dropped and counted). */`, `  set(${params("value: number")}): void {`);
@@ -102,18 +105,18 @@ function emitClass(ctx: FieldContext, f: FieldDescriptor, mode: Mode): string[] 
     case "histogram": {
       const n = f.bounds?.length ?? 0;
       out.push(recordDoc, `  record(${params("value: number")}): void {`, ...rejecting());
-      out.push("    let b = 0;", `    while (b < ${n} && value > ${ids.boundsConst(f.key)}[b]) b++;`);
+      out.push("    let b = 0;", `    while (b < ${n} && value > ${ids.boundsConst(f.key)}[b]!) b++;`);
       // Count last: the collector reads the count first and folds the field only when it moved.
-      out.push(`    this.v[${idx(0, "b")}]++;`, `    this.v[${idx(n + 1)}] += value;`, `    this.v[${idx(n + 2)}]++;`, "  }");
+      out.push(`    this.v[${idx(0, "b")}]!++;`, `    this.v[${idx(n + 1)}]! += value;`, `    this.v[${idx(n + 2)}]!++;`, "  }");
       break;
     }
     case "mmsc": {
       const o = (k: number): string => (k === 0 ? "o" : `o + ${k}`);
       out.push(recordDoc, `  record(${params("value: number")}): void {`, ...rejecting());
-      out.push("    const v = this.v;", `    const o = ${idx(0)};`, "    const e = this.epoch[0];");
+      out.push("    const v = this.v;", `    const o = ${idx(0)};`, "    const e = this.epoch[0]!;");
       out.push(`    if (v[${o(MMSC_EPOCH)}] !== e) {`, `      v[${o(MMSC_EPOCH)}] = e;`, `      v[${o(MMSC_MIN)}] = value;`, `      v[${o(MMSC_MAX)}] = value;`, "    } else {");
-      out.push(`      if (value < v[${o(MMSC_MIN)}]) v[${o(MMSC_MIN)}] = value;`, `      if (value > v[${o(MMSC_MAX)}]) v[${o(MMSC_MAX)}] = value;`, "    }");
-      out.push(`    v[${o(MMSC_SUM)}] += value;`, `    v[${o(MMSC_COUNT)}]++;`, "  }");
+      out.push(`      if (value < v[${o(MMSC_MIN)}]!) v[${o(MMSC_MIN)}] = value;`, `      if (value > v[${o(MMSC_MAX)}]!) v[${o(MMSC_MAX)}] = value;`, "    }");
+      out.push(`    v[${o(MMSC_SUM)}]! += value;`, `    v[${o(MMSC_COUNT)}]!++;`, "  }");
       break;
     }
   }
@@ -137,5 +140,5 @@ function emitClass(ctx: FieldContext, f: FieldDescriptor, mode: Mode): string[] 
 }
 
 function guardedInc(slotLine: string[], index: string, invalid: string): string[] {
-  return [...slotLine, `    if (s >= 0) this.v[${index}]++;`, `    else ${invalid}`];
+  return [...slotLine, `    if (s >= 0) this.v[${index}]!++;`, `    else ${invalid}`];
 }

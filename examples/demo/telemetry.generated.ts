@@ -76,36 +76,44 @@ const HTTP_SERVER_INVALID = 264;
 
 /** Requests handled. Counter `http.server.requests`, unit `{request}`. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerRequestsAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Adds 1. */
   inc(): void {
     const s = this.s;
-    this.v[s]++;
+    this.v[s]!++;
   }
   /** Adds `n` (finite, >= 0; anything else is dropped and counted). */
   add(n: number): void {
     const s = this.s;
-    if (n >= 0 && n < Infinity) this.v[s] += n;
-    else this.v[HTTP_SERVER_INVALID]++;
+    if (n >= 0 && n < Infinity) this.v[s]! += n;
+    else this.v[HTTP_SERVER_INVALID]!++;
   }
 }
 
 /** Requests handled. Counter `http.server.requests`, unit `{request}`. */
 export class HttpServerRequests {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
-    if (s >= 0) this.v[s]++;
-    else this.v[HTTP_SERVER_INVALID]++;
+    if (s >= 0) this.v[s]!++;
+    else this.v[HTTP_SERVER_INVALID]!++;
   }
   /** Adds `n` (finite, >= 0; anything else is dropped and counted). */
   add(n: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
-    if (s >= 0 && n >= 0 && n < Infinity) this.v[s] += n;
-    else this.v[HTTP_SERVER_INVALID]++;
+    if (s >= 0 && n >= 0 && n < Infinity) this.v[s]! += n;
+    else this.v[HTTP_SERVER_INVALID]!++;
   }
   /**
    * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
@@ -121,36 +129,44 @@ export class HttpServerRequests {
 
 /** Request body bytes. Counter `http.server.payload.size`, unit `By`, int. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerPayloadSizeAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Adds 1. */
   inc(): void {
     const s = this.s;
-    this.v[s + 1]++;
+    this.v[s + 1]!++;
   }
   /** Adds `n` (a whole number >= 0; anything else is dropped and counted). */
   add(n: number): void {
     const s = this.s;
-    if (n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1] += n;
-    else this.v[HTTP_SERVER_INVALID]++;
+    if (n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1]! += n;
+    else this.v[HTTP_SERVER_INVALID]!++;
   }
 }
 
 /** Request body bytes. Counter `http.server.payload.size`, unit `By`, int. */
 export class HttpServerPayloadSize {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
-    if (s >= 0) this.v[s + 1]++;
-    else this.v[HTTP_SERVER_INVALID]++;
+    if (s >= 0) this.v[s + 1]!++;
+    else this.v[HTTP_SERVER_INVALID]!++;
   }
   /** Adds `n` (a whole number >= 0; anything else is dropped and counted). */
   add(n: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
-    if (s >= 0 && n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1] += n;
-    else this.v[HTTP_SERVER_INVALID]++;
+    if (s >= 0 && n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1]! += n;
+    else this.v[HTTP_SERVER_INVALID]!++;
   }
   /**
    * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
@@ -166,25 +182,33 @@ export class HttpServerPayloadSize {
 
 /** Requests in progress. Up-down counter `http.server.in.flight`, unit `{request}`. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerInFlightAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Adds `n` (finite, any sign; NaN and infinities are dropped and counted). */
   add(n: number): void {
     const s = this.s;
-    if (n - n === 0) this.v[s + 2] += n;
-    else this.v[HTTP_SERVER_INVALID]++;
+    if (n - n === 0) this.v[s + 2]! += n;
+    else this.v[HTTP_SERVER_INVALID]!++;
   }
 }
 
 /** Requests in progress. Up-down counter `http.server.in.flight`, unit `{request}`. */
 export class HttpServerInFlight {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds `n` (finite, any sign; NaN and infinities are dropped and counted). */
   add(n: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
-    if (s >= 0 && n - n === 0) this.v[s + 2] += n;
-    else this.v[HTTP_SERVER_INVALID]++;
+    if (s >= 0 && n - n === 0) this.v[s + 2]! += n;
+    else this.v[HTTP_SERVER_INVALID]!++;
   }
   /**
    * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
@@ -200,25 +224,33 @@ export class HttpServerInFlight {
 
 /** V8 heap in use. Gauge `http.server.heap.used`, unit `By`. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerHeapUsedAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Sets the current value (finite; NaN and infinities are dropped and counted). */
   set(value: number): void {
     const s = this.s;
     if (value - value === 0) this.v[s + 3] = value;
-    else this.v[HTTP_SERVER_INVALID]++;
+    else this.v[HTTP_SERVER_INVALID]!++;
   }
 }
 
 /** V8 heap in use. Gauge `http.server.heap.used`, unit `By`. */
 export class HttpServerHeapUsed {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Sets the current value (finite; NaN and infinities are dropped and counted). */
   set(value: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
     if (s >= 0 && value - value === 0) this.v[s + 3] = value;
-    else this.v[HTTP_SERVER_INVALID]++;
+    else this.v[HTTP_SERVER_INVALID]!++;
   }
   /**
    * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
@@ -236,39 +268,47 @@ const HTTP_SERVER_DURATION_BOUNDS = new Float64Array([1, 2, 5, 10, 25, 50, 100, 
 
 /** Handling time. Histogram `http.server.duration`, unit `ms`, bounds [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerDurationAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Records one value (finite; NaN and infinities are dropped and counted). */
   record(value: number): void {
     const s = this.s;
     if (value - value !== 0) {
-      this.v[HTTP_SERVER_INVALID]++;
+      this.v[HTTP_SERVER_INVALID]!++;
       return;
     }
     let b = 0;
-    while (b < 10 && value > HTTP_SERVER_DURATION_BOUNDS[b]) b++;
-    this.v[s + 4 + b]++;
-    this.v[s + 15] += value;
-    this.v[s + 16]++;
+    while (b < 10 && value > HTTP_SERVER_DURATION_BOUNDS[b]!) b++;
+    this.v[s + 4 + b]!++;
+    this.v[s + 15]! += value;
+    this.v[s + 16]!++;
   }
 }
 
 /** Handling time. Histogram `http.server.duration`, unit `ms`, bounds [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]. */
 export class HttpServerDuration {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Records one value (finite; NaN and infinities are dropped and counted). */
   record(value: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
     if (s < 0 || value - value !== 0) {
-      this.v[HTTP_SERVER_INVALID]++;
+      this.v[HTTP_SERVER_INVALID]!++;
       return;
     }
     let b = 0;
-    while (b < 10 && value > HTTP_SERVER_DURATION_BOUNDS[b]) b++;
-    this.v[s + 4 + b]++;
-    this.v[s + 15] += value;
-    this.v[s + 16]++;
+    while (b < 10 && value > HTTP_SERVER_DURATION_BOUNDS[b]!) b++;
+    this.v[s + 4 + b]!++;
+    this.v[s + 15]! += value;
+    this.v[s + 16]!++;
   }
   /**
    * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
@@ -284,55 +324,67 @@ export class HttpServerDuration {
 
 /** Time waiting in the queue. Min/max/sum/count `http.server.queue.wait`, unit `ms`. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerQueueWaitAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
+  private readonly epoch: Int32Array;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number, private readonly epoch: Int32Array) {}
+  constructor(v: Float64Array, s: number, epoch: Int32Array) {
+    this.v = v;
+    this.s = s;
+    this.epoch = epoch;
+  }
   /** Records one value (finite; NaN and infinities are dropped and counted). */
   record(value: number): void {
     const s = this.s;
     if (value - value !== 0) {
-      this.v[HTTP_SERVER_INVALID]++;
+      this.v[HTTP_SERVER_INVALID]!++;
       return;
     }
     const v = this.v;
     const o = s + 17;
-    const e = this.epoch[0];
+    const e = this.epoch[0]!;
     if (v[o + 4] !== e) {
       v[o + 4] = e;
       v[o + 2] = value;
       v[o + 3] = value;
     } else {
-      if (value < v[o + 2]) v[o + 2] = value;
-      if (value > v[o + 3]) v[o + 3] = value;
+      if (value < v[o + 2]!) v[o + 2] = value;
+      if (value > v[o + 3]!) v[o + 3] = value;
     }
-    v[o + 1] += value;
-    v[o]++;
+    v[o + 1]! += value;
+    v[o]!++;
   }
 }
 
 /** Time waiting in the queue. Min/max/sum/count `http.server.queue.wait`, unit `ms`. */
 export class HttpServerQueueWait {
+  private readonly v: Float64Array;
+  private readonly epoch: Int32Array;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly epoch: Int32Array) {}
+  constructor(v: Float64Array, epoch: Int32Array) {
+    this.v = v;
+    this.epoch = epoch;
+  }
   /** Records one value (finite; NaN and infinities are dropped and counted). */
   record(value: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
     if (s < 0 || value - value !== 0) {
-      this.v[HTTP_SERVER_INVALID]++;
+      this.v[HTTP_SERVER_INVALID]!++;
       return;
     }
     const v = this.v;
     const o = s + 17;
-    const e = this.epoch[0];
+    const e = this.epoch[0]!;
     if (v[o + 4] !== e) {
       v[o + 4] = e;
       v[o + 2] = value;
       v[o + 3] = value;
     } else {
-      if (value < v[o + 2]) v[o + 2] = value;
-      if (value > v[o + 3]) v[o + 3] = value;
+      if (value < v[o + 2]!) v[o + 2] = value;
+      if (value > v[o + 3]!) v[o + 3] = value;
     }
-    v[o + 1] += value;
-    v[o]++;
+    v[o + 1]! += value;
+    v[o]!++;
   }
   /**
    * A handle bound to one (method, status): its methods skip resolving the attributes, so recording
@@ -391,16 +443,19 @@ const PROCESS_INVALID = 1;
 
 /** Tasks completed. Counter `process.worker.tasks`, unit `{task}`. */
 export class ProcessTasks {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(): void {
-    this.v[0]++;
+    this.v[0]!++;
   }
   /** Adds `n` (finite, >= 0; anything else is dropped and counted). */
   add(n: number): void {
-    if (n >= 0 && n < Infinity) this.v[0] += n;
-    else this.v[PROCESS_INVALID]++;
+    if (n >= 0 && n < Infinity) this.v[0]! += n;
+    else this.v[PROCESS_INVALID]!++;
   }
 }
 

@@ -57,36 +57,44 @@ const JOB_RUN_INVALID = 36;
 
 /** Records processed. Counter `job.run.records`, unit `{record}`, int. Bound to one combination of measurement attributes by `at(...)`. */
 export class JobRunRecordsAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Adds 1. */
   inc(): void {
     const s = this.s;
-    this.v[s]++;
+    this.v[s]!++;
   }
   /** Adds `n` (a whole number >= 0; anything else is dropped and counted). */
   add(n: number): void {
     const s = this.s;
-    if (n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s] += n;
-    else this.v[JOB_RUN_INVALID]++;
+    if (n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s]! += n;
+    else this.v[JOB_RUN_INVALID]!++;
   }
 }
 
 /** Records processed. Counter `job.run.records`, unit `{record}`, int. */
 export class JobRunRecords {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(outcome: JobRunOutcome): void {
     const s = jobRunSlot(outcome);
-    if (s >= 0) this.v[s]++;
-    else this.v[JOB_RUN_INVALID]++;
+    if (s >= 0) this.v[s]!++;
+    else this.v[JOB_RUN_INVALID]!++;
   }
   /** Adds `n` (a whole number >= 0; anything else is dropped and counted). */
   add(n: number, outcome: JobRunOutcome): void {
     const s = jobRunSlot(outcome);
-    if (s >= 0 && n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s] += n;
-    else this.v[JOB_RUN_INVALID]++;
+    if (s >= 0 && n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s]! += n;
+    else this.v[JOB_RUN_INVALID]!++;
   }
   /**
    * A handle bound to one (outcome): its methods skip resolving the attributes, so recording
@@ -102,36 +110,44 @@ export class JobRunRecords {
 
 /** Bytes of the records processed. Counter `job.run.record.bytes`, unit `By`, int. Bound to one combination of measurement attributes by `at(...)`. */
 export class JobRunRecordBytesAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Adds 1. */
   inc(): void {
     const s = this.s;
-    this.v[s + 1]++;
+    this.v[s + 1]!++;
   }
   /** Adds `n` (a whole number >= 0; anything else is dropped and counted). */
   add(n: number): void {
     const s = this.s;
-    if (n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1] += n;
-    else this.v[JOB_RUN_INVALID]++;
+    if (n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1]! += n;
+    else this.v[JOB_RUN_INVALID]!++;
   }
 }
 
 /** Bytes of the records processed. Counter `job.run.record.bytes`, unit `By`, int. */
 export class JobRunRecordBytes {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(outcome: JobRunOutcome): void {
     const s = jobRunSlot(outcome);
-    if (s >= 0) this.v[s + 1]++;
-    else this.v[JOB_RUN_INVALID]++;
+    if (s >= 0) this.v[s + 1]!++;
+    else this.v[JOB_RUN_INVALID]!++;
   }
   /** Adds `n` (a whole number >= 0; anything else is dropped and counted). */
   add(n: number, outcome: JobRunOutcome): void {
     const s = jobRunSlot(outcome);
-    if (s >= 0 && n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1] += n;
-    else this.v[JOB_RUN_INVALID]++;
+    if (s >= 0 && n >= 0 && Math.floor(n) === n && n < Infinity) this.v[s + 1]! += n;
+    else this.v[JOB_RUN_INVALID]!++;
   }
   /**
    * A handle bound to one (outcome): its methods skip resolving the attributes, so recording
@@ -149,39 +165,47 @@ const JOB_RUN_RECORD_DURATION_BOUNDS = new Float64Array([0.002, 0.005, 0.01, 0.0
 
 /** Time to process one record. Histogram `job.run.record.duration`, unit `ms`, bounds [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]. Bound to one combination of measurement attributes by `at(...)`. */
 export class JobRunRecordDurationAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Records one value (finite; NaN and infinities are dropped and counted). */
   record(value: number): void {
     const s = this.s;
     if (value - value !== 0) {
-      this.v[JOB_RUN_INVALID]++;
+      this.v[JOB_RUN_INVALID]!++;
       return;
     }
     let b = 0;
-    while (b < 7 && value > JOB_RUN_RECORD_DURATION_BOUNDS[b]) b++;
-    this.v[s + 2 + b]++;
-    this.v[s + 10] += value;
-    this.v[s + 11]++;
+    while (b < 7 && value > JOB_RUN_RECORD_DURATION_BOUNDS[b]!) b++;
+    this.v[s + 2 + b]!++;
+    this.v[s + 10]! += value;
+    this.v[s + 11]!++;
   }
 }
 
 /** Time to process one record. Histogram `job.run.record.duration`, unit `ms`, bounds [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]. */
 export class JobRunRecordDuration {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Records one value (finite; NaN and infinities are dropped and counted). */
   record(value: number, outcome: JobRunOutcome): void {
     const s = jobRunSlot(outcome);
     if (s < 0 || value - value !== 0) {
-      this.v[JOB_RUN_INVALID]++;
+      this.v[JOB_RUN_INVALID]!++;
       return;
     }
     let b = 0;
-    while (b < 7 && value > JOB_RUN_RECORD_DURATION_BOUNDS[b]) b++;
-    this.v[s + 2 + b]++;
-    this.v[s + 10] += value;
-    this.v[s + 11]++;
+    while (b < 7 && value > JOB_RUN_RECORD_DURATION_BOUNDS[b]!) b++;
+    this.v[s + 2 + b]!++;
+    this.v[s + 10]! += value;
+    this.v[s + 11]!++;
   }
   /**
    * A handle bound to one (outcome): its methods skip resolving the attributes, so recording
@@ -234,16 +258,19 @@ const JOB_LIFECYCLE_INVALID = 1;
 
 /** Runs completed. Counter `job.lifecycle.runs`, unit `{run}`, int. */
 export class JobLifecycleRuns {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(): void {
-    this.v[0]++;
+    this.v[0]!++;
   }
   /** Adds `n` (a whole number >= 0; anything else is dropped and counted). */
   add(n: number): void {
-    if (n >= 0 && Math.floor(n) === n && n < Infinity) this.v[0] += n;
-    else this.v[JOB_LIFECYCLE_INVALID]++;
+    if (n >= 0 && Math.floor(n) === n && n < Infinity) this.v[0]! += n;
+    else this.v[JOB_LIFECYCLE_INVALID]!++;
   }
 }
 

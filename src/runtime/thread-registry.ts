@@ -50,7 +50,7 @@ export class ThreadRegistry {
   }
 
   private overflowRegion(descriptor: MetricSetDescriptor): Region {
-    this.sdkCounters()[SDK_OVERFLOWED]++;
+    this.sdkCounters()[SDK_OVERFLOWED]!++;
     let region = this.overflowBySet.get(descriptor.name);
     if (!region) {
       region = this.allocate(descriptor, [], true);

@@ -1,4 +1,5 @@
-// The generated modules compile under `tsc --strict` together with user programs that import them
+// The generated modules compile under `tsc --strict` (plus noUncheckedIndexedAccess, and
+// erasableSyntaxOnly: what Node's type stripping runs) together with user programs that import them
 // through `percore/codegen-runtime` (package self-reference, "source" condition), exactly as a
 // user's project would; and a wrong enum value is a compile error at the line that passes it.
 import { spawnSync } from "node:child_process";
@@ -73,7 +74,7 @@ describe("generated modules under tsc --strict", () => {
     writeFileSync(join(dir, "bad-method.ts"), BAD_METHOD);
     // The project's own compiler options (NodeNext, customConditions ["source"], .ts imports).
     const base = relative(dir, join(ROOT, "tsconfig.json")).split("\\").join("/");
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ extends: base, compilerOptions: { noEmit: true }, include: ["*.ts"] }));
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ extends: base, compilerOptions: { noEmit: true, noUncheckedIndexedAccess: true, erasableSyntaxOnly: true }, include: ["*.ts"] }));
     const tsc = spawnSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json"), "--strict", "--noEmit", "--pretty", "false"], { cwd: ROOT, encoding: "utf8" });
     errors = [...tsc.stdout.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/gm)].map((m) => ({ file: m[1], line: Number(m[2]), code: m[3], text: m[4] }));
     // A tsc that failed for another reason (crash, bad config) must not look like "no errors".

@@ -1,6 +1,7 @@
 // The percore version, reported in every stream's open and in generated headers. Read from the
-// package.json above this file (src/runtime/ and dist/src/runtime/ alike), so there is one place
-// to bump it.
+// package.json above this file (src/schema/ and dist/src/schema/ alike), so there is one place to
+// bump it: the dev tree's `percore`, or a role package built from it (`percore-codegen`,
+// `percore-server`; see docs/packages.md).
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +11,7 @@ function readPackageVersion(): string {
   for (;;) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "percore" && pkg.version) return pkg.version;
+      if ((pkg.name === "percore" || pkg.name?.startsWith("percore-")) && pkg.version) return pkg.version;
     } catch {
       // no package.json here; keep walking up
     }

@@ -86,7 +86,7 @@ export class PrometheusExporter implements Exporter {
 
   async shutdown(): Promise<void> {
     const server = this.server;
-    if (!server || !server.listening) return;
+    if (!server?.listening) return;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

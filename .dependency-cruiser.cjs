@@ -36,6 +36,13 @@ module.exports = {
       to: { path: "^(test|bench|examples)/" },
     },
     {
+      // One msgpackr configuration: everything else encodes and decodes through src/wire/msgpack.ts.
+      name: "one-msgpackr-configuration",
+      severity: "error",
+      from: { path: "^(src|codegen)/", pathNot: "^src/wire/msgpack\\.ts$" },
+      to: { path: "node_modules/msgpackr/" },
+    },
+    {
       // What a service installs (the SDK) stays free of the server's, the generator's and the
       // OTLP exporter's heavy dependencies; the OTLP exporter is its own subpath (percore/otlp).
       name: "sdk-without-heavy-dependencies",

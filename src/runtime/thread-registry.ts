@@ -3,7 +3,7 @@
 // the slow path (allocation, a Map lookup, a message); recording never touches the registry.
 import { BroadcastChannel, isMainThread, threadId } from "node:worker_threads";
 import type { MetricSetDescriptor } from "../schema/descriptor.ts";
-import { initRegion, regionLength } from "../schema/layout.ts";
+import { epochIndex, initRegion, regionLength } from "../schema/layout.ts";
 import { SDK_DESCRIPTOR, SDK_OVERFLOWED } from "./sdk-metrics.ts";
 import { CHANNEL_NAME, type AttrValue, type ChannelMessage, type InstanceMessage, type RegistryMessage } from "./channel.ts";
 
@@ -12,7 +12,7 @@ const CHUNK_ELEMENTS = 32 * 1024;
 
 export interface Region {
   readonly values: Float64Array;
-  /** Element 0: the collector's flush epoch, read by mmsc recordings. */
+  /** Element 0: this instance's mmsc epoch, moved by the collector after it read the mmsc fields. */
   readonly epoch: Int32Array;
   readonly overflow: boolean;
 }
@@ -21,8 +21,6 @@ type Listener = (message: RegistryMessage) => void;
 
 export class ThreadRegistry {
   readonly thread = threadId;
-  private readonly control = new SharedArrayBuffer(4);
-  readonly epoch = new Int32Array(this.control);
   private chunk = new SharedArrayBuffer(CHUNK_ELEMENTS * 8);
   private chunkId = 0;
   private used = 0;
@@ -70,7 +68,8 @@ export class ThreadRegistry {
     this.used += length;
     const values = new Float64Array(this.chunk, start * 8, length);
     initRegion(values, descriptor.fields, descriptor.stride, descriptor.slots);
-    const region: Region = { values, epoch: this.epoch, overflow };
+    const epoch = new Int32Array(this.chunk, (start + epochIndex(descriptor.stride, descriptor.slots)) * 8, 1);
+    const region: Region = { values, epoch, overflow };
     const message: InstanceMessage = {
       t: "instance",
       thread: this.thread,
@@ -96,7 +95,6 @@ export class ThreadRegistry {
   /** Same-thread collectors subscribe directly and get every instance so far, synchronously. */
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
-    listener({ t: "thread", thread: this.thread, control: this.control });
     for (const m of this.announced) listener(m);
     return () => this.listeners.delete(listener);
   }
@@ -104,7 +102,6 @@ export class ThreadRegistry {
   private announce(message: RegistryMessage): void {
     for (const l of this.listeners) l(message);
     const channel = this.openChannel();
-    if (message.t === "instance" && this.announced.length === 1) channel.postMessage({ t: "thread", thread: this.thread, control: this.control });
     channel.postMessage(message);
   }
 
@@ -126,7 +123,6 @@ export class ThreadRegistry {
   }
 
   private reannounce(channel: BroadcastChannel): void {
-    channel.postMessage({ t: "thread", thread: this.thread, control: this.control });
     for (const m of this.announced) channel.postMessage(m);
   }
 }

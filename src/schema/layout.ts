@@ -1,7 +1,9 @@
 // Memory layout of one metric-set instance, shared by codegen (which bakes the offsets in as
 // constants) and the runtime (which allocates and reads the region).
 //
-// region = slot[0] .. slot[slots-1], then one element counting invalid (dropped) values.
+// region = slot[0] .. slot[slots-1], then one element counting invalid (dropped) values, then the
+//          instance's mmsc epoch word (an Int32 in the element's first 4 bytes, written only by the
+//          collector, right after it has read the instance's mmsc fields; see collector.ts).
 // slot   = the fields in declaration order, each `width` Float64 elements:
 //   counter, upDownCounter: [cumulative]
 //   gauge:                  [last value; NaN until first set]
@@ -36,8 +38,10 @@ export function fieldWidth(instrument: InstrumentKind, boundsLength = 0): number
 
 /** Index of the invalid-value counter in a region. */
 export const invalidIndex = (stride: number, slots: number): number => stride * slots;
+/** Index of the element holding the instance's mmsc epoch word (read as an Int32 by recorders). */
+export const epochIndex = (stride: number, slots: number): number => stride * slots + 1;
 /** Float64 elements of a whole instance region. */
-export const regionLength = (stride: number, slots: number): number => stride * slots + 1;
+export const regionLength = (stride: number, slots: number): number => stride * slots + 2;
 
 /** Fills a fresh region with its initial values (gauges NaN, mmsc epoch -1). */
 export function initRegion(

@@ -36,6 +36,9 @@ export const hrTime = (ms: number): HrTime => {
   return [s, Math.round((ms - s * 1000) * 1e6)];
 };
 
+/** True when `v` is exactly representable as OTLP's asInt (int64). */
+export const fitsInt64 = (v: number): boolean => v >= -(2 ** 63) && v < 2 ** 63;
+
 export class OtlpMapper {
   private readonly sets: WireSetDescriptor[] = [];
   private readonly series = new Map<number, SeriesInfo>();
@@ -151,6 +154,9 @@ export class OtlpMapper {
       metrics.set(id, m);
     }
     const startTime = temporality === "cumulative" ? t.from : t.start;
+    // asInt is a signed 64-bit integer: a value outside its range would arrive wrapped. The metric
+    // goes as asDouble in this request instead (all its points: the value type is per metric).
+    if (typeof v === "number" && m.descriptor.valueType === ValueType.INT && !fitsInt64(v)) (m as { descriptor: MetricData["descriptor"] }).descriptor = { ...m.descriptor, valueType: ValueType.DOUBLE };
     if (typeof v === "number") {
       (m.dataPoints as DataPoint<number>[]).push({ startTime, endTime: t.end, attributes, value: v });
       return;

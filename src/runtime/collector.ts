@@ -15,7 +15,7 @@ import { decodeBatch } from "../wire/codec.ts";
 import { MsgpackWriter } from "../wire/msgpack-writer.ts";
 import { CHANNEL_NAME, type ChannelMessage, type InstanceMessage, type RegistryMessage } from "./channel.ts";
 import { defaultResource } from "./resource.ts";
-import { epochIndex, invalidIndex, MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../schema/layout.ts";
+import { COUNTER_CARRY, COUNTER_HIGH, epochIndex, invalidIndex, MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../schema/layout.ts";
 import { countDroppedBatches } from "./sdk-counters.ts";
 import { SDK_INVALID } from "./sdk-metrics.ts";
 import { Series } from "./series.ts";
@@ -286,7 +286,24 @@ export class Collector {
     const field = plan.fieldOf[i - slot * stride];
     const acc = series.acc;
     switch (plan.instruments[field]) {
-      case "counter":
+      case "counter": {
+        if (plan.descriptor.fields[field].width === 1) {
+          // A double counter is one Float64: past 2^53 whole increments start to round away.
+          if (c >= 2 ** 53) this.warnInexact(plan.descriptor.fields[field].name);
+          acc[i] += c - b[i];
+          b[i] = c;
+          break;
+        }
+        // An int counter is [low, high] (see layout.ts). A carry read half-way (low written, high
+        // not yet) reads below the baseline: skip it, the next flush reads both.
+        const high = v[i + COUNTER_HIGH];
+        const d = c - b[i] + (high - b[i + COUNTER_HIGH]) * COUNTER_CARRY;
+        if (d < 0) return;
+        acc[i] += d;
+        b[i] = c;
+        b[i + COUNTER_HIGH] = high;
+        break;
+      }
       case "upDownCounter":
         acc[i] += c - b[i];
         b[i] = c;
@@ -326,6 +343,15 @@ export class Collector {
       }
     }
     series.touch(slot, field, slot * stride + plan.descriptor.fields[field].offset);
+  }
+
+  private readonly inexact = new Set<string>();
+
+  /** Says once per metric that a double counter went past 2^53 (never silently). */
+  private warnInexact(metric: string): void {
+    if (this.inexact.has(metric)) return;
+    this.inexact.add(metric);
+    console.error(`percore: counter ${metric} passed 2^53; as a "double" counter it can no longer count by 1 exactly. Declare it with value: "int" (exact to 2^105).`);
   }
 
   private buildBatch(start: number, end: number): ExportBatch | undefined {

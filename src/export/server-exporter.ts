@@ -5,7 +5,8 @@
 import { Packr } from "msgpackr";
 import WebSocket from "ws";
 import { countDroppedBatches } from "../runtime/sdk-counters.ts";
-import type { Batch, SeriesDecl, StreamOpen, WireSetDescriptor } from "../wire/batch.ts";
+import type { Batch } from "../wire/batch.ts";
+import { StreamCatalog } from "../wire/stream-catalog.ts";
 import type { Exporter, ExportBatch } from "./exporter.ts";
 import { decodeBatch } from "../wire/codec.ts";
 import { UnackedBuffer, type Entry } from "./unacked-buffer.ts";
@@ -38,12 +39,6 @@ interface ServerReply {
 const RETRYABLE = new Set(["E_BUSY", "E_SHUTTING_DOWN", "E_STORE"]);
 const unpackr = new Packr({ useRecords: false });
 
-interface StreamDecls {
-  open?: StreamOpen;
-  sets: WireSetDescriptor[];
-  series: SeriesDecl[];
-}
-
 export class ServerExporter implements Exporter {
   private readonly buffer: UnackedBuffer;
   private readonly base: string;
@@ -52,7 +47,8 @@ export class ServerExporter implements Exporter {
   private readonly backoff: { initial: number; max: number };
   private readonly maxInFlight: number;
   private readonly log: (line: string) => void;
-  private readonly decls = new Map<string, StreamDecls>();
+  /** Each stream's declarations, to repeat them in a resent batch whose first send they were in. */
+  private readonly decls = new Map<string, StreamCatalog>();
   private readonly waiters = new Set<() => void>();
   private ws: WebSocket | undefined;
   private wsOpen = false;
@@ -86,12 +82,10 @@ export class ServerExporter implements Exporter {
 
   export({ header: batch, bytes }: ExportBatch): void {
     if (this.closed) return;
-    const d = this.decls.get(batch.stream) ?? { sets: [], series: [] };
-    this.decls.set(batch.stream, d);
-    if (batch.open) d.open = batch.open;
-    if (batch.sets) d.sets.push(...batch.sets);
-    if (batch.series) d.series.push(...batch.series);
-    const entry: Entry = { stream: batch.stream, seq: batch.seq, batch, bytes, setsThrough: d.sets.length, seriesThrough: d.series.length, stripped: false };
+    let d = this.decls.get(batch.stream);
+    if (!d) this.decls.set(batch.stream, (d = new StreamCatalog()));
+    d.declare(batch);
+    const entry: Entry = { stream: batch.stream, seq: batch.seq, batch, bytes, setsThrough: d.sets.length, seriesThrough: d.decls.length, stripped: false };
     const dropped = this.buffer.push(entry);
     if (dropped > 0) this.countDrops(dropped, "buffer full");
     this.pump();
@@ -214,7 +208,7 @@ export class ServerExporter implements Exporter {
       // The server lost the stream (a new store): send its declarations again with this batch.
       const d = this.decls.get(e.stream);
       if (d?.open) {
-        this.buffer.replace(e, { ...decodeBatch(e.bytes), open: d.open, sets: d.sets.slice(0, e.setsThrough), series: d.series.slice(0, e.seriesThrough) } as Batch);
+        this.buffer.replace(e, { ...decodeBatch(e.bytes), open: d.open, sets: d.sets.slice(0, e.setsThrough), series: d.decls.slice(0, e.seriesThrough) } as Batch);
         return;
       }
     }

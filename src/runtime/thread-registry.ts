@@ -9,6 +9,8 @@ import { CHANNEL_NAME, type AttrValue, type ChannelMessage, type InstanceMessage
 
 /** Float64 elements per arena chunk (256 KiB); a region larger than a chunk gets a chunk of its own. */
 const CHUNK_ELEMENTS = 32 * 1024;
+/** Distinct overflowed attribute sets remembered per set and thread, to count each once. */
+const OVERFLOW_KEYS_REMEMBERED = 10_000;
 
 export interface Region {
   readonly values: Float64Array;
@@ -27,6 +29,7 @@ export class ThreadRegistry {
   private readonly byKey = new Map<string, Region>();
   private readonly liveBySet = new Map<string, number>();
   private readonly overflowBySet = new Map<string, Region>();
+  private readonly overflowedKeys = new Map<string, Set<string>>();
   private readonly announced: InstanceMessage[] = [];
   private readonly listeners = new Set<Listener>();
   private channel: BroadcastChannel | undefined;
@@ -40,15 +43,25 @@ export class ThreadRegistry {
     if (existing) return existing;
     const live = this.liveBySet.get(descriptor.name) ?? 0;
     const limit = descriptor.maxInstances > 0 ? descriptor.maxInstances : this.maxInstancesPerSet;
-    if (live >= limit) return this.overflowRegion(descriptor);
+    if (live >= limit) return this.overflowRegion(descriptor, key);
     this.liveBySet.set(descriptor.name, live + 1);
     const region = this.allocate(descriptor, attrs, false);
     this.byKey.set(key, region);
     return region;
   }
 
-  private overflowRegion(descriptor: MetricSetDescriptor): Region {
-    this.sdkCounters()[SDK_OVERFLOWED]++;
+  /**
+   * The set's overflow instance. Counts each distinct attribute set folded into it once: the keys
+   * seen are remembered up to OVERFLOW_KEYS_REMEMBERED per set (so memory stays bounded when
+   * cardinality explodes); past that, every new key is counted, and a key seen before may count again.
+   */
+  private overflowRegion(descriptor: MetricSetDescriptor, key: string): Region {
+    let seen = this.overflowedKeys.get(descriptor.name);
+    if (!seen) this.overflowedKeys.set(descriptor.name, (seen = new Set()));
+    if (!seen.has(key)) {
+      if (seen.size < OVERFLOW_KEYS_REMEMBERED) seen.add(key);
+      this.sdkCounters()[SDK_OVERFLOWED]++;
+    }
     let region = this.overflowBySet.get(descriptor.name);
     if (!region) {
       region = this.allocate(descriptor, [], true);

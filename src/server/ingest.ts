@@ -3,6 +3,7 @@
 // a sequence at or below the last one accepted is a resend and is acknowledged without storing.
 import { randomUUID } from "node:crypto";
 import type { AttrValue, StreamOpen } from "../wire/batch.ts";
+import { seriesAttributes as wireSeriesAttributes } from "../wire/stream-catalog.ts";
 import { CommitQueue, type PendingUnit } from "./commit-queue.ts";
 import { decodeMsgpack } from "./decode-msgpack.ts";
 import { isServerError, serverError, type ServerError } from "./errors.ts";
@@ -52,13 +53,9 @@ export interface IngestHooks {
   committed(unit: PendingUnit, streams: ReadonlyMap<string, StreamState>): void;
 }
 
-/** Attribute values of a series as a map, the thread id last in the "thread" view. */
-export function seriesAttributes(state: StreamState, series: SeriesState): Record<string, AttrValue> | null {
-  if (!series.attrs) return null;
-  const d = state.sets[series.set].descriptor;
-  const out: Record<string, AttrValue> = {};
-  series.attrs.forEach((v, i) => (out[d.attributes[i]?.name ?? "thread.id"] = v));
-  return out;
+/** Attribute values of a series as a map (the wire's one rule: overflow series carry otel.metric.overflow=true). */
+export function seriesAttributes(state: StreamState, series: SeriesState): Record<string, AttrValue> {
+  return wireSeriesAttributes(state.sets[series.set].descriptor, series.attrs);
 }
 
 export function streamFromStore(s: LoadedStream): StreamState {

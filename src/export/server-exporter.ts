@@ -10,6 +10,7 @@ import { StreamCatalog } from "../wire/stream-catalog.ts";
 import type { Exporter, ExportBatch } from "./exporter.ts";
 import { decodeBatch } from "../wire/codec.ts";
 import { UnackedBuffer, type Entry } from "./unacked-buffer.ts";
+import { OptionChecker, pointCount, undeliveredLine } from "./exporter-options.ts";
 
 export interface ServerExporterOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:4318. */
@@ -19,8 +20,13 @@ export interface ServerExporterOptions {
   readonly transport?: "ws" | "http";
   /** Bound on unacknowledged encoded batches (default 64 MiB); beyond it the oldest points are dropped and counted. */
   readonly maxBufferBytes?: number;
-  /** How long forceFlush() and shutdown() wait for acknowledgements (default 10 s). */
+  /** How long forceFlush() waits for acknowledgements (default 10 s). */
   readonly timeoutMs?: number;
+  /**
+   * How long shutdown() waits for acknowledgements (default: timeoutMs). What is still
+   * unacknowledged then is dropped and said in one stderr line (points, batches, where, why).
+   */
+  readonly shutdownTimeoutMs?: number;
   /** Reconnect backoff: first delay and cap, ms (default 100 and 5000). */
   readonly backoffMs?: { readonly initial: number; readonly max: number };
   /** Batches sent over the WebSocket before their acks (default 256). */
@@ -44,6 +50,9 @@ export class ServerExporter implements Exporter {
   private readonly base: string;
   private readonly transport: "ws" | "http";
   private readonly timeoutMs: number;
+  private readonly shutdownTimeoutMs: number;
+  /** The last thing that went wrong with delivery, for the shutdown report. */
+  private problem = "";
   private readonly backoff: { initial: number; max: number };
   private readonly maxInFlight: number;
   private readonly log: (line: string) => void;
@@ -63,15 +72,21 @@ export class ServerExporter implements Exporter {
   stored = 0;
   dropped = 0;
 
+  /** Throws a TypeError naming the option when one is wrong; after that, never throws. */
   constructor(private readonly options: ServerExporterOptions) {
-    this.base = options.url.replace(/\/+$/, "");
-    this.transport = options.transport ?? "ws";
-    this.buffer = new UnackedBuffer(options.maxBufferBytes ?? 64 * 1024 * 1024);
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.backoff = { initial: options.backoffMs?.initial ?? 100, max: options.backoffMs?.max ?? 5000 };
+    const check = new OptionChecker("ServerExporter");
+    if (typeof options !== "object" || options === null) check.fail("url", undefined, "given", `"http://127.0.0.1:4318"`);
+    this.base = check.httpUrl("url", options.url, "http://127.0.0.1:4318").replace(/\/+$/, "");
+    check.string("token", options.token, "s3cret");
+    this.transport = check.oneOf("transport", options.transport, ["ws", "http"], "ws");
+    this.buffer = new UnackedBuffer(check.number("maxBufferBytes", options.maxBufferBytes, 64 * 1024 * 1024, 1, 64 * 1024 * 1024));
+    this.timeoutMs = check.number("timeoutMs", options.timeoutMs, 10_000, 0, 10_000);
+    this.shutdownTimeoutMs = check.number("shutdownTimeoutMs", options.shutdownTimeoutMs, this.timeoutMs, 0, 2000);
+    this.backoff = check.backoff("backoffMs", options.backoffMs, { initial: 100, max: 5000 });
     this.delay = this.backoff.initial;
-    this.maxInFlight = options.maxInFlight ?? 256;
+    this.maxInFlight = check.number("maxInFlight", options.maxInFlight, 256, 1, 256, true);
     const d = options.debug;
+    if (d !== undefined && typeof d !== "boolean" && typeof d !== "function") check.fail("debug", d, "a boolean or a function receiving lines", "true");
     this.log = typeof d === "function" ? d : d ? (line) => process.stderr.write(`[percore server-exporter] ${line}\n`) : () => undefined;
   }
 
@@ -80,7 +95,16 @@ export class ServerExporter implements Exporter {
     return this.buffer.length;
   }
 
-  export({ header: batch, bytes }: ExportBatch): void {
+  export(out: ExportBatch): void {
+    try {
+      this.accept(out);
+    } catch (e) {
+      // Never throw into the collector: the batch is lost for this exporter, counted and said.
+      this.countDrops(1, `export failed: ${(e as Error).message}`);
+    }
+  }
+
+  private accept({ header: batch, bytes }: ExportBatch): void {
     if (this.closed) return;
     let d = this.decls.get(batch.stream);
     if (!d) this.decls.set(batch.stream, (d = new StreamCatalog()));
@@ -123,7 +147,10 @@ export class ServerExporter implements Exporter {
       this.sendWs();
     });
     ws.on("message", (data: Buffer) => this.onReply(unpackr.unpack(data) as ServerReply));
-    ws.on("error", (e) => this.log(`websocket error: ${e.message}`));
+    ws.on("error", (e) => {
+      this.problem = `WebSocket ${url}: ${e.message}`;
+      this.log(`websocket error: ${e.message}`);
+    });
     ws.on("close", (code, reason) => {
       this.log(`websocket closed ${code} ${reason.toString()}`);
       this.ws = undefined;
@@ -173,7 +200,9 @@ export class ServerExporter implements Exporter {
           });
           reply = unpackr.unpack(new Uint8Array(await res.arrayBuffer())) as ServerReply;
         } catch (err) {
-          this.log(`POST failed: ${(err as Error).message}`);
+          const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+          this.problem = `POST ${this.base}/v1/batches: ${cause}`;
+          this.log(`POST failed: ${cause}`);
           this.retryLater();
           return;
         }
@@ -202,6 +231,7 @@ export class ServerExporter implements Exporter {
   }
 
   private refused(e: Entry, error: NonNullable<ServerReply["error"]>): void {
+    this.problem = `the server refused batch ${e.seq}: ${error.code} ${error.message}`;
     this.log(`server refused #${e.seq}: ${error.code} ${error.message}${error.where ? ` at ${error.where}` : ""}`);
     if (RETRYABLE.has(error.code)) return; // the connection closes; everything is resent
     if (error.code === "E_UNKNOWN_STREAM" && !e.batch.open) {
@@ -254,12 +284,38 @@ export class ServerExporter implements Exporter {
     });
   }
 
+  /**
+   * Waits up to shutdownTimeoutMs for acknowledgements, then closes. What is still unacknowledged
+   * is dropped, counted, and said in one stderr line. Never rejects.
+   */
   async shutdown(): Promise<void> {
-    await this.forceFlush();
-    this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.ws?.close(1000);
-    this.ws = undefined;
+    try {
+      await this.forceFlush(this.shutdownTimeoutMs);
+    } finally {
+      this.closed = true;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.ws?.close(1000);
+      this.ws = undefined;
+      this.reportUndelivered();
+    }
+  }
+
+  private reportUndelivered(): void {
+    const left = [...this.buffer.entries];
+    if (left.length === 0) return;
+    let points = 0;
+    for (const e of left) {
+      try {
+        points += pointCount(decodeBatch(e.bytes).points);
+      } catch {
+        // Counted as a batch regardless.
+      }
+      this.buffer.remove(e);
+    }
+    this.dropped += left.length;
+    countDroppedBatches(left.length);
+    const why = `no acknowledgement within ${this.shutdownTimeoutMs} ms (shutdownTimeoutMs)${this.problem ? `; last error: ${this.problem}` : ""}`;
+    process.stderr.write(undeliveredLine("ServerExporter", { batches: left.length, points, to: `${this.base} (${this.transport})`, why }) + "\n");
   }
 }

@@ -1,7 +1,8 @@
 // Ships the collector's batches to the telemetry server: over one WebSocket (long-lived services,
-// batches pipelined and acknowledged in order) or HTTP POST (short-lived jobs). Batches stay in a
-// byte-bounded buffer until the server acknowledges their sequence; after a reconnect everything
-// unacknowledged is sent again and the server stores each sequence once. Quiet unless `debug`.
+// batches pipelined and acknowledged in order) or HTTP POST (short-lived jobs; every pending batch
+// in one POST). Batches stay in a byte-bounded buffer until the server acknowledges their
+// sequence; after a reconnect everything unacknowledged is sent again and the server stores each
+// sequence once. Quiet unless `debug`.
 import { Packr } from "msgpackr";
 import WebSocket from "ws";
 import { countDroppedBatches } from "../runtime/sdk-counters.ts";
@@ -16,7 +17,7 @@ export interface ServerExporterOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:4318. */
   readonly url: string;
   readonly token?: string;
-  /** "ws" (default): one WebSocket; "http": one POST per batch. */
+  /** "ws" (default): one WebSocket; "http": POSTs, one at a time, each with every pending batch (up to maxPostBytes). */
   readonly transport?: "ws" | "http";
   /** Bound on unacknowledged encoded batches (default 64 MiB); beyond it the oldest points are dropped and counted. */
   readonly maxBufferBytes?: number;
@@ -29,8 +30,10 @@ export interface ServerExporterOptions {
   readonly shutdownTimeoutMs?: number;
   /** Reconnect backoff: first delay and cap, ms (default 100 and 5000). */
   readonly backoffMs?: { readonly initial: number; readonly max: number };
-  /** Batches sent over the WebSocket before their acks (default 256). */
+  /** Batches sent over the WebSocket before their acks, and at most per HTTP POST (default 256). */
   readonly maxInFlight?: number;
+  /** HTTP: bytes of batches sent in one POST (default 4 MiB; keep it under the server's --max-body, 16 MiB by default). */
+  readonly maxPostBytes?: number;
   /** true logs to stderr; a function receives the lines. Default: silent. */
   readonly debug?: boolean | ((line: string) => void);
 }
@@ -55,6 +58,7 @@ export class ServerExporter implements Exporter {
   private problem = "";
   private readonly backoff: { initial: number; max: number };
   private readonly maxInFlight: number;
+  private readonly maxPostBytes: number;
   private readonly log: (line: string) => void;
   /** Each stream's declarations, to repeat them in a resent batch whose first send they were in. */
   private readonly decls = new Map<string, StreamCatalog>();
@@ -85,6 +89,7 @@ export class ServerExporter implements Exporter {
     this.backoff = check.backoff("backoffMs", options.backoffMs, { initial: 100, max: 5000 });
     this.delay = this.backoff.initial;
     this.maxInFlight = check.number("maxInFlight", options.maxInFlight, 256, 1, 256, true);
+    this.maxPostBytes = check.number("maxPostBytes", options.maxPostBytes, 4 * 1024 * 1024, 1, 4 * 1024 * 1024, true);
     const d = options.debug;
     if (d !== undefined && typeof d !== "boolean" && typeof d !== "function") check.fail("debug", d, "a boolean or a function receiving lines", "true");
     this.log = typeof d === "function" ? d : d ? (line) => process.stderr.write(`[percore server-exporter] ${line}\n`) : () => undefined;
@@ -184,18 +189,26 @@ export class ServerExporter implements Exporter {
 
   // ---- HTTP ----
 
+  /**
+   * One POST at a time, in order, each carrying every pending batch of the head's stream written
+   * back to back (up to maxPostBytes): at a short cadence HTTP then keeps up as the WebSocket does,
+   * one round trip per POST instead of per batch. The server answers with the last batch's ack.
+   */
   private async postNext(): Promise<void> {
     if (this.posting || this.retryTimer) return;
     this.posting = true;
+    let single = false;
     try {
       while (this.buffer.length > 0) {
-        const e = this.buffer.entries[0];
+        const group = single ? [this.buffer.entries[0]] : this.postGroup();
+        const e = group[group.length - 1];
         let reply: ServerReply;
         try {
+          const body = group.length === 1 ? e.bytes : concat(group.map((g) => g.bytes));
           const res = await fetch(`${this.base}/v1/batches`, {
             method: "POST",
             headers: { "content-type": "application/msgpack", accept: "application/msgpack", ...this.headers() },
-            body: e.bytes as Uint8Array<ArrayBuffer>,
+            body: body as Uint8Array<ArrayBuffer>,
             signal: AbortSignal.timeout(30_000),
           });
           reply = unpackr.unpack(new Uint8Array(await res.arrayBuffer())) as ServerReply;
@@ -211,14 +224,33 @@ export class ServerExporter implements Exporter {
             this.retryLater();
             return;
           }
+          // Which batch of the group was refused is not known: send the head alone next (batches
+          // of the group the server already accepted are acknowledged again, not stored twice).
+          if (group.length > 1) {
+            single = true;
+            continue;
+          }
           this.refused(e, reply.error);
-          continue;
-        }
-        this.acked(e.stream, reply);
+        } else this.acked(e.stream, reply);
+        single = false;
       }
     } finally {
       this.posting = false;
     }
+  }
+
+  /** The head batch and the batches right after it of the same stream, up to maxPostBytes and maxInFlight batches. */
+  private postGroup(): Entry[] {
+    const entries = this.buffer.entries;
+    const group = [entries[0]];
+    let bytes = entries[0].bytes.byteLength;
+    for (let i = 1; i < entries.length && group.length < this.maxInFlight; i++) {
+      const e = entries[i];
+      if (e.stream !== group[0].stream || bytes + e.bytes.byteLength > this.maxPostBytes) break;
+      group.push(e);
+      bytes += e.bytes.byteLength;
+    }
+    return group;
   }
 
   // ---- shared ----
@@ -318,4 +350,16 @@ export class ServerExporter implements Exporter {
     const why = `no acknowledgement within ${this.shutdownTimeoutMs} ms (shutdownTimeoutMs)${this.problem ? `; last error: ${this.problem}` : ""}`;
     process.stderr.write(undeliveredLine("ServerExporter", { batches: left.length, points, to: `${this.base} (${this.transport})`, why }) + "\n");
   }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }

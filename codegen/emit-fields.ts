@@ -81,9 +81,12 @@ function emitClass(ctx: FieldContext, f: FieldDescriptor, mode: Mode): string[] 
   const cls = mode === "bound" ? ids.boundClass(f.key) : ids.fieldClass(f.key);
   const out: string[] = [];
   const doc = mode === "bound" ? `${fieldDoc(f, true)} Bound to one combination of measurement attributes by \`at(...)\`.` : fieldDoc(f, true);
-  out.push(`/** ${doc} */`, `export class ${cls} {`, "  /** @internal */");
-  const ctorParams = ["private readonly v: Float64Array", ...(mode === "bound" ? ["private readonly s: number"] : []), ...(mmsc ? ["private readonly epoch: Int32Array"] : [])];
-  out.push(`  constructor(${ctorParams.join(", ")}) {}`);
+  out.push(`/** ${doc} */`, `export class ${cls} {`);
+  // Plain fields assigned in the constructor, not parameter properties: erasable syntax, so the
+  // module runs under Node's built-in type stripping (Node >= 22.18).
+  const members: [string, string][] = [["v", "Float64Array"], ...(mode === "bound" ? [["s", "number"] as [string, string]] : []), ...(mmsc ? [["epoch", "Int32Array"] as [string, string]] : [])];
+  for (const [name, type] of members) out.push(`  private readonly ${name}: ${type};`);
+  out.push("  /** @internal */", `  constructor(${members.map(([n, t]) => `${n}: ${t}`).join(", ")}) {`, ...members.map(([n]) => `    this.${n} = ${n};`), "  }");
   switch (f.instrument) {
     case "counter": {
       // Int counters are [low, high]: low + n stays below 2^52 except on the rare carry

@@ -76,8 +76,13 @@ const HTTP_SERVER_INVALID = 276;
 
 /** Requests handled. Counter `http.server.requests`, unit `{request}`. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerRequestsAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Adds 1. */
   inc(): void {
     const s = this.s;
@@ -93,8 +98,11 @@ export class HttpServerRequestsAt {
 
 /** Requests handled. Counter `http.server.requests`, unit `{request}`. */
 export class HttpServerRequests {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
@@ -121,8 +129,13 @@ export class HttpServerRequests {
 
 /** Request body bytes. Counter `http.server.payload.size`, unit `By`, int. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerPayloadSizeAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Adds 1. */
   inc(): void {
     const s = this.s;
@@ -145,8 +158,11 @@ export class HttpServerPayloadSizeAt {
 
 /** Request body bytes. Counter `http.server.payload.size`, unit `By`, int. */
 export class HttpServerPayloadSize {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
@@ -183,8 +199,13 @@ export class HttpServerPayloadSize {
 
 /** Requests in progress. Up-down counter `http.server.in.flight`, unit `{request}`. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerInFlightAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Adds `n` (finite, any sign; NaN, infinities and non-numbers are dropped and counted). */
   add(n: number): void {
     const s = this.s;
@@ -195,8 +216,11 @@ export class HttpServerInFlightAt {
 
 /** Requests in progress. Up-down counter `http.server.in.flight`, unit `{request}`. */
 export class HttpServerInFlight {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds `n` (finite, any sign; NaN, infinities and non-numbers are dropped and counted). */
   add(n: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
@@ -217,8 +241,13 @@ export class HttpServerInFlight {
 
 /** V8 heap in use. Gauge `http.server.heap.used`, unit `By`. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerHeapUsedAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Sets the current value (finite; NaN, infinities and non-numbers are dropped and counted). */
   set(value: number): void {
     const s = this.s;
@@ -229,8 +258,11 @@ export class HttpServerHeapUsedAt {
 
 /** V8 heap in use. Gauge `http.server.heap.used`, unit `By`. */
 export class HttpServerHeapUsed {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Sets the current value (finite; NaN, infinities and non-numbers are dropped and counted). */
   set(value: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
@@ -253,8 +285,13 @@ const HTTP_SERVER_DURATION_BOUNDS = new Float64Array([1, 2, 5, 10, 25, 50, 100, 
 
 /** Handling time. Histogram `http.server.duration`, unit `ms`, bounds [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerDurationAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Records one value (finite; NaN, infinities and non-numbers are dropped and counted). */
   record(value: number): void {
     const s = this.s;
@@ -272,8 +309,11 @@ export class HttpServerDurationAt {
 
 /** Handling time. Histogram `http.server.duration`, unit `ms`, bounds [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]. */
 export class HttpServerDuration {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Records one value (finite; NaN, infinities and non-numbers are dropped and counted). */
   record(value: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
@@ -301,8 +341,15 @@ export class HttpServerDuration {
 
 /** Time waiting in the queue. Min/max/sum/count `http.server.queue.wait`, unit `ms`. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerQueueWaitAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
+  private readonly epoch: Int32Array;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number, private readonly epoch: Int32Array) {}
+  constructor(v: Float64Array, s: number, epoch: Int32Array) {
+    this.v = v;
+    this.s = s;
+    this.epoch = epoch;
+  }
   /** Records one value (finite; NaN, infinities and non-numbers are dropped and counted). */
   record(value: number): void {
     const s = this.s;
@@ -328,8 +375,13 @@ export class HttpServerQueueWaitAt {
 
 /** Time waiting in the queue. Min/max/sum/count `http.server.queue.wait`, unit `ms`. */
 export class HttpServerQueueWait {
+  private readonly v: Float64Array;
+  private readonly epoch: Int32Array;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly epoch: Int32Array) {}
+  constructor(v: Float64Array, epoch: Int32Array) {
+    this.v = v;
+    this.epoch = epoch;
+  }
   /** Records one value (finite; NaN, infinities and non-numbers are dropped and counted). */
   record(value: number, method: HttpServerMethod, status: HttpServerStatus): void {
     const s = httpServerSlot(method, status);
@@ -408,8 +460,11 @@ const PROCESS_INVALID = 1;
 
 /** Tasks completed. Counter `process.worker.tasks`, unit `{task}`. */
 export class ProcessTasks {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(): void {
     this.v[0]++;

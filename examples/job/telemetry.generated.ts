@@ -57,8 +57,13 @@ const JOB_RUN_INVALID = 42;
 
 /** Records processed. Counter `job.run.records`, unit `{record}`, int. Bound to one combination of measurement attributes by `at(...)`. */
 export class JobRunRecordsAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Adds 1. */
   inc(): void {
     const s = this.s;
@@ -81,8 +86,11 @@ export class JobRunRecordsAt {
 
 /** Records processed. Counter `job.run.records`, unit `{record}`, int. */
 export class JobRunRecords {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(outcome: JobRunOutcome): void {
     const s = jobRunSlot(outcome);
@@ -119,8 +127,13 @@ export class JobRunRecords {
 
 /** Bytes of the records processed. Counter `job.run.record.bytes`, unit `By`, int. Bound to one combination of measurement attributes by `at(...)`. */
 export class JobRunRecordBytesAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Adds 1. */
   inc(): void {
     const s = this.s;
@@ -143,8 +156,11 @@ export class JobRunRecordBytesAt {
 
 /** Bytes of the records processed. Counter `job.run.record.bytes`, unit `By`, int. */
 export class JobRunRecordBytes {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(outcome: JobRunOutcome): void {
     const s = jobRunSlot(outcome);
@@ -183,8 +199,13 @@ const JOB_RUN_RECORD_DURATION_BOUNDS = new Float64Array([0.002, 0.005, 0.01, 0.0
 
 /** Time to process one record. Histogram `job.run.record.duration`, unit `ms`, bounds [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]. Bound to one combination of measurement attributes by `at(...)`. */
 export class JobRunRecordDurationAt {
+  private readonly v: Float64Array;
+  private readonly s: number;
   /** @internal */
-  constructor(private readonly v: Float64Array, private readonly s: number) {}
+  constructor(v: Float64Array, s: number) {
+    this.v = v;
+    this.s = s;
+  }
   /** Records one value (finite; NaN, infinities and non-numbers are dropped and counted). */
   record(value: number): void {
     const s = this.s;
@@ -202,8 +223,11 @@ export class JobRunRecordDurationAt {
 
 /** Time to process one record. Histogram `job.run.record.duration`, unit `ms`, bounds [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]. */
 export class JobRunRecordDuration {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Records one value (finite; NaN, infinities and non-numbers are dropped and counted). */
   record(value: number, outcome: JobRunOutcome): void {
     const s = jobRunSlot(outcome);
@@ -268,8 +292,11 @@ const JOB_LIFECYCLE_INVALID = 2;
 
 /** Runs completed. Counter `job.lifecycle.runs`, unit `{run}`, int. */
 export class JobLifecycleRuns {
+  private readonly v: Float64Array;
   /** @internal */
-  constructor(private readonly v: Float64Array) {}
+  constructor(v: Float64Array) {
+    this.v = v;
+  }
   /** Adds 1. */
   inc(): void {
     const x = this.v[0] + 1;

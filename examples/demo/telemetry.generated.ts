@@ -5,11 +5,11 @@ import { MetricSetBase, checkRuntime, counterCarry, type MetricSetDescriptor } f
 checkRuntime(2);
 
 /** Hash of this schema's descriptors; identical schemas give identical hashes. */
-export const SCHEMA_HASH = "beb1652d7a8be036";
+export const SCHEMA_HASH = "456b6600fa6d638c";
 
 /** Entity attributes of attribute set `worker.attrs`. */
 export interface WorkerAttrs {
-  /** Index of the worker thread. Attribute `worker.id` (int). */
+  /** Index of the worker thread. Attribute `worker_id` (int). */
   readonly workerId: number;
   /** HTTP route template. Attribute `route` (string). */
   readonly route: string;
@@ -26,7 +26,7 @@ export const HttpServerDescriptor: MetricSetDescriptor = {
   schemaHash: SCHEMA_HASH,
   attributeSet: "worker.attrs",
   attributes: [
-    { name: "worker.id", key: "workerId", type: "int", brief: "Index of the worker thread" },
+    { name: "worker_id", key: "workerId", type: "int", brief: "Index of the worker thread" },
     { name: "route", key: "route", type: "string", brief: "HTTP route template" },
   ],
   measures: [
@@ -35,11 +35,11 @@ export const HttpServerDescriptor: MetricSetDescriptor = {
   ],
   fields: [
     { name: "http.server.requests", key: "requests", instrument: "counter", unit: "{request}", brief: "Requests handled", valueType: "double", stability: "development", offset: 0, width: 1 },
-    { name: "http.server.payload.size", key: "payloadSize", instrument: "counter", unit: "By", brief: "Request body bytes", valueType: "int", stability: "development", offset: 1, width: 2 },
-    { name: "http.server.in.flight", key: "inFlight", instrument: "upDownCounter", unit: "{request}", brief: "Requests in progress", valueType: "double", stability: "development", offset: 3, width: 1 },
-    { name: "http.server.heap.used", key: "heapUsed", instrument: "gauge", unit: "By", brief: "V8 heap in use", valueType: "double", stability: "development", offset: 4, width: 1 },
+    { name: "http.server.payload_size", key: "payloadSize", instrument: "counter", unit: "By", brief: "Request body bytes", valueType: "int", stability: "development", offset: 1, width: 2 },
+    { name: "http.server.in_flight", key: "inFlight", instrument: "upDownCounter", unit: "{request}", brief: "Requests in progress", valueType: "double", stability: "development", offset: 3, width: 1 },
+    { name: "http.server.heap_used", key: "heapUsed", instrument: "gauge", unit: "By", brief: "V8 heap in use", valueType: "double", stability: "development", offset: 4, width: 1 },
     { name: "http.server.duration", key: "duration", instrument: "histogram", unit: "ms", brief: "Handling time", valueType: "double", stability: "development", bounds: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000], offset: 5, width: 13 },
-    { name: "http.server.queue.wait", key: "queueWait", instrument: "mmsc", unit: "ms", brief: "Time waiting in the queue", valueType: "double", stability: "development", offset: 18, width: 5 },
+    { name: "http.server.queue_wait", key: "queueWait", instrument: "mmsc", unit: "ms", brief: "Time waiting in the queue", valueType: "double", stability: "development", offset: 18, width: 5 },
   ],
   stride: 23,
   slots: 12,
@@ -127,7 +127,7 @@ export class HttpServerRequests {
   }
 }
 
-/** Request body bytes. Counter `http.server.payload.size`, unit `By`, int. Bound to one combination of measurement attributes by `at(...)`. */
+/** Request body bytes. Counter `http.server.payload_size`, unit `By`, int. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerPayloadSizeAt {
   private readonly v: Float64Array;
   private readonly s: number;
@@ -156,7 +156,7 @@ export class HttpServerPayloadSizeAt {
   }
 }
 
-/** Request body bytes. Counter `http.server.payload.size`, unit `By`, int. */
+/** Request body bytes. Counter `http.server.payload_size`, unit `By`, int. */
 export class HttpServerPayloadSize {
   private readonly v: Float64Array;
   /** @internal */
@@ -192,12 +192,12 @@ export class HttpServerPayloadSize {
    */
   at(method: HttpServerMethod, status: HttpServerStatus): HttpServerPayloadSizeAt {
     const s = httpServerSlot(method, status);
-    if (s < 0) throw new RangeError(`http.server.payload.size: unknown measurement attribute value in (${[method, status].join(", ")})`);
+    if (s < 0) throw new RangeError(`http.server.payload_size: unknown measurement attribute value in (${[method, status].join(", ")})`);
     return new HttpServerPayloadSizeAt(this.v, s);
   }
 }
 
-/** Requests in progress. Up-down counter `http.server.in.flight`, unit `{request}`. Bound to one combination of measurement attributes by `at(...)`. */
+/** Requests in progress. Up-down counter `http.server.in_flight`, unit `{request}`. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerInFlightAt {
   private readonly v: Float64Array;
   private readonly s: number;
@@ -214,7 +214,7 @@ export class HttpServerInFlightAt {
   }
 }
 
-/** Requests in progress. Up-down counter `http.server.in.flight`, unit `{request}`. */
+/** Requests in progress. Up-down counter `http.server.in_flight`, unit `{request}`. */
 export class HttpServerInFlight {
   private readonly v: Float64Array;
   /** @internal */
@@ -234,12 +234,12 @@ export class HttpServerInFlight {
    */
   at(method: HttpServerMethod, status: HttpServerStatus): HttpServerInFlightAt {
     const s = httpServerSlot(method, status);
-    if (s < 0) throw new RangeError(`http.server.in.flight: unknown measurement attribute value in (${[method, status].join(", ")})`);
+    if (s < 0) throw new RangeError(`http.server.in_flight: unknown measurement attribute value in (${[method, status].join(", ")})`);
     return new HttpServerInFlightAt(this.v, s);
   }
 }
 
-/** V8 heap in use. Gauge `http.server.heap.used`, unit `By`. Bound to one combination of measurement attributes by `at(...)`. */
+/** V8 heap in use. Gauge `http.server.heap_used`, unit `By`. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerHeapUsedAt {
   private readonly v: Float64Array;
   private readonly s: number;
@@ -256,7 +256,7 @@ export class HttpServerHeapUsedAt {
   }
 }
 
-/** V8 heap in use. Gauge `http.server.heap.used`, unit `By`. */
+/** V8 heap in use. Gauge `http.server.heap_used`, unit `By`. */
 export class HttpServerHeapUsed {
   private readonly v: Float64Array;
   /** @internal */
@@ -276,7 +276,7 @@ export class HttpServerHeapUsed {
    */
   at(method: HttpServerMethod, status: HttpServerStatus): HttpServerHeapUsedAt {
     const s = httpServerSlot(method, status);
-    if (s < 0) throw new RangeError(`http.server.heap.used: unknown measurement attribute value in (${[method, status].join(", ")})`);
+    if (s < 0) throw new RangeError(`http.server.heap_used: unknown measurement attribute value in (${[method, status].join(", ")})`);
     return new HttpServerHeapUsedAt(this.v, s);
   }
 }
@@ -339,7 +339,7 @@ export class HttpServerDuration {
   }
 }
 
-/** Time waiting in the queue. Min/max/sum/count `http.server.queue.wait`, unit `ms`. Bound to one combination of measurement attributes by `at(...)`. */
+/** Time waiting in the queue. Min/max/sum/count `http.server.queue_wait`, unit `ms`. Bound to one combination of measurement attributes by `at(...)`. */
 export class HttpServerQueueWaitAt {
   private readonly v: Float64Array;
   private readonly s: number;
@@ -373,7 +373,7 @@ export class HttpServerQueueWaitAt {
   }
 }
 
-/** Time waiting in the queue. Min/max/sum/count `http.server.queue.wait`, unit `ms`. */
+/** Time waiting in the queue. Min/max/sum/count `http.server.queue_wait`, unit `ms`. */
 export class HttpServerQueueWait {
   private readonly v: Float64Array;
   private readonly epoch: Int32Array;
@@ -410,7 +410,7 @@ export class HttpServerQueueWait {
    */
   at(method: HttpServerMethod, status: HttpServerStatus): HttpServerQueueWaitAt {
     const s = httpServerSlot(method, status);
-    if (s < 0) throw new RangeError(`http.server.queue.wait: unknown measurement attribute value in (${[method, status].join(", ")})`);
+    if (s < 0) throw new RangeError(`http.server.queue_wait: unknown measurement attribute value in (${[method, status].join(", ")})`);
     return new HttpServerQueueWaitAt(this.v, s, this.epoch);
   }
 }
@@ -420,15 +420,15 @@ export class HttpServer extends MetricSetBase {
   static readonly descriptor = HttpServerDescriptor;
   /** Requests handled. Counter `http.server.requests`, unit `{request}`. */
   readonly requests: HttpServerRequests;
-  /** Request body bytes. Counter `http.server.payload.size`, unit `By`, int. */
+  /** Request body bytes. Counter `http.server.payload_size`, unit `By`, int. */
   readonly payloadSize: HttpServerPayloadSize;
-  /** Requests in progress. Up-down counter `http.server.in.flight`, unit `{request}`. */
+  /** Requests in progress. Up-down counter `http.server.in_flight`, unit `{request}`. */
   readonly inFlight: HttpServerInFlight;
-  /** V8 heap in use. Gauge `http.server.heap.used`, unit `By`. */
+  /** V8 heap in use. Gauge `http.server.heap_used`, unit `By`. */
   readonly heapUsed: HttpServerHeapUsed;
   /** Handling time. Histogram `http.server.duration`, unit `ms`. */
   readonly duration: HttpServerDuration;
-  /** Time waiting in the queue. Min/max/sum/count `http.server.queue.wait`, unit `ms`. */
+  /** Time waiting in the queue. Min/max/sum/count `http.server.queue_wait`, unit `ms`. */
   readonly queueWait: HttpServerQueueWait;
 
   constructor(attributes: WorkerAttrs) {

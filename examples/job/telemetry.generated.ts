@@ -5,11 +5,11 @@ import { MetricSetBase, checkRuntime, counterCarry, type MetricSetDescriptor } f
 checkRuntime(2);
 
 /** Hash of this schema's descriptors; identical schemas give identical hashes. */
-export const SCHEMA_HASH = "44e198093764e4f2";
+export const SCHEMA_HASH = "4937f628c112927b";
 
 /** Entity attributes of attribute set `job.attrs`. */
 export interface JobAttrs {
-  /** Name of the job. Attribute `job.name` (string). */
+  /** Name of the job. Attribute `job_name` (string). */
   readonly jobName: string;
 }
 
@@ -22,15 +22,15 @@ export const JobRunDescriptor: MetricSetDescriptor = {
   schemaHash: SCHEMA_HASH,
   attributeSet: "job.attrs",
   attributes: [
-    { name: "job.name", key: "jobName", type: "string", brief: "Name of the job" },
+    { name: "job_name", key: "jobName", type: "string", brief: "Name of the job" },
   ],
   measures: [
     { name: "outcome", key: "outcome", brief: "What happened to the record", values: ["ok", "skipped", "failed"] },
   ],
   fields: [
     { name: "job.run.records", key: "records", instrument: "counter", unit: "{record}", brief: "Records processed", valueType: "int", stability: "development", offset: 0, width: 2 },
-    { name: "job.run.record.bytes", key: "recordBytes", instrument: "counter", unit: "By", brief: "Bytes of the records processed", valueType: "int", stability: "development", offset: 2, width: 2 },
-    { name: "job.run.record.duration", key: "recordDuration", instrument: "histogram", unit: "ms", brief: "Time to process one record", valueType: "double", stability: "development", bounds: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1], offset: 4, width: 10 },
+    { name: "job.run.record_bytes", key: "recordBytes", instrument: "counter", unit: "By", brief: "Bytes of the records processed", valueType: "int", stability: "development", offset: 2, width: 2 },
+    { name: "job.run.record_duration", key: "recordDuration", instrument: "histogram", unit: "ms", brief: "Time to process one record", valueType: "double", stability: "development", bounds: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1], offset: 4, width: 10 },
   ],
   stride: 14,
   slots: 3,
@@ -125,7 +125,7 @@ export class JobRunRecords {
   }
 }
 
-/** Bytes of the records processed. Counter `job.run.record.bytes`, unit `By`, int. Bound to one combination of measurement attributes by `at(...)`. */
+/** Bytes of the records processed. Counter `job.run.record_bytes`, unit `By`, int. Bound to one combination of measurement attributes by `at(...)`. */
 export class JobRunRecordBytesAt {
   private readonly v: Float64Array;
   private readonly s: number;
@@ -154,7 +154,7 @@ export class JobRunRecordBytesAt {
   }
 }
 
-/** Bytes of the records processed. Counter `job.run.record.bytes`, unit `By`, int. */
+/** Bytes of the records processed. Counter `job.run.record_bytes`, unit `By`, int. */
 export class JobRunRecordBytes {
   private readonly v: Float64Array;
   /** @internal */
@@ -190,14 +190,14 @@ export class JobRunRecordBytes {
    */
   at(outcome: JobRunOutcome): JobRunRecordBytesAt {
     const s = jobRunSlot(outcome);
-    if (s < 0) throw new RangeError(`job.run.record.bytes: unknown measurement attribute value in (${[outcome].join(", ")})`);
+    if (s < 0) throw new RangeError(`job.run.record_bytes: unknown measurement attribute value in (${[outcome].join(", ")})`);
     return new JobRunRecordBytesAt(this.v, s);
   }
 }
 
 const JOB_RUN_RECORD_DURATION_BOUNDS = new Float64Array([0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]);
 
-/** Time to process one record. Histogram `job.run.record.duration`, unit `ms`, bounds [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]. Bound to one combination of measurement attributes by `at(...)`. */
+/** Time to process one record. Histogram `job.run.record_duration`, unit `ms`, bounds [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]. Bound to one combination of measurement attributes by `at(...)`. */
 export class JobRunRecordDurationAt {
   private readonly v: Float64Array;
   private readonly s: number;
@@ -221,7 +221,7 @@ export class JobRunRecordDurationAt {
   }
 }
 
-/** Time to process one record. Histogram `job.run.record.duration`, unit `ms`, bounds [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]. */
+/** Time to process one record. Histogram `job.run.record_duration`, unit `ms`, bounds [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1]. */
 export class JobRunRecordDuration {
   private readonly v: Float64Array;
   /** @internal */
@@ -248,7 +248,7 @@ export class JobRunRecordDuration {
    */
   at(outcome: JobRunOutcome): JobRunRecordDurationAt {
     const s = jobRunSlot(outcome);
-    if (s < 0) throw new RangeError(`job.run.record.duration: unknown measurement attribute value in (${[outcome].join(", ")})`);
+    if (s < 0) throw new RangeError(`job.run.record_duration: unknown measurement attribute value in (${[outcome].join(", ")})`);
     return new JobRunRecordDurationAt(this.v, s);
   }
 }
@@ -258,9 +258,9 @@ export class JobRun extends MetricSetBase {
   static readonly descriptor = JobRunDescriptor;
   /** Records processed. Counter `job.run.records`, unit `{record}`, int. */
   readonly records: JobRunRecords;
-  /** Bytes of the records processed. Counter `job.run.record.bytes`, unit `By`, int. */
+  /** Bytes of the records processed. Counter `job.run.record_bytes`, unit `By`, int. */
   readonly recordBytes: JobRunRecordBytes;
-  /** Time to process one record. Histogram `job.run.record.duration`, unit `ms`. */
+  /** Time to process one record. Histogram `job.run.record_duration`, unit `ms`. */
   readonly recordDuration: JobRunRecordDuration;
 
   constructor(attributes: JobAttrs) {
@@ -277,7 +277,7 @@ export const JobLifecycleDescriptor: MetricSetDescriptor = {
   schemaHash: SCHEMA_HASH,
   attributeSet: "job.attrs",
   attributes: [
-    { name: "job.name", key: "jobName", type: "string", brief: "Name of the job" },
+    { name: "job_name", key: "jobName", type: "string", brief: "Name of the job" },
   ],
   measures: [],
   fields: [

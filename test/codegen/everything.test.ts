@@ -52,13 +52,13 @@ describe("static reading of everything.ts", () => {
       "svc.api.latency",
       "svc.api.requests",
       "svc.api.bytes_sent",
-      "svc.api.in.flight",
-      "svc.api.queue.wait",
-      "svc.api.response.size",
-      "svc.api.http.url",
+      "svc.api.in_flight",
+      "svc.api.queue_wait",
+      "svc.api.response_size",
+      "svc.api.http_url",
     ]);
     expect(api.attributes.map((a) => [a.name, a.type])).toEqual([
-      ["worker.id", "int"],
+      ["worker_id", "int"],
       ["pool.name", "string"],
       ["weight", "double"],
       ["pinned", "boolean"],
@@ -113,7 +113,7 @@ describe("semantic-convention registry YAML", () => {
     const attributeGroups = groups().filter((g) => g.type === "attribute_group");
     expect(attributeGroups.map((g) => g.id)).toEqual(["registry.svc.worker", "registry.svc.cache.attrs", "registry.svc.api.measurements", "registry.svc.jobs.measurements"]);
     const ids = attributeGroups.flatMap((g) => (g.attributes ?? []).map((a) => a.id));
-    expect(ids).toEqual(["worker.id", "pool.name", "weight", "pinned", "region", "method", "http.status_class", "cache", "kind"]);
+    expect(ids).toEqual(["worker_id", "pool.name", "weight", "pinned", "region", "method", "http.status_class", "cache", "kind"]);
     for (const g of attributeGroups) for (const a of g.attributes ?? []) expect(a).toMatchObject({ stability: "development", brief: expect.any(String) });
     const worker = attributeGroups[0].attributes ?? [];
     expect(worker.map((a) => a.type)).toEqual(["int", "string", "double", "boolean"]);
@@ -136,7 +136,7 @@ describe("semantic-convention registry YAML", () => {
     expect(api[1]).toMatchObject({ unit: "{request}", stability: "stable", brief: "Requests handled" });
     expect(api[4].note).toMatch(/^Measured from accept to handler start\.\n\nRecorded as min, max, sum and count per collection interval/);
     expect(api[0].note).toContain("[0.5, 1, 2.5, 10, 100]");
-    expect(api[0].attributes).toEqual(["worker.id", "pool.name", "weight", "pinned", "method", "http.status_class", "cache"].map((ref) => ({ ref })));
+    expect(api[0].attributes).toEqual(["worker_id", "pool.name", "weight", "pinned", "method", "http.status_class", "cache"].map((ref) => ({ ref })));
     const defined = new Set(groups().flatMap((g) => (g.type === "attribute_group" ? (g.attributes ?? []).map((a) => a.id) : [])));
     for (const g of metrics) for (const a of g.attributes ?? []) expect(defined.has(a.ref)).toBe(true);
   });

@@ -72,6 +72,6 @@ describe("README snippets", () => {
     expect(main.code).toBe(0);
     // worker.ts: requests.inc("GET", "2xx") and the bound handle's inc(): 2; payloadSize 512.
     expect(await scalar(server.url, "SELECT sum(value) FROM metric_points WHERE metric = 'http.server.requests'")).toBe(2);
-    expect(await scalar(server.url, "SELECT sum(value) FROM metric_points WHERE metric = 'http.server.payload.size'")).toBe(512);
+    expect(await scalar(server.url, "SELECT sum(value) FROM metric_points WHERE metric = 'http.server.payload_size'")).toBe(512);
   }, 180_000);
 });

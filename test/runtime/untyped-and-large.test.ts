@@ -43,10 +43,10 @@ describe("untyped callers", () => {
     const points = flush().filter((p) => p.attributes.route === r);
     expect(Object.fromEntries(points.map((p) => [p.metric, p.value]))).toEqual({
       "http.server.requests": 3,
-      "http.server.in.flight": 40,
-      "http.server.heap.used": 9,
+      "http.server.in_flight": 40,
+      "http.server.heap_used": 9,
       "http.server.duration": [10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
-      "http.server.queue.wait": [1, 1, 1, 1],
+      "http.server.queue_wait": [1, 1, 1, 1],
     });
     const sdk = flush().filter((p) => p.set === "percore.sdk");
     expect(sdk.map((p) => [p.metric, p.value])).toEqual([["percore.sdk.invalid.values", 9]]);
@@ -58,7 +58,7 @@ describe("counters past 2^53", () => {
     const flush = harness();
     const r = `/big${++route}`;
     const s = new HttpServer({ workerId: 3, route: r });
-    const total = (points: DecodedPoint[]) => points.filter((p) => p.attributes.route === r && p.metric === "http.server.payload.size").reduce((a, p) => a + BigInt(p.value as number), 0n);
+    const total = (points: DecodedPoint[]) => points.filter((p) => p.attributes.route === r && p.metric === "http.server.payload_size").reduce((a, p) => a + BigInt(p.value as number), 0n);
     let sent = 0n;
     s.payloadSize.add(2 ** 53, "GET", "2xx");
     sent += total(flush());

@@ -42,6 +42,8 @@ export default async function hotPath(ctx: SuiteContext): Promise<void> {
   const tasks: BenchTask[] = [
     { name: "raw Float64Array ++", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) raw[0]++; } },
     { name: "percore counter inc()", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) plain.tasks.inc(); } },
+    { name: "percore counter add(n)", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) plain.tasks.add(MI[i & 15]); } },
+    { name: "percore int counter add(n, method, status)", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) http.payloadSize.add(MI[i & 15], M[i & 15], S[i & 15]); } },
     { name: "prom-client counter inc()", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) promPlain.inc(); } },
     { name: "raw Float64Array ++ at 2-enum slot", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) raw[(MI[i & 15] * 4 + SI[i & 15]) * 21]++; } },
     { name: "percore counter inc(method, status)", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) http.requests.inc(M[i & 15], S[i & 15]); } },

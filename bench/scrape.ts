@@ -15,7 +15,7 @@ const SLOTS = 10;
 
 const SET: WireSetDescriptor = {
   name: "bench.api", brief: "", schemaHash: "bench",
-  attributes: [{ name: "route", type: "string", brief: "" }, { name: "worker.id", type: "int", brief: "" }],
+  attributes: [{ name: "route", type: "string", brief: "" }, { name: "worker_id", type: "int", brief: "" }],
   measures: [{ name: "status", brief: "", values: Array.from({ length: SLOTS }, (_, i) => `s${i}`) }],
   fields: [
     { name: "bench.api.requests", instrument: "counter", unit: "{request}", brief: "Requests", valueType: "int" },

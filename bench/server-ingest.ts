@@ -31,7 +31,7 @@ const RESOURCE = { "service.name": "bench", "service.instance.id": "bench-1", "h
 
 const setDescriptor = (): WireSetDescriptor => ({
   name: "http.server", brief: "HTTP server", schemaHash: "bench",
-  attributes: [{ name: "worker.id", type: "int", brief: "" }, { name: "route", type: "string", brief: "" }],
+  attributes: [{ name: "worker_id", type: "int", brief: "" }, { name: "route", type: "string", brief: "" }],
   measures: [],
   fields: Array.from({ length: FIELDS }, (_, f) => ({ name: `http.server.f${f}`, instrument: "counter" as const, unit: "{request}", brief: `field ${f}`, valueType: "int" as const })),
 });
@@ -97,7 +97,7 @@ async function otlpBytes(): Promise<{ bytes: number; points: number }> {
   const record = (b: number) => {
     for (let s = 0; s < SERIES; s++) {
       const [worker, route] = attrs(s);
-      for (let f = 0; f < FIELDS; f++) counters[f].add(delta(b, s, f), { "worker.id": worker, route });
+      for (let f = 0; f < FIELDS; f++) counters[f].add(delta(b, s, f), { "worker_id": worker, route });
     }
   };
   record(1);

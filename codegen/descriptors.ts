@@ -31,7 +31,7 @@ function describeSet(set: MetricSetInput<unknown>): Unhashed {
   let offset = 0;
   const fields: FieldDescriptor[] = set.fields.map((f) => {
     const bounds = f.instrument === "histogram" ? (f.bounds ?? []).map((b) => b.value) : undefined;
-    const width = fieldWidth(f.instrument, bounds?.length ?? 0);
+    const width = fieldWidth(f.instrument, bounds?.length ?? 0, f.valueType);
     const field: FieldDescriptor = {
       name: metricName(set, f),
       key: f.key,

@@ -3,7 +3,7 @@
 // work besides the store is the slot arithmetic and the validity check, which counts bad input
 // in the region's invalid element instead of throwing.
 import type { FieldDescriptor } from "../src/schema/descriptor.ts";
-import { MMSC_COUNT, MMSC_EPOCH, MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../src/schema/layout.ts";
+import { COUNTER_CARRY, MMSC_COUNT, MMSC_EPOCH, MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../src/schema/layout.ts";
 import type { InstrumentKind } from "../src/schema/instruments.ts";
 import type { SetIdentifiers } from "./identifiers.ts";
 import { commentSafe, literal, sentence } from "./text.ts";
@@ -66,41 +66,48 @@ function emitClass(ctx: FieldContext, f: FieldDescriptor, mode: Mode): string[] 
   const invalid = `this.v[${ids.invalidConst}]!++;`;
   const int = f.valueType === "int";
   /** A guarded single store: `if (ok) <store> else <count invalid>`. */
-  const guarded = (ok: string, store: string): string[] => {
-    const cond = [...(checked ? ["s >= 0"] : []), ok].join(" && ");
+  const guarded = (valueName: string, ok: string, store: string): string[] => {
+    const cond = [...(checked ? ["s >= 0"] : []), `typeof ${valueName} === "number"`, ok].join(" && ");
     return [...slotLine, `    if (${cond}) ${store}`, `    else ${invalid}`];
   };
   /** The rejecting prologue of record(): bad slot or bad value -> count and return. */
   const rejecting = (): string[] => {
-    const bad = [...(checked ? ["s < 0"] : []), "value - value !== 0", ...(int ? ["Math.floor(value) !== value"] : [])].join(" || ");
+    const bad = [...(checked ? ["s < 0"] : []), `typeof value !== "number"`, "value - value !== 0", ...(int ? ["Math.floor(value) !== value"] : [])].join(" || ");
     return [...slotLine, `    if (${bad}) {`, `      ${invalid}`, "      return;", "    }"];
   };
-  const recordDoc = `  /** Records one value (${int ? "a whole number; anything else is" : "finite; NaN and infinities are"} dropped and counted). */`;
+  const recordDoc = `  /** Records one value (${int ? "a whole number; anything else is" : "finite; NaN, infinities and non-numbers are"} dropped and counted). */`;
   const mmsc = f.instrument === "mmsc";
 
   const cls = mode === "bound" ? ids.boundClass(f.key) : ids.fieldClass(f.key);
   const out: string[] = [];
   const doc = mode === "bound" ? `${fieldDoc(f, true)} Bound to one combination of measurement attributes by \`at(...)\`.` : fieldDoc(f, true);
   out.push(`/** ${doc} */`, `export class ${cls} {`);
-  // Fields declared and assigned, not parameter properties: generated code stays erasable syntax,
-  // which Node's built-in type stripping runs (it refuses parameter properties).
-  const ctorParams: [string, string][] = [["v", "Float64Array"], ...(mode === "bound" ? [["s", "number"] as [string, string]] : []), ...(mmsc ? [["epoch", "Int32Array"] as [string, string]] : [])];
-  out.push(...ctorParams.map(([name, type]) => `  private readonly ${name}: ${type};`), "  /** @internal */");
-  out.push(`  constructor(${ctorParams.map(([name, type]) => `${name}: ${type}`).join(", ")}) {`, ...ctorParams.map(([name]) => `    this.${name} = ${name};`), "  }");
+  // Plain fields assigned in the constructor, not parameter properties: erasable syntax, so the
+  // module runs under Node's built-in type stripping (Node >= 22.18).
+  const members: [string, string][] = [["v", "Float64Array"], ...(mode === "bound" ? [["s", "number"] as [string, string]] : []), ...(mmsc ? [["epoch", "Int32Array"] as [string, string]] : [])];
+  for (const [name, type] of members) out.push(`  private readonly ${name}: ${type};`);
+  out.push("  /** @internal */", `  constructor(${members.map(([n, t]) => `${n}: ${t}`).join(", ")}) {`, ...members.map(([n]) => `    this.${n} = ${n};`), "  }");
   switch (f.instrument) {
-    case "counter":
+    case "counter": {
+      // Int counters are [low, high]: low + n stays below 2^52 except on the rare carry
+      // (counterCarry, see layout.ts). Double counters are one Float64, like the other instruments.
+      const store = (n: string): string[] =>
+        int ? [`const x = this.v[${idx(0)}]! + ${n};`, `if (x < ${COUNTER_CARRY}) this.v[${idx(0)}] = x;`, `else counterCarry(this.v, ${idx(0)}, ${n});`]
+        : [n === "1" ? `this.v[${idx(0)}]!++;` : `this.v[${idx(0)}]! += ${n};`];
       out.push("  /** Adds 1. */", `  inc(${params()}): void {`);
-      out.push(...(checked ? guardedInc(slotLine, idx(0), invalid) : [...slotLine, `    this.v[${idx(0)}]!++;`]), "  }");
+      out.push(...guardedBlock(slotLine, checked ? "s >= 0" : "", store("1"), invalid), "  }");
       out.push(`  /** Adds \`n\` (${int ? "a whole number >= 0" : "finite, >= 0"}; anything else is dropped and counted). */`, `  add(${params("n: number")}): void {`);
-      out.push(...guarded(int ? "n >= 0 && Math.floor(n) === n && n < Infinity" : "n >= 0 && n < Infinity", `this.v[${idx(0)}]! += n;`), "  }");
+      const ok = [...(checked ? ["s >= 0"] : []), `typeof n === "number"`, ...(int ? ["n >= 0 && Math.floor(n) === n && n < Infinity"] : ["n >= 0 && n < Infinity"])].join(" && ");
+      out.push(...guardedBlock(slotLine, ok, store("n"), invalid), "  }");
       break;
+    }
     case "upDownCounter":
-      out.push(`  /** Adds \`n\` (${int ? "a whole number, any sign; anything else is" : "finite, any sign; NaN and infinities are"} dropped and counted). */`, `  add(${params("n: number")}): void {`);
-      out.push(...guarded(int ? "n - n === 0 && Math.floor(n) === n" : "n - n === 0", `this.v[${idx(0)}]! += n;`), "  }");
+      out.push(`  /** Adds \`n\` (${int ? "a whole number, any sign; anything else is" : "finite, any sign; NaN, infinities and non-numbers are"} dropped and counted). */`, `  add(${params("n: number")}): void {`);
+      out.push(...guarded("n", int ? "n - n === 0 && Math.floor(n) === n" : "n - n === 0", `this.v[${idx(0)}]! += n;`), "  }");
       break;
     case "gauge":
-      out.push(`  /** Sets the current value (${int ? "a whole number; anything else is" : "finite; NaN and infinities are"} dropped and counted). */`, `  set(${params("value: number")}): void {`);
-      out.push(...guarded(int ? "value - value === 0 && Math.floor(value) === value" : "value - value === 0", `this.v[${idx(0)}] = value;`), "  }");
+      out.push(`  /** Sets the current value (${int ? "a whole number; anything else is" : "finite; NaN, infinities and non-numbers are"} dropped and counted). */`, `  set(${params("value: number")}): void {`);
+      out.push(...guarded("value", int ? "value - value === 0 && Math.floor(value) === value" : "value - value === 0", `this.v[${idx(0)}] = value;`), "  }");
       break;
     case "histogram": {
       const n = f.bounds?.length ?? 0;
@@ -139,6 +146,9 @@ function emitClass(ctx: FieldContext, f: FieldDescriptor, mode: Mode): string[] 
   return out;
 }
 
-function guardedInc(slotLine: string[], index: string, invalid: string): string[] {
-  return [...slotLine, `    if (s >= 0) this.v[${index}]!++;`, `    else ${invalid}`];
+/** `if (ok) { body } else <count invalid>`, or just the body when there is nothing to check. */
+function guardedBlock(slotLine: string[], ok: string, body: string[], invalid: string): string[] {
+  if (!ok) return [...slotLine, ...body.map((l) => `    ${l}`)];
+  if (body.length === 1) return [...slotLine, `    if (${ok}) ${body[0]}`, `    else ${invalid}`];
+  return [...slotLine, `    if (${ok}) {`, ...body.map((l) => `      ${l}`), "    } else {", `      ${invalid}`, "    }"];
 }

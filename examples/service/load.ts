@@ -92,16 +92,16 @@ export async function printStored(server: string, since: number): Promise<void> 
   await show(server, "requests and request bytes per route and status", `
     SELECT attributes->>'route' AS route, measure_attributes->>'status' AS status,
       sum(value) FILTER (WHERE metric = 'http.server.requests')::BIGINT AS requests,
-      coalesce(sum(value) FILTER (WHERE metric = 'http.server.payload.size'), 0)::BIGINT AS body_bytes
-    FROM metric_points WHERE metric IN ('http.server.requests', 'http.server.payload.size') AND ${window}
+      coalesce(sum(value) FILTER (WHERE metric = 'http.server.payload_size'), 0)::BIGINT AS body_bytes
+    FROM metric_points WHERE metric IN ('http.server.requests', 'http.server.payload_size') AND ${window}
     GROUP BY ALL ORDER BY route, status`);
   await show(server, "requests per worker thread (one piscina worker per core)", `
-    SELECT attributes->>'worker.id' AS worker, sum(value)::BIGINT AS requests
+    SELECT attributes->>'worker_id' AS worker, sum(value)::BIGINT AS requests
     FROM metric_points WHERE ${REQUESTS} AND ${window} GROUP BY ALL ORDER BY worker`);
   await show(server, "handling time and queue wait per route (ms)", `
     SELECT attributes->>'route' AS route, metric,
       sum(count)::BIGINT AS n, round(sum(value) / sum(count), 3) AS mean, round(max(max), 3) AS max
-    FROM metric_points WHERE metric IN ('http.server.duration', 'http.server.queue.wait') AND ${window}
+    FROM metric_points WHERE metric IN ('http.server.duration', 'http.server.queue_wait') AND ${window}
     GROUP BY ALL ORDER BY ALL`);
   await show(server, "p99 handling time per route (histogram buckets, interpolated like histogram_quantile)", p99Sql(`${window} AND metric = 'http.server.duration'`, "attributes->>'route'"));
   await show(server, "the piscina pool's own health", `

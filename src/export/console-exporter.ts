@@ -1,5 +1,5 @@
 // Prints every batch in a form a person can read while developing:
-//   #3 +12ms http.server{worker.id=1,route="/a"} http.server.requests{method=GET,status=2xx} +5
+//   #3 +12ms http.server{worker_id=1,route="/a"} http.server.requests{method=GET,status=2xx} +5
 import type { Exporter, ExportBatch } from "../runtime/exporter.ts";
 import { StreamReader, type DecodedPoint } from "../wire/stream-reader.ts";
 

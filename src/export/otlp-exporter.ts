@@ -10,6 +10,7 @@ import { JsonMetricsSerializer, ProtobufMetricsSerializer } from "@opentelemetry
 import { countDroppedBatches } from "../runtime/sdk-counters.ts";
 import type { Exporter, ExportBatch } from "../runtime/exporter.ts";
 import { OtlpMapper, type Temporality } from "./otlp-metrics.ts";
+import { OptionChecker, pointCount, undeliveredLine } from "./exporter-options.ts";
 
 export interface OtlpExporterOptions {
   /** Full URL of the metrics endpoint. Default: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/metrics, else http://localhost:4318/v1/metrics. */
@@ -21,8 +22,10 @@ export interface OtlpExporterOptions {
   /** "delta" (default) or "cumulative" for counters, histograms and mmsc; up-down counters are always cumulative. */
   readonly temporality?: Temporality;
   readonly headers?: Readonly<Record<string, string>>;
-  /** Per request, and the bound on forceFlush()/shutdown() (default 10 s). */
+  /** Per request, and the bound on forceFlush() (default 10 s). */
   readonly timeoutMs?: number;
+  /** The bound on shutdown() (default: timeoutMs); what is unsent then is dropped and said in one stderr line. */
+  readonly shutdownTimeoutMs?: number;
   /** Attempts per request before it is dropped (default 6). */
   readonly maxAttempts?: number;
   /** Backoff between retries without Retry-After: first delay and cap, ms (default 200 and 5000). */
@@ -35,6 +38,8 @@ export interface OtlpExporterOptions {
 
 interface Pending {
   readonly body: Uint8Array;
+  /** Data points of the batch it was made from (for the shutdown report). */
+  readonly points: number;
   attempts: number;
 }
 
@@ -61,6 +66,7 @@ export class OtlpExporter implements Exporter {
   private readonly json: boolean;
   private readonly gzip: boolean;
   private readonly timeoutMs: number;
+  private readonly shutdownTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly backoff: { initial: number; max: number };
   private readonly maxQueueBytes: number;
@@ -75,27 +81,43 @@ export class OtlpExporter implements Exporter {
   rejectedPoints = 0;
   lastError: { readonly code: string; readonly message: string } | undefined;
 
+  /** Throws a TypeError naming the option when one is wrong; after that, never throws. */
   constructor(private readonly options: OtlpExporterOptions = {}) {
-    this.mapper = new OtlpMapper(options.temporality ?? "delta");
-    this.url = options.url ?? envUrl();
-    this.json = (options.protocol ?? process.env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? "http/protobuf") === "http/json";
-    this.gzip = (options.compression ?? process.env.OTEL_EXPORTER_OTLP_METRICS_COMPRESSION ?? "none") === "gzip";
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.maxAttempts = options.maxAttempts ?? 6;
-    this.backoff = { initial: options.backoffMs?.initial ?? 200, max: options.backoffMs?.max ?? 5000 };
-    this.maxQueueBytes = options.maxQueueBytes ?? 32 * 1024 * 1024;
+    const check = new OptionChecker("OtlpExporter");
+    this.mapper = new OtlpMapper(check.oneOf("temporality", options.temporality, ["delta", "cumulative"] as const, "delta"));
+    this.url = check.httpUrl(options.url === undefined ? "url (or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT)" : "url", options.url ?? envUrl(), "http://127.0.0.1:4318/v1/metrics");
+    this.json = check.oneOf("protocol", options.protocol ?? process.env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, ["http/protobuf", "http/json"], "http/protobuf") === "http/json";
+    this.gzip = check.oneOf("compression", options.compression ?? process.env.OTEL_EXPORTER_OTLP_METRICS_COMPRESSION, ["none", "gzip"], "none") === "gzip";
+    this.timeoutMs = check.number("timeoutMs", options.timeoutMs, 10_000, 1, 10_000);
+    this.shutdownTimeoutMs = check.number("shutdownTimeoutMs", options.shutdownTimeoutMs, this.timeoutMs, 0, 2000);
+    this.maxAttempts = check.number("maxAttempts", options.maxAttempts, 6, 1, 6, true);
+    this.backoff = check.backoff("backoffMs", options.backoffMs, { initial: 200, max: 5000 });
+    this.maxQueueBytes = check.number("maxQueueBytes", options.maxQueueBytes, 32 * 1024 * 1024, 1, 32 * 1024 * 1024);
+    if (options.headers !== undefined && (typeof options.headers !== "object" || options.headers === null || Object.values(options.headers).some((v) => typeof v !== "string"))) {
+      check.fail("headers", options.headers, "an object of string values", `{ authorization: "Bearer s3cret" }`);
+    }
     const d = options.debug;
+    if (d !== undefined && typeof d !== "boolean" && typeof d !== "function") check.fail("debug", d, "a boolean or a function receiving lines", "true");
     this.log = typeof d === "function" ? d : d ? (line) => process.stderr.write(`[percore otlp-exporter] ${line}\n`) : () => undefined;
   }
 
-  export({ batch }: ExportBatch): void {
+  export(out: ExportBatch): void {
+    try {
+      this.accept(out);
+    } catch (e) {
+      // Never throw into the collector: the batch is lost for this exporter, counted and said.
+      this.fail("E_EXPORT", `export failed: ${(e as Error).message}`);
+    }
+  }
+
+  private accept({ batch }: ExportBatch): void {
     if (this.closed) return;
     // Mapped now, in order, even if sending lags: delta points must follow one another.
     const rm = this.mapper.toResourceMetrics(batch);
     const encoded = (this.json ? JsonMetricsSerializer : ProtobufMetricsSerializer).serializeRequest(rm);
     if (!encoded) return this.fail("E_ENCODE", "the serializer returned nothing");
     const body = this.gzip ? new Uint8Array(gzipSync(encoded)) : encoded;
-    this.queue.push({ body, attempts: 0 });
+    this.queue.push({ body, points: pointCount(batch.points), attempts: 0 });
     this.queueBytes += body.byteLength;
     while (this.queueBytes > this.maxQueueBytes && this.queue.length > 1) {
       const old = this.queue.shift()!;
@@ -123,8 +145,11 @@ export class OtlpExporter implements Exporter {
       const p = this.queue[0];
       const wait = await this.attempt(p);
       if (wait === undefined) {
-        this.queue.shift();
-        this.queueBytes -= p.body.byteLength;
+        // shutdown() may have emptied the queue meanwhile.
+        if (this.queue[0] === p) {
+          this.queue.shift();
+          this.queueBytes -= p.body.byteLength;
+        }
         continue;
       }
       await new Promise((r) => setTimeout(r, wait).unref());
@@ -163,6 +188,7 @@ export class OtlpExporter implements Exporter {
       this.fail(code, `${message} (gave up after ${p.attempts} attempts)`);
       return undefined;
     }
+    this.lastError = { code, message };
     this.log(`${message}; retrying`);
     const backoff = Math.min(this.backoff.initial * 2 ** (p.attempts - 1), this.backoff.max) * (0.8 + Math.random() * 0.4);
     return Math.min(after ?? backoff, this.timeoutMs * 6);
@@ -203,8 +229,19 @@ export class OtlpExporter implements Exporter {
     clearTimeout(timer);
   }
 
+  /** Waits up to shutdownTimeoutMs; what is still unsent is dropped, counted and said in one stderr line. Never rejects. */
   async shutdown(): Promise<void> {
-    await this.forceFlush();
-    this.closed = true;
+    try {
+      await this.forceFlush(this.shutdownTimeoutMs);
+    } finally {
+      this.closed = true;
+      const left = this.queue.splice(0);
+      this.queueBytes = 0;
+      if (left.length > 0) {
+        const why = `not sent within ${this.shutdownTimeoutMs} ms (shutdownTimeoutMs)${this.lastError ? `; last error: ${this.lastError.message}` : ""}`;
+        for (const _ of left) this.fail("E_SHUTDOWN", "unsent at shutdown");
+        process.stderr.write(undeliveredLine("OtlpExporter", { batches: left.length, points: left.reduce((n, p) => n + p.points, 0), to: this.url, why }) + "\n");
+      }
+    }
   }
 }

@@ -11,22 +11,16 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { AggregationTemporality, DataPointType, type DataPoint, type Histogram, type MetricData, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { AttrValue, Batch, WireSetDescriptor } from "../wire/batch.ts";
 import { keyField, keySlot, slotValues } from "../wire/batch.ts";
+import { foldWire, type Running as WireRunning } from "../wire/fold.ts";
+import { StreamCatalog, type CatalogSeries } from "../wire/stream-catalog.ts";
 
 export type Temporality = "delta" | "cumulative";
 type Field = WireSetDescriptor["fields"][number];
 
-interface SeriesInfo {
-  readonly set: WireSetDescriptor;
-  readonly attrs: Record<string, AttrValue>;
-}
-
 /** Running totals of one (series, key), for cumulative temporality. */
-interface Running {
+interface Running extends WireRunning {
   readonly field: Field;
   readonly attributes: Attributes;
-  value: number;
-  count: number;
-  buckets: number[] | null;
   min: number;
   max: number;
 }
@@ -36,9 +30,11 @@ export const hrTime = (ms: number): HrTime => {
   return [s, Math.round((ms - s * 1000) * 1e6)];
 };
 
+/** True when `v` is exactly representable as OTLP's asInt (int64). */
+export const fitsInt64 = (v: number): boolean => v >= -(2 ** 63) && v < 2 ** 63;
+
 export class OtlpMapper {
-  private readonly sets: WireSetDescriptor[] = [];
-  private readonly series = new Map<number, SeriesInfo>();
+  private readonly catalog = new StreamCatalog();
   private readonly running = new Map<string, Running>();
   private resource: Record<string, AttrValue> = {};
   private scope = { name: "percore", version: "" };
@@ -52,21 +48,14 @@ export class OtlpMapper {
       this.scope = { name: batch.open.sdk.name, version: batch.open.sdk.version };
     }
     if (Number.isNaN(this.streamStart)) this.streamStart = batch.start;
-    if (batch.sets) this.sets.push(...batch.sets);
-    for (const [id, setIndex, values] of batch.series ?? []) {
-      const set = this.sets[setIndex];
-      if (!set) continue;
-      const attrs: Record<string, AttrValue> = {};
-      if (values === null) attrs["otel.metric.overflow"] = true;
-      else values.forEach((v, i) => (attrs[set.attributes[i]?.name ?? "thread.id"] = v));
-      this.series.set(id, { set, attrs });
-    }
+    // A declaration the stream never made is skipped (an exporter must not throw); its points are skipped below.
+    this.catalog.declare(batch);
     const metrics = new Map<string, MetricData>();
     const interval = { start: hrTime(batch.start), end: hrTime(batch.end), from: hrTime(this.streamStart) };
     const changed = new Set<string>();
     for (const row of batch.points) {
       const id = row[0] as number;
-      const s = this.series.get(id);
+      const s = this.catalog.series(id);
       if (!s) continue;
       const fc = s.set.fields.length;
       for (let i = 1; i + 1 < row.length; i += 2) {
@@ -95,8 +84,8 @@ export class OtlpMapper {
     };
   }
 
-  private attributes(s: SeriesInfo, slot: number): Attributes {
-    const a: Attributes = { ...s.attrs };
+  private attributes(s: CatalogSeries, slot: number): Attributes {
+    const a: Attributes = { ...s.attributes };
     if (s.set.measures.length > 0) slotValues(slot, s.set.measures).forEach((v, i) => (a[s.set.measures[i].name] = v));
     return a;
   }
@@ -104,13 +93,8 @@ export class OtlpMapper {
   private accumulate(rk: string, field: Field, attributes: Attributes, v: number | readonly number[]): void {
     let r = this.running.get(rk);
     if (!r) this.running.set(rk, (r = { field, attributes, value: 0, count: 0, buckets: field.instrument === "histogram" ? new Array<number>((field.bounds?.length ?? 0) + 1).fill(0) : null, min: Infinity, max: -Infinity }));
-    if (typeof v === "number") r.value += v;
-    else if (field.instrument === "histogram") {
-      r.value += v[0];
-      for (let j = 1; j < v.length; j++) (r.buckets![j - 1] += v[j]), (r.count += v[j]);
-    } else {
-      r.count += v[0];
-      r.value += v[1];
+    foldWire(r, field.instrument, v);
+    if (field.instrument === "mmsc" && typeof v !== "number") {
       r.min = Math.min(r.min, v[2]);
       r.max = Math.max(r.max, v[3]);
     }
@@ -151,6 +135,9 @@ export class OtlpMapper {
       metrics.set(id, m);
     }
     const startTime = temporality === "cumulative" ? t.from : t.start;
+    // asInt is a signed 64-bit integer: a value outside its range would arrive wrapped. The metric
+    // goes as asDouble in this request instead (all its points: the value type is per metric).
+    if (typeof v === "number" && m.descriptor.valueType === ValueType.INT && !fitsInt64(v)) (m as { descriptor: MetricData["descriptor"] }).descriptor = { ...m.descriptor, valueType: ValueType.DOUBLE };
     if (typeof v === "number") {
       (m.dataPoints as DataPoint<number>[]).push({ startTime, endTime: t.end, attributes, value: v });
       return;

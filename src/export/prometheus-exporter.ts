@@ -9,6 +9,8 @@ import type { AddressInfo } from "node:net";
 import type { Exporter, ExportBatch } from "../runtime/exporter.ts";
 import type { UnitMode } from "../exposition/prometheus-naming.ts";
 import { PrometheusState } from "./prometheus-state.ts";
+import { OptionChecker } from "./exporter-options.ts";
+import { countDroppedBatches } from "../runtime/sdk-counters.ts";
 import { negotiate, renderExposition } from "../exposition/prometheus-text.ts";
 
 export interface PrometheusExporterOptions {
@@ -36,9 +38,15 @@ export class PrometheusExporter implements Exporter {
   /** Resolves with the bound address once listening, or with an error value (never rejects). */
   readonly ready: Promise<{ url: string; port: number } | PrometheusExporterError>;
 
+  /** Throws a TypeError naming the option when one is wrong; after that, never throws. */
   constructor(options: PrometheusExporterOptions = {}) {
-    this.state = new PrometheusState(options.units ?? "base");
-    this.path = options.path ?? "/metrics";
+    const check = new OptionChecker("PrometheusExporter");
+    this.state = new PrometheusState(check.oneOf("units", options.units, ["base", "declared"] as const, "base"));
+    this.path = check.string("path", options.path, "/metrics") ?? "/metrics";
+    if (!this.path.startsWith("/")) check.fail("path", options.path, `a path starting with "/"`, `"/metrics"`);
+    check.number("port", options.port, 9464, 0, 9464, true);
+    if ((options.port ?? 0) > 65535) check.fail("port", options.port, "an integer from 0 to 65535", "9464");
+    check.string("host", options.host, "127.0.0.1");
     if (options.noServer) {
       this.ready = Promise.resolve({ url: "", port: 0 });
       return;
@@ -56,7 +64,13 @@ export class PrometheusExporter implements Exporter {
   }
 
   export({ batch }: ExportBatch): void {
-    this.state.apply(batch);
+    try {
+      this.state.apply(batch);
+    } catch (e) {
+      // Never throw into the collector: the batch is lost for this exporter, counted and said.
+      countDroppedBatches(1);
+      process.stderr.write(`percore: PrometheusExporter: batch ${batch.seq} dropped: ${(e as Error).message}\n`);
+    }
   }
 
   /** The exposition as a scrape with this Accept header would get it. */

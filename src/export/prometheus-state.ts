@@ -4,6 +4,8 @@
 // text rendered then, so a scrape only formats numbers.
 import type { AttrValue, Batch, Resource, WireSetDescriptor } from "../wire/batch.ts";
 import { keyField, keySlot, slotValues } from "../wire/batch.ts";
+import { foldWire } from "../wire/fold.ts";
+import { StreamCatalog } from "../wire/stream-catalog.ts";
 import { escapeLabelValue, familyName, labelName, labelPairs, type UnitMode } from "../exposition/prometheus-naming.ts";
 import { NameClaims, type ExpositionFamily, type ExpositionSample } from "../exposition/prometheus-text.ts";
 import { PROM_TYPE } from "../exposition/prometheus-types.ts";
@@ -25,14 +27,14 @@ interface Family extends ExpositionFamily {
 
 interface SeriesInfo {
   readonly set: WireSetDescriptor;
-  readonly attrs: Record<string, AttrValue>;
+  readonly attrs: Readonly<Record<string, AttrValue>>;
   /** Entry per point key; null when the field's family could not be exposed (name clash). */
   readonly entries: Map<number, Entry | null>;
   readonly slotLabels: Map<number, string>;
 }
 
 interface StreamInfo {
-  readonly sets: WireSetDescriptor[];
+  readonly catalog: StreamCatalog;
   readonly series: Map<number, SeriesInfo>;
 }
 
@@ -55,17 +57,10 @@ export class PrometheusState {
 
   apply(batch: Batch): void {
     let stream = this.streams.get(batch.stream);
-    if (!stream) this.streams.set(batch.stream, (stream = { sets: [], series: new Map() }));
+    if (!stream) this.streams.set(batch.stream, (stream = { catalog: new StreamCatalog(), series: new Map() }));
     if (batch.open) this.resource = batch.open.resource;
-    if (batch.sets) stream.sets.push(...batch.sets);
-    for (const [id, setIndex, values] of batch.series ?? []) {
-      const set = stream.sets[setIndex];
-      if (!set) continue;
-      const attrs: Record<string, AttrValue> = {};
-      if (values === null) attrs["otel.metric.overflow"] = "true";
-      else values.forEach((v, i) => (attrs[set.attributes[i]?.name ?? "thread.id"] = v));
-      stream.series.set(id, { set, attrs, entries: new Map(), slotLabels: new Map() });
-    }
+    // Undeclared references are skipped (an exporter must not throw), their points below too.
+    for (const s of stream.catalog.declare(batch).series) stream.series.set(s.id, { set: s.set, attrs: s.attributes, entries: new Map(), slotLabels: new Map() });
     for (const row of batch.points) {
       const series = stream.series.get(row[0] as number);
       if (!series) continue;
@@ -79,33 +74,7 @@ export class PrometheusState {
           series.entries.set(key, e);
         }
         if (e === null) continue;
-        const v = row[i + 1];
-        switch (fields[keyField(key, fc)].instrument) {
-          case "counter":
-            e.value += v as number;
-            break;
-          case "upDownCounter":
-          case "gauge":
-            e.value = v as number;
-            break;
-          case "histogram": {
-            // [sum delta, bucket_0 .. bucket_n deltas]
-            const a = v as readonly number[];
-            e.value += a[0];
-            const b = e.buckets!;
-            for (let j = 1; j < a.length; j++) {
-              b[j - 1] += a[j];
-              e.count += a[j];
-            }
-            break;
-          }
-          default: {
-            // mmsc: [count delta, sum delta, min, max]
-            const a = v as readonly number[];
-            e.count += a[0];
-            e.value += a[1];
-          }
-        }
+        foldWire(e, fields[keyField(key, fc)].instrument, row[i + 1]);
       }
     }
   }

@@ -1,30 +1,40 @@
 // Ships the collector's batches to the telemetry server: over one WebSocket (long-lived services,
-// batches pipelined and acknowledged in order) or HTTP POST (short-lived jobs). Batches stay in a
-// byte-bounded buffer until the server acknowledges their sequence; after a reconnect everything
-// unacknowledged is sent again and the server stores each sequence once. Quiet unless `debug`.
+// batches pipelined and acknowledged in order) or HTTP POST (short-lived jobs; every pending batch
+// in one POST). Batches stay in a byte-bounded buffer until the server acknowledges their
+// sequence; after a reconnect everything unacknowledged is sent again and the server stores each
+// sequence once. Quiet unless `debug`.
 import WebSocket from "ws";
 import { countDroppedBatches } from "../runtime/sdk-counters.ts";
-import type { Batch, SeriesDecl, StreamOpen, WireSetDescriptor } from "../wire/batch.ts";
+import type { Batch } from "../wire/batch.ts";
+import { StreamCatalog } from "../wire/stream-catalog.ts";
 import type { Exporter, ExportBatch } from "../runtime/exporter.ts";
 import { decodeBatch } from "../wire/codec.ts";
 import { msgpack } from "../wire/msgpack.ts";
 import type { BatchAck, ErrorReply, ReplyError } from "../wire/reply.ts";
 import { UnackedBuffer, type Entry } from "./unacked-buffer.ts";
+import { OptionChecker, pointCount, undeliveredLine } from "./exporter-options.ts";
 
 export interface ServerExporterOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:4318. */
   readonly url: string;
   readonly token?: string;
-  /** "ws" (default): one WebSocket; "http": one POST per batch. */
+  /** "ws" (default): one WebSocket; "http": POSTs, one at a time, each with every pending batch (up to maxPostBytes). */
   readonly transport?: "ws" | "http";
   /** Bound on unacknowledged encoded batches (default 64 MiB); beyond it the oldest points are dropped and counted. */
   readonly maxBufferBytes?: number;
-  /** How long forceFlush() and shutdown() wait for acknowledgements (default 10 s). */
+  /** How long forceFlush() waits for acknowledgements (default 10 s). */
   readonly timeoutMs?: number;
+  /**
+   * How long shutdown() waits for acknowledgements (default: timeoutMs). What is still
+   * unacknowledged then is dropped and said in one stderr line (points, batches, where, why).
+   */
+  readonly shutdownTimeoutMs?: number;
   /** Reconnect backoff: first delay and cap, ms (default 100 and 5000). */
   readonly backoffMs?: { readonly initial: number; readonly max: number };
-  /** Batches sent over the WebSocket before their acks (default 256). */
+  /** Batches sent over the WebSocket before their acks, and at most per HTTP POST (default 256). */
   readonly maxInFlight?: number;
+  /** HTTP: bytes of batches sent in one POST (default 4 MiB; keep it under the server's --max-body, 16 MiB by default). */
+  readonly maxPostBytes?: number;
   /** true logs to stderr; a function receives the lines. Default: silent. */
   readonly debug?: boolean | ((line: string) => void);
 }
@@ -35,21 +45,20 @@ type ServerReply = Partial<BatchAck & ErrorReply>;
 /** Refusals that retrying cannot fix: the batch is dropped (and counted). */
 const RETRYABLE = new Set(["E_BUSY", "E_SHUTTING_DOWN", "E_STORE"]);
 
-interface StreamDecls {
-  open?: StreamOpen;
-  sets: WireSetDescriptor[];
-  series: SeriesDecl[];
-}
-
 export class ServerExporter implements Exporter {
   private readonly buffer: UnackedBuffer;
   private readonly base: string;
   private readonly transport: "ws" | "http";
   private readonly timeoutMs: number;
+  private readonly shutdownTimeoutMs: number;
+  /** The last thing that went wrong with delivery, for the shutdown report. */
+  private problem = "";
   private readonly backoff: { initial: number; max: number };
   private readonly maxInFlight: number;
+  private readonly maxPostBytes: number;
   private readonly log: (line: string) => void;
-  private readonly decls = new Map<string, StreamDecls>();
+  /** Each stream's declarations, to repeat them in a resent batch whose first send they were in. */
+  private readonly decls = new Map<string, StreamCatalog>();
   private readonly waiters = new Set<() => void>();
   private ws: WebSocket | undefined;
   private wsOpen = false;
@@ -64,15 +73,22 @@ export class ServerExporter implements Exporter {
   stored = 0;
   dropped = 0;
 
+  /** Throws a TypeError naming the option when one is wrong; after that, never throws. */
   constructor(private readonly options: ServerExporterOptions) {
-    this.base = options.url.replace(/\/+$/, "");
-    this.transport = options.transport ?? "ws";
-    this.buffer = new UnackedBuffer(options.maxBufferBytes ?? 64 * 1024 * 1024);
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.backoff = { initial: options.backoffMs?.initial ?? 100, max: options.backoffMs?.max ?? 5000 };
+    const check = new OptionChecker("ServerExporter");
+    if (typeof options !== "object" || options === null) check.fail("url", undefined, "given", `"http://127.0.0.1:4318"`);
+    this.base = check.httpUrl("url", options.url, "http://127.0.0.1:4318").replace(/\/+$/, "");
+    check.string("token", options.token, "s3cret");
+    this.transport = check.oneOf("transport", options.transport, ["ws", "http"], "ws");
+    this.buffer = new UnackedBuffer(check.number("maxBufferBytes", options.maxBufferBytes, 64 * 1024 * 1024, 1, 64 * 1024 * 1024));
+    this.timeoutMs = check.number("timeoutMs", options.timeoutMs, 10_000, 0, 10_000);
+    this.shutdownTimeoutMs = check.number("shutdownTimeoutMs", options.shutdownTimeoutMs, this.timeoutMs, 0, 2000);
+    this.backoff = check.backoff("backoffMs", options.backoffMs, { initial: 100, max: 5000 });
     this.delay = this.backoff.initial;
-    this.maxInFlight = options.maxInFlight ?? 256;
+    this.maxInFlight = check.number("maxInFlight", options.maxInFlight, 256, 1, 256, true);
+    this.maxPostBytes = check.number("maxPostBytes", options.maxPostBytes, 4 * 1024 * 1024, 1, 4 * 1024 * 1024, true);
     const d = options.debug;
+    if (d !== undefined && typeof d !== "boolean" && typeof d !== "function") check.fail("debug", d, "a boolean or a function receiving lines", "true");
     this.log = typeof d === "function" ? d : d ? (line) => process.stderr.write(`[percore server-exporter] ${line}\n`) : () => undefined;
   }
 
@@ -81,14 +97,21 @@ export class ServerExporter implements Exporter {
     return this.buffer.length;
   }
 
-  export({ header: batch, bytes }: ExportBatch): void {
+  export(out: ExportBatch): void {
+    try {
+      this.accept(out);
+    } catch (e) {
+      // Never throw into the collector: the batch is lost for this exporter, counted and said.
+      this.countDrops(1, `export failed: ${(e as Error).message}`);
+    }
+  }
+
+  private accept({ header: batch, bytes }: ExportBatch): void {
     if (this.closed) return;
-    const d = this.decls.get(batch.stream) ?? { sets: [], series: [] };
-    this.decls.set(batch.stream, d);
-    if (batch.open) d.open = batch.open;
-    if (batch.sets) d.sets.push(...batch.sets);
-    if (batch.series) d.series.push(...batch.series);
-    const entry: Entry = { stream: batch.stream, seq: batch.seq, batch, bytes, setsThrough: d.sets.length, seriesThrough: d.series.length, stripped: false };
+    let d = this.decls.get(batch.stream);
+    if (!d) this.decls.set(batch.stream, (d = new StreamCatalog()));
+    d.declare(batch);
+    const entry: Entry = { stream: batch.stream, seq: batch.seq, batch, bytes, setsThrough: d.sets.length, seriesThrough: d.decls.length, stripped: false };
     const dropped = this.buffer.push(entry);
     if (dropped > 0) this.countDrops(dropped, "buffer full");
     this.pump();
@@ -126,7 +149,10 @@ export class ServerExporter implements Exporter {
       this.sendWs();
     });
     ws.on("message", (data: Buffer) => this.onReply(msgpack.unpack(data) as ServerReply));
-    ws.on("error", (e) => this.log(`websocket error: ${e.message}`));
+    ws.on("error", (e) => {
+      this.problem = `WebSocket ${url}: ${e.message}`;
+      this.log(`websocket error: ${e.message}`);
+    });
     ws.on("close", (code, reason) => {
       this.log(`websocket closed ${code} ${reason.toString()}`);
       this.ws = undefined;
@@ -160,23 +186,33 @@ export class ServerExporter implements Exporter {
 
   // ---- HTTP ----
 
+  /**
+   * One POST at a time, in order, each carrying every pending batch of the head's stream written
+   * back to back (up to maxPostBytes): at a short cadence HTTP then keeps up as the WebSocket does,
+   * one round trip per POST instead of per batch. The server answers with the last batch's ack.
+   */
   private async postNext(): Promise<void> {
     if (this.posting || this.retryTimer) return;
     this.posting = true;
+    let single = false;
     try {
       while (this.buffer.length > 0) {
-        const e = this.buffer.entries[0];
+        const group = single ? [this.buffer.entries[0]] : this.postGroup();
+        const e = group[group.length - 1];
         let reply: ServerReply;
         try {
+          const body = group.length === 1 ? e.bytes : concat(group.map((g) => g.bytes));
           const res = await fetch(`${this.base}/v1/batches`, {
             method: "POST",
             headers: { "content-type": "application/msgpack", accept: "application/msgpack", ...this.headers() },
-            body: e.bytes as Uint8Array<ArrayBuffer>,
+            body: body as Uint8Array<ArrayBuffer>,
             signal: AbortSignal.timeout(30_000),
           });
           reply = msgpack.unpack(new Uint8Array(await res.arrayBuffer())) as ServerReply;
         } catch (err) {
-          this.log(`POST failed: ${(err as Error).message}`);
+          const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+          this.problem = `POST ${this.base}/v1/batches: ${cause}`;
+          this.log(`POST failed: ${cause}`);
           this.retryLater();
           return;
         }
@@ -185,14 +221,33 @@ export class ServerExporter implements Exporter {
             this.retryLater();
             return;
           }
+          // Which batch of the group was refused is not known: send the head alone next (batches
+          // of the group the server already accepted are acknowledged again, not stored twice).
+          if (group.length > 1) {
+            single = true;
+            continue;
+          }
           this.refused(e, reply.error);
-          continue;
-        }
-        this.acked(e.stream, reply);
+        } else this.acked(e.stream, reply);
+        single = false;
       }
     } finally {
       this.posting = false;
     }
+  }
+
+  /** The head batch and the batches right after it of the same stream, up to maxPostBytes and maxInFlight batches. */
+  private postGroup(): Entry[] {
+    const entries = this.buffer.entries;
+    const group = [entries[0]];
+    let bytes = entries[0].bytes.byteLength;
+    for (let i = 1; i < entries.length && group.length < this.maxInFlight; i++) {
+      const e = entries[i];
+      if (e.stream !== group[0].stream || bytes + e.bytes.byteLength > this.maxPostBytes) break;
+      group.push(e);
+      bytes += e.bytes.byteLength;
+    }
+    return group;
   }
 
   // ---- shared ----
@@ -205,13 +260,14 @@ export class ServerExporter implements Exporter {
   }
 
   private refused(e: Entry, error: ReplyError): void {
+    this.problem = `the server refused batch ${e.seq}: ${error.code} ${error.message}`;
     this.log(`server refused #${e.seq}: ${error.code} ${error.message}${error.where ? ` at ${error.where}` : ""}`);
     if (RETRYABLE.has(error.code)) return; // the connection closes; everything is resent
     if (error.code === "E_UNKNOWN_STREAM" && !e.batch.open) {
       // The server lost the stream (a new store): send its declarations again with this batch.
       const d = this.decls.get(e.stream);
       if (d?.open) {
-        this.buffer.replace(e, { ...decodeBatch(e.bytes), open: d.open, sets: d.sets.slice(0, e.setsThrough), series: d.series.slice(0, e.seriesThrough) } as Batch);
+        this.buffer.replace(e, { ...decodeBatch(e.bytes), open: d.open, sets: d.sets.slice(0, e.setsThrough), series: d.decls.slice(0, e.seriesThrough) } as Batch);
         return;
       }
     }
@@ -257,12 +313,50 @@ export class ServerExporter implements Exporter {
     });
   }
 
+  /**
+   * Waits up to shutdownTimeoutMs for acknowledgements, then closes. What is still unacknowledged
+   * is dropped, counted, and said in one stderr line. Never rejects.
+   */
   async shutdown(): Promise<void> {
-    await this.forceFlush();
-    this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.ws?.close(1000);
-    this.ws = undefined;
+    try {
+      await this.forceFlush(this.shutdownTimeoutMs);
+    } finally {
+      this.closed = true;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.ws?.close(1000);
+      this.ws = undefined;
+      this.reportUndelivered();
+    }
   }
+
+  private reportUndelivered(): void {
+    const left = [...this.buffer.entries];
+    if (left.length === 0) return;
+    let points = 0;
+    for (const e of left) {
+      try {
+        points += pointCount(decodeBatch(e.bytes).points);
+      } catch {
+        // Counted as a batch regardless.
+      }
+      this.buffer.remove(e);
+    }
+    this.dropped += left.length;
+    countDroppedBatches(left.length);
+    const why = `no acknowledgement within ${this.shutdownTimeoutMs} ms (shutdownTimeoutMs)${this.problem ? `; last error: ${this.problem}` : ""}`;
+    process.stderr.write(undeliveredLine("ServerExporter", { batches: left.length, points, to: `${this.base} (${this.transport})`, why }) + "\n");
+  }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }

@@ -9,13 +9,6 @@ export const CHANNEL_NAME = "percore.telemetry.v1";
 
 export type AttrValue = string | number | boolean;
 
-/** A thread announces itself: `control` is an Int32Array's buffer whose element 0 (the mmsc epoch) only the collector writes. */
-export interface ThreadMessage {
-  readonly t: "thread";
-  readonly thread: number;
-  readonly control: SharedArrayBuffer;
-}
-
 export interface InstanceMessage {
   readonly t: "instance";
   readonly thread: number;
@@ -47,7 +40,7 @@ export interface HelloMessage {
   readonly t: "hello";
 }
 
-export type RegistryMessage = ThreadMessage | InstanceMessage | ExitMessage;
+export type RegistryMessage = InstanceMessage | ExitMessage;
 export type ChannelMessage = RegistryMessage | HelloMessage;
 
 /** Announces from any thread that `thread` is gone (terminate() skips the worker's own notice). */

@@ -4,11 +4,12 @@
 import type { MetricSetDescriptor } from "../schema/descriptor.ts";
 import type { AttrValue } from "./channel.ts";
 import { threadRegistry } from "./thread-registry.ts";
+import { COUNTER_CARRY, COUNTER_HIGH } from "../schema/layout.ts";
 
 export type { MetricSetDescriptor } from "../schema/descriptor.ts";
 
-/** The generated-code contract version this runtime implements. */
-export const RUNTIME_API_VERSION = 1;
+/** The generated-code contract version this runtime implements (2: counters are [low, high], see layout.ts). */
+export const RUNTIME_API_VERSION = 2;
 
 /** Called once by every generated module; fails early when the generator and runtime disagree. */
 export function checkRuntime(version: number): void {
@@ -36,4 +37,34 @@ export abstract class MetricSetBase {
     this.epoch = region.epoch;
     this.overflow = region.overflow;
   }
+}
+
+/**
+ * The cold path of a counter increment (see layout.ts): adds `n` to the counter whose `low`
+ * element is `v[i]` when `low + n` would reach 2^52, moving whole multiples of 2^52 into `high`.
+ * Exact for whole numbers: every intermediate value stays below 2^53. `low` is written before
+ * `high`, so a collector reading in between sees a value below the true one, never above, and
+ * reads the rest at its next flush. `low` always changes (the collector watches it).
+ */
+export function counterCarry(v: Float64Array, i: number, n: number): void {
+  const low = v[i];
+  // low is below 2^53 (it exceeds 2^52 only after the adjustment below): split both into whole
+  // multiples of 2^52 and a remainder below 2^52, so that the sum of the remainders is exact.
+  let carry = Math.floor(n / COUNTER_CARRY);
+  let next = n - carry * COUNTER_CARRY;
+  if (low >= COUNTER_CARRY) {
+    next += low - COUNTER_CARRY;
+    carry++;
+  } else next += low;
+  if (next >= COUNTER_CARRY) {
+    next -= COUNTER_CARRY;
+    carry++;
+  }
+  if (next === low) {
+    // n was a whole multiple of 2^52: keep low moving so the collector sees the change.
+    next += COUNTER_CARRY;
+    carry--;
+  }
+  v[i] = next;
+  v[i + COUNTER_HIGH] += carry;
 }

@@ -1,7 +1,10 @@
 // The collector: every cadence it reads the regions of every thread's instances, folds what
 // changed since its own baseline into series, and hands one sparse batch to the exporters.
 // It never writes a worker's values (single writer per slot); the only thing it writes in
-// another thread's memory is that thread's control word, the mmsc epoch, which only it writes.
+// another thread's memory is each instance's mmsc epoch word, which only it writes: it moves an
+// instance's epoch right after it has read that instance's mmsc min/max, and never for an
+// instance it has not read yet (e.g. one whose announcement is still in flight), so every
+// recorded value lands in exactly one interval's min and max.
 import { randomUUID } from "node:crypto";
 import { BroadcastChannel } from "node:worker_threads";
 import type { Exporter, ExportBatch } from "./exporter.ts";
@@ -12,7 +15,7 @@ import { decodeBatch } from "../wire/codec.ts";
 import { MsgpackWriter } from "../wire/msgpack-writer.ts";
 import { CHANNEL_NAME, type ChannelMessage, type InstanceMessage, type RegistryMessage } from "./channel.ts";
 import { defaultResource } from "./resource.ts";
-import { MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../schema/layout.ts";
+import { COUNTER_CARRY, COUNTER_HIGH, epochIndex, invalidIndex, MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../schema/layout.ts";
 import { countDroppedBatches } from "./sdk-counters.ts";
 import { SDK_INVALID } from "./sdk-metrics.ts";
 import { Series } from "./series.ts";
@@ -39,6 +42,9 @@ interface InstanceState {
   readonly start: number;
   readonly invalidAt: number;
   readonly series: Series;
+  /** The instance's mmsc epoch word (see layout.ts), and whether this flush read its mmsc fields. */
+  readonly epoch: Int32Array;
+  mmscRead: boolean;
 }
 
 /**
@@ -58,7 +64,6 @@ interface ChunkState {
 }
 
 interface ThreadState {
-  control: Int32Array | undefined;
   readonly chunks: Map<number, ChunkState>;
   readonly instanceIds: Set<number>;
   /** When the thread was reported gone; its regions are still read for EXIT_GRACE_MS, then released. */
@@ -97,12 +102,13 @@ export class Collector {
   private readonly setIndex = new Map<string, number>();
   private readonly sdk: Float64Array;
   private readonly dirty: Series[] = [];
+  /** Instances whose mmsc fields this flush read: their epoch moves once the chunk is read. */
+  private readonly mmscRead: InstanceState[] = [];
   private readonly points = new MsgpackWriter();
   private readonly encoder = new BatchEncoder();
   private invalid = 0;
   private warned = false;
   private seq = 0;
-  private epoch = 0;
   private lastFlush = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private channel: BroadcastChannel | undefined;
@@ -158,11 +164,10 @@ export class Collector {
     if (m.t === "hello") return;
     let thread = this.threads.get(m.thread);
     if (!thread) {
-      thread = { control: undefined, chunks: new Map(), instanceIds: new Set(), exitedAt: undefined };
+      thread = { chunks: new Map(), instanceIds: new Set(), exitedAt: undefined };
       this.threads.set(m.thread, thread);
     }
-    if (m.t === "thread") thread.control ??= new Int32Array(m.control);
-    else if (m.t === "exit") thread.exitedAt ??= Date.now();
+    if (m.t === "exit") thread.exitedAt ??= Date.now();
     else if (!thread.instanceIds.has(m.id)) {
       thread.instanceIds.add(m.id);
       this.track(thread, m);
@@ -194,8 +199,10 @@ export class Collector {
     // Baseline 0 for sums (so counts made before the collector saw the instance are kept); NaN for gauges (never set).
     for (let s = 0; s < d.slots; s++) for (const f of d.fields) if (f.instrument === "gauge") base[s * d.stride + f.offset] = NaN;
     chunk.owner.fill(chunk.instances.length, m.start, end);
-    chunk.instances.push({ plan, values: chunk.values.subarray(m.start, end), base, start: m.start, invalidAt: end - 1, series });
-    this.watch(chunk, plan, m.start, end - 1);
+    const invalidAt = m.start + invalidIndex(d.stride, d.slots);
+    const epoch = new Int32Array(m.buffer, (m.start + epochIndex(d.stride, d.slots)) * 8, 1);
+    chunk.instances.push({ plan, values: chunk.values.subarray(m.start, end), base, start: m.start, invalidAt, series, epoch, mmscRead: false });
+    this.watch(chunk, plan, m.start, invalidAt);
   }
 
   private watch(chunk: ChunkState, plan: SetPlan, start: number, invalidAt: number): void {
@@ -215,11 +222,12 @@ export class Collector {
     this.invalid = 0;
     const now = Date.now();
     for (const [id, thread] of this.threads) {
-      for (const chunk of thread.chunks.values()) this.readChunk(chunk);
-      if (thread.control) thread.control[0] = this.epoch + 1;
+      for (const chunk of thread.chunks.values()) {
+        this.readChunk(chunk);
+        this.moveEpochs();
+      }
       if (thread.exitedAt !== undefined && now - thread.exitedAt >= EXIT_GRACE_MS) this.threads.delete(id);
     }
-    this.epoch++;
     // Counted now, reported with the next flush (the SDK series was already read in this one).
     if (this.invalid > 0) this.sdk[SDK_INVALID] += this.invalid;
     const out = this.buildBatch(this.lastFlush, now);
@@ -248,6 +256,18 @@ export class Collector {
     }
   }
 
+  /**
+   * The next recording into an instance whose mmsc fields were just read starts a new min/max.
+   * Done per chunk, right after reading it, to keep the window between the read and the move short.
+   */
+  private moveEpochs(): void {
+    for (const inst of this.mmscRead) {
+      inst.epoch[0] = (inst.epoch[0] + 1) | 0;
+      inst.mmscRead = false;
+    }
+    this.mmscRead.length = 0;
+  }
+
   private changed(chunk: ChunkState, i: number, c: number): void {
     const owner = chunk.owner[i];
     if (owner < 0) return;
@@ -266,7 +286,24 @@ export class Collector {
     const field = plan.fieldOf[i - slot * stride];
     const acc = series.acc;
     switch (plan.instruments[field]) {
-      case "counter":
+      case "counter": {
+        if (plan.descriptor.fields[field].width === 1) {
+          // A double counter is one Float64: past 2^53 whole increments start to round away.
+          if (c >= 2 ** 53) this.warnInexact(plan.descriptor.fields[field].name);
+          acc[i] += c - b[i];
+          b[i] = c;
+          break;
+        }
+        // An int counter is [low, high] (see layout.ts). A carry read half-way (low written, high
+        // not yet) reads below the baseline: skip it, the next flush reads both.
+        const high = v[i + COUNTER_HIGH];
+        const d = c - b[i] + (high - b[i + COUNTER_HIGH]) * COUNTER_CARRY;
+        if (d < 0) return;
+        acc[i] += d;
+        b[i] = c;
+        b[i + COUNTER_HIGH] = high;
+        break;
+      }
       case "upDownCounter":
         acc[i] += c - b[i];
         b[i] = c;
@@ -292,6 +329,10 @@ export class Collector {
         const max = v[i + MMSC_MAX];
         const sum = v[i + MMSC_SUM];
         series.touch(slot, field, i);
+        if (!inst.mmscRead) {
+          inst.mmscRead = true;
+          this.mmscRead.push(inst);
+        }
         acc[i] += c - b[i];
         acc[i + MMSC_SUM] += sum - b[i + MMSC_SUM];
         b[i] = c;
@@ -302,6 +343,15 @@ export class Collector {
       }
     }
     series.touch(slot, field, slot * stride + plan.descriptor.fields[field].offset);
+  }
+
+  private readonly inexact = new Set<string>();
+
+  /** Says once per metric that a double counter went past 2^53 (never silently). */
+  private warnInexact(metric: string): void {
+    if (this.inexact.has(metric)) return;
+    this.inexact.add(metric);
+    console.error(`percore: counter ${metric} passed 2^53; as a "double" counter it can no longer count by 1 exactly. Declare it with value: "int" (exact to 2^105).`);
   }
 
   private buildBatch(start: number, end: number): ExportBatch | undefined {

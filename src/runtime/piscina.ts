@@ -5,7 +5,7 @@
 import type { Piscina } from "piscina";
 import { announceThreadExit } from "./channel.ts";
 import { threadRegistry } from "./thread-registry.ts";
-import { POOL_DESCRIPTOR } from "./pool-metrics.ts";
+import { POOL_AT, POOL_DESCRIPTOR } from "./pool-metrics.ts";
 
 export interface InstrumentPoolOptions {
   /** Value of the pool.name attribute (default "default"). */
@@ -20,17 +20,17 @@ export function instrumentPool(pool: Piscina, options: InstrumentPoolOptions = {
   let completed = 0;
   const sample = () => {
     const now = pool.completed;
-    v[0] += now - completed;
+    v[POOL_AT.completed] += now - completed;
     completed = now;
-    v[1] = pool.queueSize;
-    v[2] = pool.threads.length;
-    v[3] = pool.utilization;
+    v[POOL_AT.queueSize] = pool.queueSize;
+    v[POOL_AT.threads] = pool.threads.length;
+    v[POOL_AT.utilization] = pool.utilization;
   };
-  const onCreate = () => v[4]++;
+  const onCreate = () => v[POOL_AT.workersCreated]++;
   // piscina stops idle workers with terminate(), which skips a worker's own exit notice: say it
   // for them, so the collector releases their regions instead of reading them forever.
   const onDestroy = (worker: { id: number }) => {
-    v[5]++;
+    v[POOL_AT.workersDestroyed]++;
     announceThreadExit(worker.id);
   };
   pool.on("workerCreate", onCreate);

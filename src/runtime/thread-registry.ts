@@ -3,16 +3,18 @@
 // the slow path (allocation, a Map lookup, a message); recording never touches the registry.
 import { BroadcastChannel, isMainThread, threadId } from "node:worker_threads";
 import type { MetricSetDescriptor } from "../schema/descriptor.ts";
-import { initRegion, regionLength } from "../schema/layout.ts";
+import { epochIndex, initRegion, regionLength } from "../schema/layout.ts";
 import { SDK_DESCRIPTOR, SDK_OVERFLOWED } from "./sdk-metrics.ts";
 import { CHANNEL_NAME, type AttrValue, type ChannelMessage, type InstanceMessage, type RegistryMessage } from "./channel.ts";
 
 /** Float64 elements per arena chunk (256 KiB); a region larger than a chunk gets a chunk of its own. */
 const CHUNK_ELEMENTS = 32 * 1024;
+/** Distinct overflowed attribute sets remembered per set and thread, to count each once. */
+const OVERFLOW_KEYS_REMEMBERED = 10_000;
 
 export interface Region {
   readonly values: Float64Array;
-  /** Element 0: the collector's flush epoch, read by mmsc recordings. */
+  /** Element 0: this instance's mmsc epoch, moved by the collector after it read the mmsc fields. */
   readonly epoch: Int32Array;
   readonly overflow: boolean;
 }
@@ -21,14 +23,13 @@ type Listener = (message: RegistryMessage) => void;
 
 export class ThreadRegistry {
   readonly thread = threadId;
-  private readonly control = new SharedArrayBuffer(4);
-  readonly epoch = new Int32Array(this.control);
   private chunk = new SharedArrayBuffer(CHUNK_ELEMENTS * 8);
   private chunkId = 0;
   private used = 0;
   private readonly byKey = new Map<string, Region>();
   private readonly liveBySet = new Map<string, number>();
   private readonly overflowBySet = new Map<string, Region>();
+  private readonly overflowedKeys = new Map<string, Set<string>>();
   private readonly announced: InstanceMessage[] = [];
   private readonly listeners = new Set<Listener>();
   private channel: BroadcastChannel | undefined;
@@ -42,15 +43,25 @@ export class ThreadRegistry {
     if (existing) return existing;
     const live = this.liveBySet.get(descriptor.name) ?? 0;
     const limit = descriptor.maxInstances > 0 ? descriptor.maxInstances : this.maxInstancesPerSet;
-    if (live >= limit) return this.overflowRegion(descriptor);
+    if (live >= limit) return this.overflowRegion(descriptor, key);
     this.liveBySet.set(descriptor.name, live + 1);
     const region = this.allocate(descriptor, attrs, false);
     this.byKey.set(key, region);
     return region;
   }
 
-  private overflowRegion(descriptor: MetricSetDescriptor): Region {
-    this.sdkCounters()[SDK_OVERFLOWED]!++;
+  /**
+   * The set's overflow instance. Counts each distinct attribute set folded into it once: the keys
+   * seen are remembered up to OVERFLOW_KEYS_REMEMBERED per set (so memory stays bounded when
+   * cardinality explodes); past that, every new key is counted, and a key seen before may count again.
+   */
+  private overflowRegion(descriptor: MetricSetDescriptor, key: string): Region {
+    let seen = this.overflowedKeys.get(descriptor.name);
+    if (!seen) this.overflowedKeys.set(descriptor.name, (seen = new Set()));
+    if (!seen.has(key)) {
+      if (seen.size < OVERFLOW_KEYS_REMEMBERED) seen.add(key);
+      this.sdkCounters()[SDK_OVERFLOWED]!++;
+    }
     let region = this.overflowBySet.get(descriptor.name);
     if (!region) {
       region = this.allocate(descriptor, [], true);
@@ -70,7 +81,8 @@ export class ThreadRegistry {
     this.used += length;
     const values = new Float64Array(this.chunk, start * 8, length);
     initRegion(values, descriptor.fields, descriptor.stride, descriptor.slots);
-    const region: Region = { values, epoch: this.epoch, overflow };
+    const epoch = new Int32Array(this.chunk, (start + epochIndex(descriptor.stride, descriptor.slots)) * 8, 1);
+    const region: Region = { values, epoch, overflow };
     const message: InstanceMessage = {
       t: "instance",
       thread: this.thread,
@@ -96,7 +108,6 @@ export class ThreadRegistry {
   /** Same-thread collectors subscribe directly and get every instance so far, synchronously. */
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
-    listener({ t: "thread", thread: this.thread, control: this.control });
     for (const m of this.announced) listener(m);
     return () => this.listeners.delete(listener);
   }
@@ -104,7 +115,6 @@ export class ThreadRegistry {
   private announce(message: RegistryMessage): void {
     for (const l of this.listeners) l(message);
     const channel = this.openChannel();
-    if (message.t === "instance" && this.announced.length === 1) channel.postMessage({ t: "thread", thread: this.thread, control: this.control });
     channel.postMessage(message);
   }
 
@@ -126,7 +136,6 @@ export class ThreadRegistry {
   }
 
   private reannounce(channel: BroadcastChannel): void {
-    channel.postMessage({ t: "thread", thread: this.thread, control: this.control });
     for (const m of this.announced) channel.postMessage(m);
   }
 }

@@ -4,7 +4,7 @@
 export type AttributeType = "string" | "int" | "double" | "boolean";
 
 export interface AttributeOptions {
-  /** Attribute key on the wire; defaults to the property in dotted snake case (`workerId` -> `worker.id`). */
+  /** Attribute key on the wire; defaults to the property in snake case (`workerId` -> `worker_id`). */
   readonly name?: string;
   readonly note?: string;
 }

@@ -22,7 +22,7 @@ export interface FieldDescriptor {
 }
 
 export interface EntityAttributeDescriptor {
-  /** Attribute key on the wire, e.g. `worker.id`. */
+  /** Attribute key on the wire, e.g. `worker_id`. */
   readonly name: string;
   /** Property name in the schema and in the constructor argument. */
   readonly key: string;

@@ -10,7 +10,7 @@ export interface InstrumentOptions {
   readonly unit: string;
   /** One sentence saying what is measured. Required. */
   readonly brief: string;
-  /** Full metric name; defaults to `<set name>.<property in dotted snake case>`. */
+  /** Full metric name; defaults to `<set name>.<property in snake case>`. */
   readonly name?: string;
   /** Value type reported to consumers; default "double". */
   readonly value?: ValueType;

@@ -1,7 +1,7 @@
 // Naming rules shared by the code generator and anything else that checks a schema: how a
 // property key becomes a metric or attribute name, and which names are valid on the wire.
 // Names end up as Prometheus metric names, OTel semantic-convention ids and DuckDB values, so the
-// rule is the strictest common form: lowercase dotted segments.
+// rule is the strictest common form: lowercase dotted segments, snake case within a segment.
 
 /** Longest metric, attribute or set name accepted (the semconv tooling rejects longer ids). */
 export const MAX_NAME_LENGTH = 255;
@@ -10,22 +10,24 @@ const SEGMENT = "[a-z][a-z0-9_]*";
 const NAME_PATTERN = new RegExp(`^${SEGMENT}(?:\\.${SEGMENT})*$`);
 
 /**
- * `payloadSize` -> `payload.size`, `httpURL` -> `http.url`, `p99Latency` -> `p99.latency`.
- * A split happens only before an uppercase letter that follows a lowercase letter or a digit, so a
- * run of capitals stays one segment; underscores are kept as they are.
+ * A property key as one name segment in snake case, as OpenTelemetry semantic conventions spell a
+ * multi-word component (`http.response.status_code`): `payloadSize` -> `payload_size`,
+ * `httpURL` -> `http_url`, `p99Latency` -> `p99_latency`. A split happens only before an
+ * uppercase letter that follows a lowercase letter or a digit, so a run of capitals stays one
+ * word; underscores are kept. Dots come only from the set name or an explicit `name:`.
  */
-export function dottedLowercase(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, "$1.$2").toLowerCase();
+export function snakeLowercase(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 }
 
-/** Default metric name of a field: `<set name>.<key in dotted lowercase>`. */
+/** Default metric name of a field: `<set name>.<key in snake case>`. */
 export function defaultMetricName(setName: string, key: string): string {
-  return `${setName}.${dottedLowercase(key)}`;
+  return `${setName}.${snakeLowercase(key)}`;
 }
 
-/** Default wire name of an attribute: its key in dotted lowercase (`workerId` -> `worker.id`). */
+/** Default wire name of an attribute: its key in snake case (`workerId` -> `worker_id`). */
 export function defaultAttributeName(key: string): string {
-  return dottedLowercase(key);
+  return snakeLowercase(key);
 }
 
 /** Why `name` is not a valid metric, attribute or set name, or undefined when it is valid. */

@@ -2,6 +2,7 @@
 // from the store when the server starts, then advanced by each commit, so a scrape never scans
 // the points table. Keys are (stream, series, measurement slot, field).
 import { pointKey } from "../wire/batch.ts";
+import { foldParts, keepsLatest } from "../wire/fold.ts";
 import type { PointRows } from "./point-rows.ts";
 import type { CumulativeRow } from "./store/store.ts";
 import type { StreamState } from "./stream-state.ts";
@@ -73,18 +74,9 @@ export class Cumulative {
         fields = set?.descriptor.fields ?? [];
       }
       const e = this.entry(stream, series, pointKey(rows.slot[i], field, fc));
-      const instrument = fields[field]?.instrument;
-      if (instrument === "gauge" || instrument === "upDownCounter") {
-        if (rows.time[i] >= e.time) e.value = rows.value[i];
-      } else {
-        e.value += rows.value[i];
-        if (!Number.isNaN(rows.count[i])) e.count += rows.count[i];
-        const b = rows.buckets[i];
-        if (b) {
-          if (!e.buckets) e.buckets = new Array<number>(b.length).fill(0);
-          for (let j = 0; j < b.length && j < e.buckets.length; j++) e.buckets[j] += b[j];
-        }
-      }
+      const instrument = fields[field]?.instrument ?? "";
+      // The fold rule is the wire's (fold.ts); the server adds one thing: a late point does not replace a newer value.
+      if (!keepsLatest(instrument) || rows.time[i] >= e.time) foldParts(e, instrument, rows.value[i], rows.count[i], rows.buckets[i] ?? null);
       if (rows.time[i] > e.time) e.time = rows.time[i];
     }
   }

@@ -6,7 +6,8 @@ import type { Socket } from "node:net";
 import { isServerError, serverError, type ServerError } from "./errors.ts";
 import { parseNdjson } from "./events.ts";
 import { authorized, decodeUtf8, headerRecord, readBody, remoteOf, send, sendError, wantsMsgpack } from "./http-util.ts";
-import type { EventStreamHandle } from "./ingest.ts";
+import type { Ack, EventStreamHandle } from "./ingest.ts";
+import { splitMsgpack } from "./decode-msgpack.ts";
 import { negotiate } from "../exposition/prometheus-text.ts";
 import { otlpMetrics } from "./otlp-route.ts";
 import { renderPrometheus } from "./prometheus.ts";
@@ -49,9 +50,21 @@ export function createRouter(ctx: RouteContext) {
     if (ctx.shuttingDown()) return sendError(res, serverError("E_SHUTTING_DOWN", "server is shutting down"), mp);
     const body = await readBody(req, ctx.limits.maxBody);
     if (isServerError(body)) return sendError(res, body, mp);
-    const ack = await ctx.ingest.ingestBatch(body, { remote: remoteOf(req), headers: headerRecord(req) });
-    if (isServerError(ack)) return sendError(res, ack, mp);
-    send(res, 200, ack, mp);
+    // One batch, or several back to back (the HTTP exporter sends what is pending in one POST):
+    // accepted in order, answered with the last one's ack once all are committed.
+    const parts = splitMsgpack(body);
+    if (isServerError(parts)) return sendError(res, parts, mp);
+    const client = { remote: remoteOf(req), headers: headerRecord(req) };
+    const accepted: Promise<Ack | ServerError>[] = [];
+    for (const part of parts) {
+      const r = await ctx.ingest.acceptBatch(part, client);
+      if (isServerError(r)) return sendError(res, r, mp);
+      accepted.push(r.stored);
+    }
+    const acks = await Promise.all(accepted);
+    const failed = acks.find(isServerError);
+    if (failed) return sendError(res, failed, mp);
+    send(res, 200, acks[acks.length - 1], mp);
   }
 
   async function events(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { AttrValue, StreamOpen } from "../wire/batch.ts";
 import type { BatchAck } from "../wire/reply.ts";
+import { seriesAttributes as wireSeriesAttributes } from "../wire/stream-catalog.ts";
 import { CommitQueue, type PendingUnit } from "./commit-queue.ts";
 import { decodeMsgpack } from "./decode-msgpack.ts";
 import { isServerError, serverError, type ServerError } from "./errors.ts";
@@ -49,13 +50,9 @@ export interface IngestHooks {
   committed(unit: PendingUnit, streams: ReadonlyMap<string, StreamState>): void;
 }
 
-/** Attribute values of a series as a map, the thread id last in the "thread" view. */
-export function seriesAttributes(state: StreamState, series: SeriesState): Record<string, AttrValue> | null {
-  if (!series.attrs) return null;
-  const d = state.sets[series.set].descriptor;
-  const out: Record<string, AttrValue> = {};
-  series.attrs.forEach((v, i) => (out[d.attributes[i]?.name ?? "thread.id"] = v));
-  return out;
+/** Attribute values of a series as a map (the wire's one rule: overflow series carry otel.metric.overflow=true). */
+export function seriesAttributes(state: StreamState, series: SeriesState): Record<string, AttrValue> {
+  return wireSeriesAttributes(state.sets[series.set].descriptor, series.attrs);
 }
 
 export function streamFromStore(s: LoadedStream): StreamState {

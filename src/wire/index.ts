@@ -5,3 +5,6 @@ export * from "./batch-encoder.ts";
 export * from "./msgpack-writer.ts";
 export * from "./msgpack.ts";
 export * from "./reply.ts";
+export * from "./stream-catalog.ts";
+export * from "./wire-error.ts";
+export * from "./fold.ts";

@@ -1,8 +1,10 @@
 // Decodes the batches of one stream into readable points, keeping the stream's declarations
-// (sets and series) between batches. Used by the console exporter and by tests; it checks the
-// references it follows and says what is wrong instead of guessing.
+// (sets and series, see stream-catalog.ts) between batches. Used by the console exporter and by
+// tests; it checks the references it follows and says what is wrong instead of guessing.
 import type { AttrValue, Batch, Resource, WireSetDescriptor } from "./batch.ts";
 import { keyField, keySlot, slotValues } from "./batch.ts";
+import { StreamCatalog } from "./stream-catalog.ts";
+import { WireError } from "./wire-error.ts";
 
 export interface DecodedPoint {
   readonly series: number;
@@ -17,35 +19,24 @@ export interface DecodedPoint {
   readonly value: number | readonly number[];
 }
 
-export class WireError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export class StreamReader {
-  resource: Resource | undefined;
-  readonly sets: WireSetDescriptor[] = [];
-  private readonly seriesById = new Map<number, { set: WireSetDescriptor; attributes: Record<string, AttrValue> }>();
+  readonly catalog = new StreamCatalog();
+
+  get resource(): Resource | undefined {
+    return this.catalog.resource;
+  }
+
+  get sets(): readonly WireSetDescriptor[] {
+    return this.catalog.sets;
+  }
 
   read(batch: Batch): DecodedPoint[] {
-    if (batch.open) this.resource = batch.open.resource;
-    for (const s of batch.sets ?? []) this.sets.push(s);
-    for (const [id, setIndex, attrs] of batch.series ?? []) {
-      const set = this.sets[setIndex];
-      if (!set) throw new WireError("E_UNKNOWN_SET", `series ${id} refers to set ${setIndex}, which the stream has not declared`);
-      const attributes: Record<string, AttrValue> = {};
-      if (attrs === null) attributes["otel.metric.overflow"] = true;
-      else set.attributes.forEach((a, i) => (attributes[a.name] = attrs[i]));
-      this.seriesById.set(id, { set, attributes });
-    }
+    const { error } = this.catalog.declare(batch);
+    if (error) throw error;
     const out: DecodedPoint[] = [];
     for (const row of batch.points) {
       const id = row[0] as number;
-      const series = this.seriesById.get(id);
+      const series = this.catalog.series(id);
       if (!series) throw new WireError("E_UNKNOWN_SERIES", `points refer to series ${id}, which the stream has not declared`);
       const { set, attributes } = series;
       const fieldCount = set.fields.length;

@@ -52,13 +52,13 @@ describe("static reading of everything.ts", () => {
       "svc.api.latency",
       "svc.api.requests",
       "svc.api.bytes_sent",
-      "svc.api.in.flight",
-      "svc.api.queue.wait",
-      "svc.api.response.size",
-      "svc.api.http.url",
+      "svc.api.in_flight",
+      "svc.api.queue_wait",
+      "svc.api.response_size",
+      "svc.api.http_url",
     ]);
     expect(api.attributes.map((a) => [a.name, a.type])).toEqual([
-      ["worker.id", "int"],
+      ["worker_id", "int"],
       ["pool.name", "string"],
       ["weight", "double"],
       ["pinned", "boolean"],
@@ -71,13 +71,13 @@ describe("static reading of everything.ts", () => {
     expect(api.fields.map((f) => [f.offset, f.width])).toEqual([
       [0, 8],
       [8, 1],
-      [9, 1],
-      [10, 1],
-      [11, 5],
-      [16, 6],
-      [22, 1],
+      [9, 2],
+      [11, 1],
+      [12, 5],
+      [17, 6],
+      [23, 1],
     ]);
-    expect([api.stride, api.slots, api.maxInstances]).toEqual([23, 18, 64]);
+    expect([api.stride, api.slots, api.maxInstances]).toEqual([24, 18, 64]);
     const cache = byName("svc.cache");
     expect([cache.stride, cache.slots, cache.attributeSet, cache.measures]).toEqual([13, 1, "svc.cache.attrs", []]);
     expect(new Set(descriptors.map((d) => d.schemaHash)).size).toBe(1);
@@ -88,7 +88,7 @@ describe("static reading of everything.ts", () => {
     expect(module).toContain("export interface Worker {");
     expect(module).toContain("export interface CacheAttributes {");
     expect(module).toContain("constructor(attributes: CacheAttributes) {");
-    expect(module).toContain("function apiSlot(method: ApiMethod, status: ApiStatus, cache: ApiCache): number {\n  return ((apiMethodIndex(method) * 3 + apiStatusIndex(status)) * 2 + apiCacheIndex(cache)) * 23;");
+    expect(module).toContain("function apiSlot(method: ApiMethod, status: ApiStatus, cache: ApiCache): number {\n  return ((apiMethodIndex(method) * 3 + apiStatusIndex(status)) * 2 + apiCacheIndex(cache)) * 24;");
     expect(module).toContain("function jobsSlot(kind: JobsKind): number {\n  return jobsKindIndex(kind) * 14;");
     expect(module).not.toContain("function cacheSlot");
   });
@@ -113,7 +113,7 @@ describe("semantic-convention registry YAML", () => {
     const attributeGroups = groups().filter((g) => g.type === "attribute_group");
     expect(attributeGroups.map((g) => g.id)).toEqual(["registry.svc.worker", "registry.svc.cache.attrs", "registry.svc.api.measurements", "registry.svc.jobs.measurements"]);
     const ids = attributeGroups.flatMap((g) => (g.attributes ?? []).map((a) => a.id));
-    expect(ids).toEqual(["worker.id", "pool.name", "weight", "pinned", "region", "method", "http.status_class", "cache", "kind"]);
+    expect(ids).toEqual(["worker_id", "pool.name", "weight", "pinned", "region", "method", "http.status_class", "cache", "kind"]);
     for (const g of attributeGroups) for (const a of g.attributes ?? []) expect(a).toMatchObject({ stability: "development", brief: expect.any(String) });
     const worker = attributeGroups[0].attributes ?? [];
     expect(worker.map((a) => a.type)).toEqual(["int", "string", "double", "boolean"]);
@@ -136,7 +136,7 @@ describe("semantic-convention registry YAML", () => {
     expect(api[1]).toMatchObject({ unit: "{request}", stability: "stable", brief: "Requests handled" });
     expect(api[4].note).toMatch(/^Measured from accept to handler start\.\n\nRecorded as min, max, sum and count per collection interval/);
     expect(api[0].note).toContain("[0.5, 1, 2.5, 10, 100]");
-    expect(api[0].attributes).toEqual(["worker.id", "pool.name", "weight", "pinned", "method", "http.status_class", "cache"].map((ref) => ({ ref })));
+    expect(api[0].attributes).toEqual(["worker_id", "pool.name", "weight", "pinned", "method", "http.status_class", "cache"].map((ref) => ({ ref })));
     const defined = new Set(groups().flatMap((g) => (g.type === "attribute_group" ? (g.attributes ?? []).map((a) => a.id) : [])));
     for (const g of metrics) for (const a of g.attributes ?? []) expect(defined.has(a.ref)).toBe(true);
   });

@@ -53,7 +53,7 @@ describe("generated field classes", () => {
     requests.inc("POST", "4xx", "miss");
     requests.add(2.5, "POST", "4xx", "miss");
     const at = slotStart(d, ["POST", "4xx", "miss"]) + field(d, "requests").offset;
-    expect(at).toBe(((1 * 3 + 1) * 2 + 1) * 23 + 8);
+    expect(at).toBe(((1 * 3 + 1) * 2 + 1) * 24 + 8);
     expect(v[at]).toBe(3.5);
     requests.add(-1, "GET", "2xx", "hit");
     requests.add(Infinity, "GET", "2xx", "hit");

@@ -5,7 +5,7 @@ import { GENERATED_API_VERSION } from "../../codegen/emit-module.ts";
 import { DSL_FUNCTIONS, DSL_TYPES } from "../../codegen/read-context.ts";
 import { RUNTIME_API_VERSION } from "../../src/runtime/codegen-runtime.ts";
 import * as schema from "../../src/schema/index.ts";
-import { defaultAttributeName, defaultMetricName, dottedLowercase, nameProblem } from "../../src/schema/naming.ts";
+import { defaultAttributeName, defaultMetricName, snakeLowercase, nameProblem } from "../../src/schema/naming.ts";
 import { unitProblem, validateSchema } from "../../src/schema/validate.ts";
 import { Project } from "ts-morph";
 import { join } from "node:path";
@@ -13,18 +13,18 @@ import { ROOT } from "./helpers.ts";
 
 describe("naming", () => {
   it.each([
-    ["payloadSize", "payload.size"],
-    ["httpURL", "http.url"],
-    ["inFlight", "in.flight"],
-    ["p99Latency", "p99.latency"],
+    ["payloadSize", "payload_size"],
+    ["httpURL", "http_url"],
+    ["inFlight", "in_flight"],
+    ["p99Latency", "p99_latency"],
     ["URLPath", "urlpath"],
     ["queue_wait", "queue_wait"],
     ["requests", "requests"],
-  ])("%s -> %s", (key, name) => expect(dottedLowercase(key)).toBe(name));
+  ])("%s -> %s", (key, name) => expect(snakeLowercase(key)).toBe(name));
 
   it("prefixes metric names with the set name; attribute names stand alone", () => {
-    expect(defaultMetricName("http.server", "payloadSize")).toBe("http.server.payload.size");
-    expect(defaultAttributeName("workerId")).toBe("worker.id");
+    expect(defaultMetricName("http.server", "payloadSize")).toBe("http.server.payload_size");
+    expect(defaultAttributeName("workerId")).toBe("worker_id");
   });
 
   it("accepts lowercase dotted segments up to 255 characters and explains rejections", () => {

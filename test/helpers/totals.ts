@@ -1,6 +1,8 @@
-// An exporter for tests: decodes every batch and adds up what the stream says, per point identity.
+// An exporter for tests: decodes every batch and folds what the stream says into running totals
+// per point identity, with the wire's own fold rule (src/wire/fold.ts).
 import type { Exporter, ExportBatch } from "../../src/runtime/exporter.ts";
 import { decodeBatch } from "../../src/wire/codec.ts";
+import { foldWire, type Running } from "../../src/wire/fold.ts";
 import { StreamReader, type DecodedPoint } from "../../src/wire/stream-reader.ts";
 
 export const pointId = (p: Pick<DecodedPoint, "metric" | "attributes" | "measures">): string =>
@@ -8,7 +10,7 @@ export const pointId = (p: Pick<DecodedPoint, "metric" | "attributes" | "measure
 
 export class TotalsExporter implements Exporter {
   readonly reader = new StreamReader();
-  readonly totals = new Map<string, number>();
+  readonly totals = new Map<string, Running>();
   readonly last = new Map<string, number | readonly number[]>();
   readonly points: DecodedPoint[] = [];
   batches = 0;
@@ -22,25 +24,18 @@ export class TotalsExporter implements Exporter {
       if (this.keepPoints) this.points.push(p);
       const id = pointId(p);
       this.last.set(id, p.value);
-      if (p.instrument === "counter") this.add(id, p.value as number);
-      else if (p.instrument === "histogram") {
-        const v = p.value as readonly number[];
-        this.add(id + ":sum", v[0]);
-        this.add(id + ":count", v.slice(1).reduce((a, b) => a + b, 0));
-        v.slice(1).forEach((c, i) => this.add(`${id}:b${i}`, c));
-      } else if (p.instrument === "mmsc") {
-        const v = p.value as readonly number[];
-        this.add(id + ":count", v[0]);
-        this.add(id + ":sum", v[1]);
-      }
+      let r = this.totals.get(id);
+      if (!r) this.totals.set(id, (r = { value: 0, count: 0, buckets: null }));
+      foldWire(r, p.instrument, p.value);
     }
   }
 
-  private add(id: string, v: number): void {
-    this.totals.set(id, (this.totals.get(id) ?? 0) + v);
-  }
-
+  /** The total of a counter, or with suffix ":sum" / ":count" a histogram's or mmsc's, or ":b<i>" a histogram bucket's. */
   total(metric: string, attributes: object, measures: object = {}, suffix = ""): number {
-    return this.totals.get(pointId({ metric, attributes: attributes as never, measures: measures as never }) + suffix) ?? 0;
+    const r = this.totals.get(pointId({ metric, attributes: attributes as never, measures: measures as never }));
+    if (!r) return 0;
+    if (suffix === ":count") return r.count;
+    if (suffix.startsWith(":b")) return r.buckets?.[Number(suffix.slice(2))] ?? 0;
+    return r.value;
   }
 }

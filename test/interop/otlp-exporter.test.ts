@@ -53,12 +53,12 @@ function expectedTotals(rounds: number): Record<string, number> {
   const out: Record<string, number> = {};
   ROUTES.forEach((_, i) => {
     out[`interop.api.requests|${i}`] = (5 + i + 2) * rounds;
-    out[`interop.api.bytes.in|${i}`] = (1000 + i) * rounds;
-    out[`interop.api.in.flight|${i}`] = 2 * rounds;
+    out[`interop.api.bytes_in|${i}`] = (1000 + i) * rounds;
+    out[`interop.api.in_flight|${i}`] = 2 * rounds;
     out[`interop.api.duration|${i}`] = 560.5 * rounds;
     out[`interop.api.duration|${i}:count`] = 5 * rounds;
-    out[`interop.api.queue.wait|${i}`] = (6 + i) * rounds;
-    out[`interop.api.queue.wait|${i}:count`] = 2 * rounds;
+    out[`interop.api.queue_wait|${i}`] = (6 + i) * rounds;
+    out[`interop.api.queue_wait|${i}:count`] = 2 * rounds;
     out[`interop.api.parse|${i}`] = 42 * rounds;
     out[`interop.api.parse|${i}:count`] = 1 * rounds;
   });
@@ -123,16 +123,16 @@ describe("OtlpExporter requests and retries", () => {
     expect(metric(a, "interop.api.requests").sum).toMatchObject({ aggregationTemporality: 1, isMonotonic: true });
     expect(pb.startTimeUnixNano).toBe(pa.timeUnixNano); // contiguous
     expect(pa.startTimeUnixNano).toBeLessThanOrEqual(pa.timeUnixNano); // (start, end] of the flush; equal when it ran within a millisecond
-    expect(metric(a, "interop.api.in.flight").sum).toMatchObject({ aggregationTemporality: 2 });
+    expect(metric(a, "interop.api.in_flight").sum).toMatchObject({ aggregationTemporality: 2 });
     const h = metric(a, "interop.api.duration").histogram.dataPoints[0];
     expect(h.explicitBounds).toEqual([1, 5, 10, 100]);
     expect(h.bucketCounts).toHaveLength(5);
     expect(h.bucketCounts.reduce((x: number, y: number) => x + y, 0)).toBe(h.count);
-    const w = metric(a, "interop.api.queue.wait").histogram.dataPoints.find((p: any) => p.attributes.some((kv: any) => kv.value.stringValue === "/plain"));
+    const w = metric(a, "interop.api.queue_wait").histogram.dataPoints.find((p: any) => p.attributes.some((kv: any) => kv.value.stringValue === "/plain"));
     // The first request carries every round recorded so far (the collector reads instances from zero).
     const n = roundsRecorded() - 1;
     expect(w).toMatchObject({ count: 2 * n, sum: 6 * n, min: 2, max: 4, bucketCounts: [2 * n] });
-    expect(metric(a, "interop.api.bytes.in").sum.dataPoints[0].asInt).toBeGreaterThan(0);
+    expect(metric(a, "interop.api.bytes_in").sum.dataPoints[0].asInt).toBeGreaterThan(0);
   });
 
   it("retries 429, 502, 503, 504 honouring Retry-After; never retries 400", async () => {

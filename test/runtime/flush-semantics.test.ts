@@ -51,11 +51,11 @@ describe("flush semantics", () => {
     s.heapUsed.set(10, "GET", "2xx");
     s.heapUsed.set(20, "GET", "2xx");
     const a = only(flush(), r);
-    expect(Object.fromEntries(a.map((p) => [p.metric, p.value]))).toEqual({ "http.server.requests": 5, "http.server.in.flight": 3, "http.server.heap.used": 20 });
+    expect(Object.fromEntries(a.map((p) => [p.metric, p.value]))).toEqual({ "http.server.requests": 5, "http.server.in_flight": 3, "http.server.heap_used": 20 });
     s.requests.add(1, "GET", "2xx");
     s.inFlight.add(-1, "GET", "2xx");
     const b = only(flush(), r);
-    expect(Object.fromEntries(b.map((p) => [p.metric, p.value]))).toEqual({ "http.server.requests": 1, "http.server.in.flight": 2 });
+    expect(Object.fromEntries(b.map((p) => [p.metric, p.value]))).toEqual({ "http.server.requests": 1, "http.server.in_flight": 2 });
     s.heapUsed.set(20, "GET", "2xx"); // same value: not a change
     expect(only(flush(), r)).toEqual([]);
   });
@@ -70,10 +70,10 @@ describe("flush semantics", () => {
     const a = Object.fromEntries(only(flush(), r).map((p) => [p.metric, p.value]));
     // bounds [1,2,5,10,...,1000]: v <= bound goes in that bucket; 1001 overflows.
     expect(a["http.server.duration"]).toEqual([0.5 + 1 + 1.5 + 7 + 1000 + 1001, 2, 1, 0, 1, 0, 0, 0, 0, 0, 1, 1]);
-    expect(a["http.server.queue.wait"]).toEqual([3, 17, 3, 9]);
+    expect(a["http.server.queue_wait"]).toEqual([3, 17, 3, 9]);
     s.queueWait.record(6, "GET", "2xx");
     const b = Object.fromEntries(only(flush(), r).map((p) => [p.metric, p.value]));
-    expect(b["http.server.queue.wait"]).toEqual([1, 6, 6, 6]);
+    expect(b["http.server.queue_wait"]).toEqual([1, 6, 6, 6]);
     expect(b["http.server.duration"]).toBeUndefined();
   });
 
@@ -116,7 +116,7 @@ describe("flush semantics", () => {
     expect(batches[0].sets?.map((d) => d.name)).toContain("http.server");
     const http = batches[0].sets!.find((d) => d.name === "http.server")!;
     expect(http.fields.find((f) => f.name === "http.server.duration")).toMatchObject({ instrument: "histogram", unit: "ms", bounds: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000] });
-    expect(http.attributes.map((a) => [a.name, a.type])).toEqual([["worker.id", "int"], ["route", "string"]]);
+    expect(http.attributes.map((a) => [a.name, a.type])).toEqual([["worker_id", "int"], ["route", "string"]]);
     expect(batches[1].seq).toBe(2);
     expect(batches[1].open).toBeUndefined();
     expect(batches[1].sets?.map((d) => d.name) ?? []).not.toContain("http.server");
@@ -130,7 +130,7 @@ describe("flush semantics", () => {
     s.requests.inc("GET", "2xx");
     const reader = new StreamReader();
     const points = reader.read(decodeBatch(a.collect()!.bytes)).filter((p) => p.attributes.route === `/t${route}`);
-    expect(points[0].attributes).toEqual({ "worker.id": 1, route: `/t${route}`, "thread.id": 0 });
+    expect(points[0].attributes).toEqual({ "worker_id": 1, route: `/t${route}`, "thread.id": 0 });
     // Same attributes in the same thread: the same instance.
     const again = new HttpServer({ workerId: 1, route: `/t${route}` });
     again.requests.inc("GET", "2xx");
@@ -157,16 +157,16 @@ describe("flush semantics", () => {
     expect(got).toEqual({
       "http.server.requests POST 4xx": 4,
       "http.server.duration GET 2xx": [3, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
-      "http.server.queue.wait GET 2xx": [1, 5, 5, 5],
-      "http.server.in.flight GET 2xx": -1,
-      "http.server.heap.used OTHER 5xx": 7,
+      "http.server.queue_wait GET 2xx": [1, 5, 5, 5],
+      "http.server.in_flight GET 2xx": -1,
+      "http.server.heap_used OTHER 5xx": 7,
     });
     expect(flush().filter((p) => p.metric === "percore.sdk.invalid.values").map((p) => p.value)).toEqual([1]);
     expect(() => s.requests.at("PUT" as never, "2xx")).toThrow(/http.server.requests: unknown measurement attribute value in \(PUT, 2xx\)/);
   });
 
   it("rejects entity attributes of the wrong type at construction", () => {
-    expect(() => new HttpServer({ workerId: 1.5, route: "/x" })).toThrow(/worker.id \(workerId\) must be int/);
+    expect(() => new HttpServer({ workerId: 1.5, route: "/x" })).toThrow(/worker_id \(workerId\) must be int/);
     expect(() => new HttpServer({ workerId: 1, route: 3 as never })).toThrow(/route \(route\) must be string/);
   });
 });

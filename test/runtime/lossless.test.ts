@@ -36,15 +36,15 @@ describe("lossless flush under load", () => {
       METHODS.forEach((method, m) =>
         STATUSES.forEach((status, st) => {
           const k = `${r}|${m}|${st}`;
-          const attrs = { "worker.id": 0, route };
+          const attrs = { "worker_id": 0, route };
           const measures = { method, status };
           const got = {
             requests: totals.total("http.server.requests", attrs, measures),
-            payload: totals.total("http.server.payload.size", attrs, measures),
+            payload: totals.total("http.server.payload_size", attrs, measures),
             durCount: totals.total("http.server.duration", attrs, measures, ":count"),
             durSum: totals.total("http.server.duration", attrs, measures, ":sum"),
-            waitCount: totals.total("http.server.queue.wait", attrs, measures, ":count"),
-            waitSum: totals.total("http.server.queue.wait", attrs, measures, ":sum"),
+            waitCount: totals.total("http.server.queue_wait", attrs, measures, ":count"),
+            waitSum: totals.total("http.server.queue_wait", attrs, measures, ":sum"),
           };
           for (const [name, v] of Object.entries(got)) {
             expect(v, `${k} ${name}`).toBe(expected.get(`${k}|${name}`) ?? 0);

@@ -46,12 +46,17 @@ export function send(res: ServerResponse, status: number, body: unknown, msgpack
   res.end(payload);
 }
 
-export function sendError(res: ServerResponse, e: ServerError, msgpack = false): void {
+/** Headers that go with an error: when to retry, how to authenticate, whether the connection ends. */
+export function retryHeaders(e: ServerError): Record<string, string> {
   // After an oversized body the connection holds unread bytes: close it rather than reuse it.
   const extra: Record<string, string> = e.code === "E_TOO_BIG" ? { connection: "close" } : {};
   if (e.code === "E_BUSY" || e.code === "E_SHUTTING_DOWN") extra["retry-after"] = "1";
   if (e.code === "E_UNAUTHORIZED") extra["www-authenticate"] = 'Bearer realm="telemetry"';
-  send(res, httpStatus(e), errorBody(e), msgpack, extra);
+  return extra;
+}
+
+export function sendError(res: ServerResponse, e: ServerError, msgpack = false): void {
+  send(res, httpStatus(e), errorBody(e), msgpack, retryHeaders(e));
 }
 
 export function authorized(header: string | undefined, token: string | undefined): boolean {

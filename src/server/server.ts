@@ -4,7 +4,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Cumulative } from "./cumulative.ts";
 import { createRouter } from "./http-routes.ts";
-import { Ingestor, streamFromStore } from "./ingest.ts";
+import { Ingestor } from "./ingest.ts";
+import { streamFromStore } from "./stream-cache.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { OtlpIngest } from "./otlp-ingest.ts";
 import { openStore } from "./store/open-store.ts";
@@ -86,7 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const streamIdleMs = options.streamIdleMs ?? 300_000;
-  const idleSweep = setInterval(() => ingest.closeIdle(streamIdleMs), Math.min(Math.max(streamIdleMs / 4, 50), 60_000));
+  const idleSweep = setInterval(() => ingest.liveness.closeIdle(streamIdleMs), Math.min(Math.max(streamIdleMs / 4, 50), 60_000));
   idleSweep.unref();
 
   let closing: Promise<void> | undefined;

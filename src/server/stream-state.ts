@@ -52,3 +52,12 @@ export function setState(index: number, descriptor: WireSetDescriptor): SetState
   );
   return { index, descriptor, slots, fieldCount: descriptor.fields.length, widths };
 }
+
+/** Attribute values of a series as a map, the thread id last in the "thread" view. */
+export function seriesAttributes(state: StreamState, series: SeriesState): Record<string, AttrValue> | null {
+  if (!series.attrs) return null;
+  const d = state.sets[series.set].descriptor;
+  const out: Record<string, AttrValue> = {};
+  series.attrs.forEach((v, i) => (out[d.attributes[i]?.name ?? "thread.id"] = v));
+  return out;
+}

@@ -54,9 +54,9 @@ export class DuckDBStore implements Store {
   }
 
   private async loadWhere(where: string, params: DuckDBValue[]): Promise<LoadedStream[]> {
-    const r = await this.reader.runAndReadAll(`SELECT id, key, kind, open, last_seq, stored FROM streams WHERE ${where} ORDER BY id`, params);
+    const r = await this.reader.runAndReadAll(`SELECT id, key, kind, open, last_seq, stored, closed IS NOT NULL FROM streams WHERE ${where} ORDER BY id`, params);
     const out: LoadedStream[] = [];
-    for (const [id, key, kind, open, lastSeq, stored] of r.getRows()) {
+    for (const [id, key, kind, open, lastSeq, stored, closed] of r.getRows()) {
       const sid = int(id);
       const sets = (await this.reader.runAndReadAll("SELECT set_index, descriptor FROM sets WHERE stream_id = $1 ORDER BY set_index", [sid]))
         .getRows()
@@ -73,6 +73,7 @@ export class DuckDBStore implements Store {
         series,
         lastSeq: int(lastSeq),
         stored: int(stored),
+        closed: closed === true,
       });
     }
     return out;
@@ -190,7 +191,7 @@ export class DuckDBStore implements Store {
     const a = await w.createAppender("events_staging", "main", "temp");
     for (const e of u.events) {
       a.appendTimestamp(timestampMs(e.time)); a.appendInteger(e.stream);
-      if (e.eventId === null) a.appendNull(); else a.appendVarchar(e.eventId);
+      a.appendVarchar(e.eventId);
       if (e.eventTime === null) a.appendNull(); else a.appendTimestamp(timestampMs(e.eventTime));
       if (e.eventType === null) a.appendNull(); else a.appendVarchar(e.eventType);
       if (e.eventName === null) a.appendNull(); else a.appendVarchar(e.eventName);
@@ -198,7 +199,7 @@ export class DuckDBStore implements Store {
       a.endRow();
     }
     a.closeSync();
-    // event_id is UNIQUE: an id already stored (a client's retry) is skipped, not an error.
+    // event_id is UNIQUE (and never NULL): an id already stored (a client's retry) is skipped, not an error.
     const r = await w.runAndReadAll("INSERT OR IGNORE INTO events SELECT * FROM temp.events_staging RETURNING stream_id");
     for (const [s] of r.getRows()) stored.set(int(s), (stored.get(int(s)) ?? 0) + 1);
     await w.run("DELETE FROM temp.events_staging");

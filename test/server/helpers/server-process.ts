@@ -93,3 +93,12 @@ export async function query(url: string, sql: string, token?: string): Promise<u
 export async function scalar(url: string, sql: string, token?: string): Promise<number> {
   return Number((await query(url, sql, token))[0][0]);
 }
+
+/** Polls `condition` until it holds; fails with `what` after `timeoutMs` (generous: the machine is busy). */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000, everyMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

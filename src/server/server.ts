@@ -26,6 +26,8 @@ export interface ServerOptions {
   readonly log?: (line: string) => void;
   /** How /metrics names scaled units: "base" (default, ms shown as seconds) or "declared". */
   readonly prometheusUnits?: "base" | "declared";
+  /** Wraps the opened store (tests inject store faults through the Store interface with it). */
+  readonly wrapStore?: (store: Store) => Store;
 }
 
 export interface RunningServer {
@@ -39,7 +41,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.log(`${new Date().toISOString()} ${line}`));
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const store = await openStore({ path: options.store });
+  const opened = await openStore({ path: options.store });
+  const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const cumulative = new Cumulative();
   const ingest = new Ingestor(store, limits, {
     log,

@@ -2,6 +2,7 @@
 // ingest, retention, and an orderly shutdown that stores everything accepted before closing.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./config.ts";
 import { Cumulative } from "./cumulative.ts";
 import { createRouter } from "./http-routes.ts";
 import { Ingestor } from "./ingest.ts";
@@ -26,6 +27,8 @@ export interface ServerOptions {
   readonly log?: (line: string) => void;
   /** How /metrics names scaled units: "base" (default, ms shown as seconds) or "declared". */
   readonly prometheusUnits?: "base" | "declared";
+  /** Connection cap and timeouts (defaults: DEFAULT_CONNECTION_LIMITS). */
+  readonly connections?: Partial<ConnectionLimits>;
   /** Wraps the opened store (tests inject store faults through the Store interface with it). */
   readonly wrapStore?: (store: Store) => Store;
 }
@@ -62,12 +65,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const otlp = new OtlpIngest(ingest, cumulative, limits);
   const ctx = { ingest, store, cumulative, limits, otlp, token: options.token, prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
   const ws = createWsHandler(ctx);
-  const server: Server = createServer(createRouter(ctx));
+  const conn: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
+  const server: Server = createServer(
+    {
+      // Node checks these timeouts on a timer: check often enough that a short timeout holds.
+      connectionsCheckingInterval: Math.min(Math.max(Math.min(conn.headerTimeoutMs, conn.bodyTimeoutMs) / 4, 100), 30_000),
+      headersTimeout: Math.min(conn.headerTimeoutMs, conn.bodyTimeoutMs),
+      requestTimeout: conn.bodyTimeoutMs,
+      keepAliveTimeout: conn.idleTimeoutMs,
+    },
+    createRouter(ctx),
+  );
+  server.maxConnections = conn.maxConnections;
   server.on("upgrade", ws.upgrade);
-  server.on("clientError", (_e, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"code":"E_BAD_REQUEST","message":"malformed HTTP request"}}');
+  server.on("clientError", (e: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || e.code === "ECONNRESET") return void socket.destroy();
+    socket.end(clientErrorResponse(e, conn));
   });
-  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 4318, options.host ?? "127.0.0.1", () => resolve());
@@ -99,18 +113,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       shuttingDown = true;
       if (retention) clearInterval(retention);
       clearInterval(idleSweep);
-      server.close();
+      // Resolves once every HTTP connection has closed (and its close handler has run).
+      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Everything accepted before the flag was raised is committed (and acknowledged) first.
       await ingest.drain();
-      ws.closeAll(1001, JSON.stringify({ code: "E_SHUTTING_DOWN" }));
+      const wsClosed = ws.closeAll(1001, JSON.stringify({ code: "E_SHUTTING_DOWN" }));
       server.closeAllConnections();
-      // Let the connections' close handlers record their streams as closed, then stop queueing.
-      await new Promise((r) => setTimeout(r, 50));
+      // The connections' close handlers record their streams as closed; then stop queueing.
+      await Promise.all([httpClosed, wsClosed]);
       await ingest.stop();
       await store.close();
     })();
     return closing;
   };
   return { url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`, port, store, close };
+}
+
+/** The raw HTTP answer to a request Node's parser refused, or one that took too long to arrive. */
+function clientErrorResponse(e: NodeJS.ErrnoException, conn: ConnectionLimits): string {
+  const [status, text, code, message] =
+    e.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "Request Timeout", "E_TIMEOUT", `request not received in time (headers within ${conn.headerTimeoutMs} ms, the whole request within ${conn.bodyTimeoutMs} ms)`]
+      : e.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request Header Fields Too Large", "E_TOO_BIG", "request headers too large"]
+        : [400, "Bad Request", "E_BAD_REQUEST", "malformed HTTP request"];
+  const body = JSON.stringify({ error: { code, message } });
+  return `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }

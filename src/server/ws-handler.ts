@@ -101,7 +101,7 @@ export function createWsHandler(ctx: WsContext) {
     ping.unref();
     ws.on("close", () => {
       clearInterval(ping);
-      void accepting.finally(() => {
+      const cleanup = accepting.finally(() => {
         ctx.ingest.liveness.closeEvents(events);
         for (const key of batchStreams) {
           // Another connection may carry the same stream (a reconnect racing the old socket's close).
@@ -110,11 +110,26 @@ export function createWsHandler(ctx: WsContext) {
           if (s) ctx.ingest.liveness.closeStream(s);
         }
       });
+      cleanups.add(cleanup);
+      void cleanup.finally(() => cleanups.delete(cleanup));
     });
   }
 
-  function closeAll(code: number, reason: string): void {
-    for (const ws of wss.clients) ws.close(code, reason);
+  /** Connections whose close is still being recorded (their streams logged and stored as closed). */
+  const cleanups = new Set<Promise<unknown>>();
+
+  /**
+   * Closes every connection with `code`/`reason`, and resolves once each one's streams are recorded
+   * as closed. A peer that does not answer the closing handshake within `graceMs` is cut.
+   */
+  async function closeAll(code: number, reason: string, graceMs = 2000): Promise<void> {
+    const closed = [...wss.clients].map((ws) => new Promise<void>((resolve) => {
+      ws.once("close", () => resolve());
+      ws.close(code, reason);
+      setTimeout(() => ws.terminate(), graceMs).unref();
+    }));
+    await Promise.all(closed);
+    await Promise.allSettled([...cleanups]);
   }
 
   return { upgrade, closeAll, clients: () => wss.clients.size };

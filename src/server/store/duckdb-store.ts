@@ -1,13 +1,15 @@
 // The embedded default store: one DuckDB file, one writer connection (all commits go through it,
 // one transaction each) and one reader connection for queries. The instance runs with external
 // access disabled, so no SQL on it can read or write files other than the database itself.
+import { statSync } from "node:fs";
 import { DOUBLE, DuckDBInstance, LIST, listValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import type { WireSetDescriptor } from "../../wire/batch.ts";
 import { setState, type SeriesState } from "../stream-state.ts";
 import { appendDistributionPoints, appendScalarPoints, countScalar, timestampMs } from "./duckdb-append.ts";
 import { cumulativeRows, readOnlyQuery, seriesRows } from "./duckdb-read.ts";
 import { DDL, SCHEMA_VERSION, STAGING_DDL } from "./duckdb-schema.ts";
-import type { CommitResult, CommitUnit, CumulativeRow, LoadedStream, QueryResult, SeriesQuery, SeriesRow, Store } from "./store.ts";
+import { serverError } from "../errors.ts";
+import { StoreError, type CommitResult, type CommitUnit, type CumulativeRow, type LoadedStream, type QueryResult, type SeriesQuery, type SeriesRow, type Store } from "./store.ts";
 
 export interface DuckDBStoreOptions {
   readonly path: string;
@@ -18,12 +20,44 @@ export interface DuckDBStoreOptions {
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 const int = (v: unknown): number => Number(v ?? 0);
 
+/** Which file a path names (device and inode): a deleted and recreated file is a different one. */
+function fileIdentity(path: string): string | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
 export class DuckDBStore implements Store {
+  /** The file's identity when it was opened; undefined for an in-memory database. */
+  private identity: string | undefined;
+  /** Set once the file is found deleted or replaced: every later commit fails with it. */
+  private lost: StoreError | undefined;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection | undefined,
     private readonly reader: DuckDBConnection,
-  ) {}
+    private readonly path: string,
+  ) {
+    this.identity = path === ":memory:" ? undefined : fileIdentity(path);
+  }
+
+  /**
+   * A file deleted (or replaced) under the running server takes everything written from then on
+   * with it at the next restart: DuckDB keeps writing to the unlinked inode. So before each commit
+   * the path must still name the file that was opened; otherwise nothing more is acknowledged.
+   */
+  private checkFile(): void {
+    if (this.lost) throw this.lost;
+    if (this.identity === undefined) return;
+    const now = fileIdentity(this.path);
+    if (now === this.identity) return;
+    this.lost = new StoreError(serverError("E_STORE", `the store file ${this.path} was ${now === undefined ? "deleted" : "replaced by another file"} while the server ran; nothing more is acknowledged, because it would be lost at the next start. Restore the file or restart the server`));
+    throw this.lost;
+  }
 
   static async open(options: DuckDBStoreOptions): Promise<DuckDBStore> {
     const config: Record<string, string> = { enable_external_access: "false" };
@@ -40,7 +74,7 @@ export class DuckDBStore implements Store {
     const reader = await instance.connect();
     // Nothing may change the configuration from here on (external access stays off).
     await reader.run("SET lock_configuration = true");
-    return new DuckDBStore(instance, writer, reader);
+    return new DuckDBStore(instance, writer, reader, options.path);
   }
 
   private w(): DuckDBConnection {
@@ -89,6 +123,7 @@ export class DuckDBStore implements Store {
 
   async commit(u: CommitUnit): Promise<CommitResult> {
     const w = this.w();
+    if (this.lost) throw this.lost;
     const eventsStored = new Map<number, number>();
     await w.run("BEGIN TRANSACTION");
     try {
@@ -147,6 +182,7 @@ export class DuckDBStore implements Store {
         if (c.time === null) await w.run("UPDATE streams SET closed = NULL WHERE id = $1", [c.stream]);
         else await w.run("UPDATE streams SET closed = $1 WHERE id = $2", [timestampMs(c.time), c.stream]);
       }
+      this.checkFile();
       await w.run("COMMIT");
     } catch (e) {
       await w.run("ROLLBACK").catch(() => undefined);

@@ -1,9 +1,11 @@
 // Composition of the telemetry server: store, ingest, cumulative view, HTTP routes, WebSocket
 // ingest, retention, and an orderly shutdown that stores everything accepted before closing.
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./config.ts";
 import { Cumulative } from "./cumulative.ts";
+import { errorBody, httpStatus, serverError } from "./errors.ts";
+import { send } from "./http-util.ts";
 import { createRouter } from "./http-routes.ts";
 import { Ingestor } from "./ingest.ts";
 import { streamFromStore } from "./stream-cache.ts";
@@ -77,6 +79,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     createRouter(ctx),
   );
   server.maxConnections = conn.maxConnections;
+  // `Expect: 100-continue` (curl sends it for bodies over 1 MiB): refuse a body declared too large
+  // before it is sent, instead of reading and discarding it.
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(req.headers["content-length"] ?? NaN);
+    if (!(declared > limits.maxBody)) {
+      res.writeContinue();
+      return server.emit("request", req, res);
+    }
+    const e = serverError("E_TOO_BIG", `body of ${declared} bytes exceeds the limit of ${limits.maxBody}`);
+    send(res, httpStatus(e), errorBody(e), false, { connection: "close" });
+  });
   server.on("upgrade", ws.upgrade);
   server.on("clientError", (e: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || e.code === "ECONNRESET") return void socket.destroy();

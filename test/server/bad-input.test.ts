@@ -1,14 +1,18 @@
 // Bad input: each case gets a 4xx (or a WebSocket close code) with a JSON error saying what and
 // where; nothing from the rejected input is stored, earlier data is intact, the server keeps serving.
-import { rmSync } from "node:fs";
-import { dirname } from "node:path";
+import { execFile } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { Packr, unpack } from "msgpackr";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeBatch } from "../../src/wire/codec.ts";
 import { batch, post } from "./helpers/batches.ts";
-import { query, startServerProcess, tempStore, type ServerProcess } from "./helpers/server-process.ts";
+import { query, startServerProcess, tempStore, waitFor, type ServerProcess } from "./helpers/server-process.ts";
 
+const execFileAsync = promisify(execFile);
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 const encode = (v: unknown): Uint8Array => packr.pack(v);
 let server: ServerProcess;
@@ -114,6 +118,62 @@ describe("bad events over HTTP", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("E_TOO_BIG");
     await expectIntact();
   });
+});
+
+describe("a body over --max-body reaches curl as a 413 with its JSON error (issue #10: the client got EPIPE)", () => {
+  const big = join(dirname(tempStore("big-body")), "big.bin");
+  beforeAll(() => writeFileSync(big, Buffer.alloc(3 * 1024 * 1024, 0x20)));
+  afterAll(() => rmSync(dirname(big), { recursive: true, force: true }));
+  const cases: [string, string, boolean][] = [
+    ["/v1/batches", "application/msgpack", true],
+    ["/v1/batches", "application/msgpack", false],
+    ["/v1/events", "application/x-ndjson", true],
+    ["/v1/events", "application/x-ndjson", false],
+  ];
+  for (const [path, type, expect100] of cases) {
+    it(`${path}, ${expect100 ? "with Expect: 100-continue (refused before the body is sent)" : "without Expect (the body is read and discarded)"}`, async () => {
+      const args = ["-sS", "-w", "\\n%{http_code}", "--data-binary", `@${big}`, "-H", `content-type: ${type}`, ...(expect100 ? [] : ["-H", "Expect:"]), `${server.url}${path}`];
+      const { stdout } = await execFileAsync("curl", args);
+      const lines = stdout.trim().split("\n");
+      expect(lines.at(-1)).toBe("413");
+      expect(JSON.parse(lines.slice(0, -1).join("\n")).error.code).toBe("E_TOO_BIG");
+      await expectIntact();
+    });
+  }
+});
+
+it("a client still sending after the 413 can finish its body, and the connection stays usable", async () => {
+  const socket = connect(server.port, "127.0.0.1");
+  await new Promise((r) => socket.once("connect", r));
+  let received = "";
+  const writeErrors: unknown[] = [];
+  socket.on("error", (e) => writeErrors.push(e));
+  socket.on("data", (d: Buffer) => (received += d.toString()));
+  const length = 2 * 1024 * 1024;
+  const half = Buffer.alloc(length / 2, 0x20);
+  socket.write(`POST /v1/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-ndjson\r\ncontent-length: ${length}\r\n\r\n`);
+  socket.write(half);
+  await waitFor(() => received.includes("E_TOO_BIG"), "the 413");
+  expect(received).toMatch(/^HTTP\/1\.1 413 /);
+  // The rest of the body, then a second request on the same connection.
+  received = "";
+  socket.write(half);
+  socket.write("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");
+  await waitFor(() => received.includes('{"ok":true}') || writeErrors.length > 0 || socket.destroyed, "the second reply or an error");
+  expect(writeErrors).toEqual([]);
+  expect(received).toMatch(/^HTTP\/1\.1 200 /);
+  socket.destroy();
+  await expectIntact();
+});
+
+it("Expect: 100-continue with a declared body over --max-body: 413 instead of 100 Continue", async () => {
+  const socket = connect(server.port, "127.0.0.1");
+  let received = "";
+  socket.on("data", (d: Buffer) => (received += d.toString()));
+  socket.write(`POST /v1/batches HTTP/1.1\r\nhost: x\r\ncontent-type: application/msgpack\r\ncontent-length: ${2 * 1024 * 1024}\r\nexpect: 100-continue\r\n\r\n`);
+  await waitFor(() => received.includes("\r\n\r\n"), "a reply to the headers");
+  expect(received).toMatch(/^HTTP\/1\.1 413 /);
+  socket.destroy();
 });
 
 function wsExchange(send: (ws: WebSocket) => void): Promise<{ code: number; reason: string; frames: unknown[] }> {

@@ -77,12 +77,21 @@ export function authorized(header: string | undefined, token: string | undefined
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * Header names that carry credentials: authorization, proxy-authorization, cookie, x-api-key,
+ * x-auth-token, x-amz-security-token, x-hub-signature, x-csrf-token, ... A deny-list by word
+ * rather than an allow-list, so that a client's own identifying headers (x-client, user-agent,
+ * x-request-id) are still recorded.
+ */
+const CREDENTIAL = /auth|token|key|secret|passw|cookie|session|signature|credential|csrf|xsrf/i;
+export const REDACTED = "[redacted]";
+
+/** The request's headers as stored in `streams.headers`: credentials redacted, never stored. */
 export function headerRecord(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
-    // Never store credentials.
-    if (k === "authorization" || k === "cookie" || v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.join(", ") : v;
+    if (v === undefined) continue;
+    out[k] = CREDENTIAL.test(k) ? REDACTED : Array.isArray(v) ? v.join(", ") : v;
   }
   return out;
 }

@@ -69,6 +69,12 @@ const httpCases: [string, Uint8Array, number, string, string?][] = [
   ["huge attribute value", encode({ ...batch("other", 1), series: [[0, 0, ["v".repeat(50_000)]]] }), 400, "E_TOO_LONG", "series[0][2][0]"],
   ["deep nesting", deepBatch(200_000), 400, "E_TOO_DEEP"],
   ["body over --max-body", new Uint8Array(2 * 1024 * 1024), 413, "E_TOO_BIG"],
+  ["an interval that starts after it ends", encode({ ...batch("other", 1), start: 200, end: 100 }), 400, "E_BAD_BATCH", "start"],
+  ["a negative counter delta", withPoints([[0, 0, -1]]), 422, "E_BAD_VALUE", "points[0][2]"],
+  ["a fractional value on an int counter", withPoints([[0, 0, 1.5]]), 422, "E_BAD_VALUE", "points[0][2]"],
+  ["a fractional value on an int gauge", withPoints([[0, 2, 2.5]]), 422, "E_BAD_VALUE", "points[0][2]"],
+  ["a negative histogram bucket count", withPoints([[0, 1, [1, 1, -1, 0, 0]]]), 422, "E_BAD_VALUE", "points[0][2][2]"],
+  ["a fractional histogram bucket count", withPoints([[0, 1, [1, 0.5, 0, 0, 0]]]), 422, "E_BAD_VALUE", "points[0][2][1]"],
 ];
 
 describe("bad batches over HTTP", () => {
@@ -89,6 +95,27 @@ describe("bad batches over HTTP", () => {
     expect(r.body.error.code).toBe("E_BAD_CONTENT_TYPE");
     await expectIntact();
   });
+});
+
+describe("OTLP/JSON times outside 1970..2262 (they used to wrap: 1e23 was stored as 1976, \"1.5e18\" as 1970)", () => {
+  const request = (time: unknown) => ({
+    resourceMetrics: [{
+      resource: { attributes: [{ key: "service.name", value: { stringValue: "otlp-times" } }] },
+      scopeMetrics: [{ metrics: [{ name: "t.gauge", gauge: { dataPoints: [{ timeUnixNano: time, asDouble: 1 }] } }] }],
+    }],
+  });
+  const postOtlp = (time: unknown) => fetch(`${server.url}/v1/metrics`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request(time)) });
+  for (const time of [1e23, "1.5e18", "-5", "18446744073709551615", 1.5]) {
+    it(`${JSON.stringify(time)}: 400 naming the field`, async () => {
+      const res = await postOtlp(time);
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("E_BAD_JSON");
+      expect(body.error.message).toContain("resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0].timeUnixNano");
+      expect(body.error.message).toMatch(/is not a time between 1970 and 2262/);
+      await expectIntact();
+    });
+  }
 });
 
 describe("bad events over HTTP", () => {

@@ -7,6 +7,7 @@
 // `--max-body 32MiB`. `cli` times another checkout's server on the same input.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { join, resolve } from "node:path";
 import { batch, post } from "../test/server/helpers/batches.ts";
 
@@ -41,8 +42,17 @@ const probe = (async () => {
 
 const body = "{}\n".repeat(LINES);
 const t0 = performance.now();
-const res = await fetch(`${url}/v1/events`, { method: "POST", body });
-const reply = await res.text();
+// node:http rather than fetch: fetch gives up on a reply that takes more than 300 s.
+const res = await new Promise<{ status: number; text: string }>((ok, fail) => {
+  const req = request(`${url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson" } }, (r) => {
+    let text = "";
+    r.on("data", (d: Buffer) => (text += d.toString()));
+    r.on("end", () => ok({ status: r.statusCode ?? 0, text }));
+  });
+  req.on("error", fail);
+  req.end(body);
+});
+const reply = res.text;
 const ms = performance.now() - t0;
 sending = false;
 await probe;

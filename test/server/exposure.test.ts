@@ -1,26 +1,16 @@
 // Exposure: a connection cap and header/body timeouts against clients that hold sockets open
 // (slowloris), the token from a file, and a warning when listening beyond loopback without one.
 import { execFile } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { startServerProcess, tempStore, waitFor, type ServerProcess } from "./helpers/server-process.ts";
+import { serverPool, startServerProcess, tempStore, waitFor } from "./helpers/server-process.ts";
 
-const started: ServerProcess[] = [];
-const dirs: string[] = [];
-async function start(name: string, args: string[]): Promise<ServerProcess> {
-  const store = tempStore(name);
-  dirs.push(dirname(store));
-  const s = await startServerProcess({ store, args });
-  started.push(s);
-  return s;
-}
-afterAll(async () => {
-  for (const s of started) await s.stop("SIGKILL");
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const pool = serverPool();
+const start = pool.start;
+afterAll(pool.cleanup);
 
 interface Probe {
   readonly socket: Socket;
@@ -68,7 +58,7 @@ describe("slowloris", () => {
 describe("the token", () => {
   it("comes from --token-file, and --help says where it can come from", async () => {
     const file = join(dirname(tempStore("token")), "token");
-    dirs.push(dirname(file));
+    pool.track(dirname(file));
     writeFileSync(file, "s3cret-from-file\n");
     const server = await start("token-file", ["--token-file", file]);
     expect(server.output()).toMatch(/token=required/);
@@ -83,7 +73,7 @@ describe("the token", () => {
   it("a non-loopback --host without a token prints a warning (192.0.2.1 is not local, so the listen then fails)", async () => {
     let out = "";
     try {
-      started.push(await startServerProcess({ store: tempStore("warn"), args: ["--host", "192.0.2.1"] }));
+      pool.track(await startServerProcess({ store: tempStore("warn"), args: ["--host", "192.0.2.1"] }));
     } catch (e) {
       out = (e as Error).message;
     }

@@ -4,21 +4,11 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { batch, post } from "./helpers/batches.ts";
-import { startServerProcess, tempStore, waitFor, type ServerProcess } from "./helpers/server-process.ts";
+import { serverPool, startServerProcess, tempStore, waitFor } from "./helpers/server-process.ts";
 
-const started: ServerProcess[] = [];
-const dirs: string[] = [];
-async function start(name: string, args: string[] = []): Promise<ServerProcess> {
-  const store = tempStore(name);
-  dirs.push(dirname(store));
-  const s = await startServerProcess({ store, args });
-  started.push(s);
-  return s;
-}
-afterAll(async () => {
-  for (const s of started) await s.stop("SIGKILL");
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const pool = serverPool();
+const start = pool.start;
+afterAll(pool.cleanup);
 
 /** CPU time (user + system) of a process so far, in clock ticks (1/100 s on Linux). */
 function cpuTicks(pid: number): number {
@@ -48,7 +38,7 @@ describe("startup failures: one line saying what and where, no stack trace, non-
   const startupError = async (args: string[], store?: string) => {
     try {
       const s = await startServerProcess({ store: store ?? tempStore("startup"), args });
-      started.push(s);
+      pool.track(s);
     } catch (e) {
       return (e as Error).message;
     }

@@ -65,7 +65,7 @@ export function parseEvent(text: string, where: string, limits: Limits, now = Da
 }
 
 /** Lines checked or stored per chunk; between chunks the event loop runs other work. */
-export const NDJSON_CHUNK = 10_000;
+export const NDJSON_CHUNK = 2_000;
 /** Rejected lines listed in an error reply (all are counted). */
 const MAX_LISTED = 10;
 

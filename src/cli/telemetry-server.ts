@@ -11,7 +11,7 @@ const HELP = `Usage:
 
 Serve options (environment variable in brackets):
 ${OPTIONS.map(([flag, env, def, text]) => `  ${flag.padEnd(28)} ${text}${def ? ` (default ${def})` : ""} [${env}]`).join("\n")}
-  --help                 show this text
+  --help                       show this text
 
 Query options:
   --url <url>            server to ask (default http://$TELEMETRY_HOST:$TELEMETRY_PORT, i.e. http://127.0.0.1:4318)

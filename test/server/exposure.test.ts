@@ -73,7 +73,9 @@ describe("the token", () => {
   it("a non-loopback --host without a token prints a warning (192.0.2.1 is not local, so the listen then fails)", async () => {
     let out = "";
     try {
-      pool.track(await startServerProcess({ store: tempStore("warn"), args: ["--host", "192.0.2.1"] }));
+      const store = tempStore("warn");
+      pool.track(dirname(store));
+      pool.track(await startServerProcess({ store, args: ["--host", "192.0.2.1"] }));
     } catch (e) {
       out = (e as Error).message;
     }

@@ -36,8 +36,10 @@ describe("stdout is a pipe that closes (telemetry-server | head -c 100)", () => 
 
 describe("startup failures: one line saying what and where, no stack trace, non-zero exit", () => {
   const startupError = async (args: string[], store?: string) => {
+    const path = store ?? tempStore("startup");
+    if (!store) pool.track(dirname(path));
     try {
-      const s = await startServerProcess({ store: store ?? tempStore("startup"), args });
+      const s = await startServerProcess({ store: path, args });
       pool.track(s);
     } catch (e) {
       return (e as Error).message;

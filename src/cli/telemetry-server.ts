@@ -1,7 +1,7 @@
 // `telemetry-server`: run the server, or read from its store with `telemetry-server query "SQL"`.
-import { isServerError, type ServerError } from "../server/errors.ts";
-import { OPTIONS, readFlags, serveConfig } from "../server/config.ts";
-import { startServer } from "../server/server.ts";
+import { isServerError, serverError, type ServerError } from "../server/errors.ts";
+import { OPTIONS, readFlags, serveConfig, type ServeConfig } from "../server/config.ts";
+import { startServer, type RunningServer } from "../server/server.ts";
 import { isLockedError, openStore } from "../server/store/open-store.ts";
 import { StoreError, type QueryResult } from "../server/store/store.ts";
 
@@ -10,8 +10,8 @@ const HELP = `Usage:
   telemetry-server query "SELECT ..."     run one read-only SQL statement against the store
 
 Serve options (environment variable in brackets):
-${OPTIONS.map(([flag, env, def, text]) => `  ${flag.padEnd(22)} ${text}${def ? ` (default ${def})` : ""} [${env}]`).join("\n")}
-  --help                 show this text
+${OPTIONS.map(([flag, env, def, text]) => `  ${flag.padEnd(28)} ${text}${def ? ` (default ${def})` : ""} [${env}]`).join("\n")}
+  --help                       show this text
 
 Query options:
   --url <url>            server to ask (default http://$TELEMETRY_HOST:$TELEMETRY_PORT, i.e. http://127.0.0.1:4318)
@@ -23,24 +23,71 @@ Endpoints: POST /v1/batches (msgpack), POST /v1/events (NDJSON), WebSocket /v1/w
 protobuf or JSON, gzip), POST /api/v1/query, GET /api/v1/series, GET /metrics, GET /healthz. See docs/server.md.
 `;
 
+/** Usage errors (bad flags) exit 2; failures of the environment (files, ports, the store) exit 1. */
 function fail(e: ServerError | string): never {
   const err = typeof e === "string" ? { code: "E_BAD_PARAM", message: e } : e;
-  process.stderr.write(`telemetry-server: ${err.code}: ${err.message}${"where" in err && err.where ? ` (${err.where})` : ""}\n`);
-  process.exit(2);
+  writeSafely(process.stderr, `telemetry-server: ${err.code}: ${err.message}${"where" in err && err.where ? ` (${err.where})` : ""}\n`);
+  process.exit(err.code === "E_BAD_PARAM" ? 2 : 1);
 }
+
+/** Output that can vanish (`telemetry-server | head`): after EPIPE the stream is written no more. */
+const broken = new WeakSet<NodeJS.WriteStream>();
+function writeSafely(stream: NodeJS.WriteStream, text: string): void {
+  if (broken.has(stream)) return;
+  try {
+    stream.write(text);
+  } catch {
+    broken.add(stream);
+  }
+}
+function guardOutput(stream: NodeJS.WriteStream): void {
+  // Without a listener an EPIPE becomes an uncaught exception, whose handler logs to the same pipe.
+  stream.on("error", () => broken.add(stream));
+}
+const isPipeError = (e: unknown): boolean => ["EPIPE", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"].includes(String((e as NodeJS.ErrnoException)?.code));
+
+/** A startup failure as one line: which resource, what went wrong, what to do. */
+function startupError(e: unknown, config: ServeConfig): ServerError {
+  const err = e as NodeJS.ErrnoException;
+  const where = `${config.host}:${config.port}`;
+  if (err?.code === "EADDRINUSE") return serverError("E_ADDR_IN_USE", `${where} is already in use (another telemetry-server?); stop it or pick another --port`, "--port");
+  if (err?.code === "EADDRNOTAVAIL") return serverError("E_IO", `cannot listen on ${where}: no such local address`, "--host");
+  if (err?.code === "EACCES" && err.syscall === "listen") return serverError("E_IO", `not allowed to listen on ${where} (ports below 1024 need privileges)`, "--port");
+  if (isLockedError(e)) return serverError("E_IO", `${config.store} is locked by another process (a running telemetry-server?)`, "--store");
+  return serverError("E_IO", `cannot start with store ${config.store}: ${err?.message ?? String(e)}`);
+}
+
+const isLoopback = (host: string): boolean => host === "localhost" || host === "::1" || /^127\./.test(host);
 
 async function serve(flags: Map<string, string>): Promise<void> {
   const config = serveConfig(flags);
   if (isServerError(config)) fail(config);
-  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  guardOutput(process.stdout);
+  guardOutput(process.stderr);
+  const log = (line: string) => writeSafely(process.stdout, `${new Date().toISOString()} ${line}\n`);
   // Bad input is answered, never fatal: keep serving through anything a request can trigger.
   process.on("unhandledRejection", (e) => log(`unhandled rejection: ${String((e as Error)?.stack ?? e)}`));
-  process.on("uncaughtException", (e) => log(`uncaught exception: ${String(e?.stack ?? e)}`));
-  const server = await startServer({ ...config, limits: { maxBody: config.maxBody }, log });
+  process.on("uncaughtException", (e) => {
+    if (isPipeError(e)) return;
+    log(`uncaught exception: ${String(e?.stack ?? e)}`);
+  });
+  if (!config.token && !isLoopback(config.host)) {
+    writeSafely(process.stderr, `telemetry-server: warning: listening on ${config.host} without a token: anyone who can reach this port can write and read telemetry. Set TELEMETRY_TOKEN or --token-file.\n`);
+  }
+  let server: RunningServer;
+  try {
+    server = await startServer({ ...config, limits: { maxBody: config.maxBody }, log });
+  } catch (e) {
+    fail(startupError(e, config));
+  }
   log(`listening on ${server.url} store=${config.store}${config.token ? " token=required" : ""}${config.retainMs ? ` retain=${config.retainMs}ms` : ""}`);
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator does not want to wait for the orderly stop.
+      log(`${signal} again: exiting now`);
+      process.exit(1);
+    }
     stopping = true;
     log(`${signal}: storing what is pending, then closing the store`);
     server.close().then(
@@ -120,4 +167,4 @@ async function main(argv: readonly string[]): Promise<void> {
   fail(`unknown command ${command}; see --help`);
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => fail(String((e as Error)?.stack ?? e)));
+main(process.argv.slice(2)).catch((e: unknown) => fail(serverError("E_IO", String((e as Error)?.message ?? e))));

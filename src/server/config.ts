@@ -1,4 +1,5 @@
 // Command-line options and their environment equivalents for `telemetry-server`.
+import { readFileSync } from "node:fs";
 import { serverError, type ServerError } from "./errors.ts";
 import { parseDuration } from "./series-api.ts";
 
@@ -13,17 +14,37 @@ export interface ServeConfig {
   readonly maxBody: number;
   /** "base" (default): /metrics shows scaled units in base units (ms as seconds); "declared": as sent. */
   readonly prometheusUnits: "base" | "declared";
+  /** Connection cap and timeouts against clients that hold sockets open (slowloris). */
+  readonly connections: ConnectionLimits;
 }
+
+export interface ConnectionLimits {
+  /** Open TCP connections (HTTP and WebSocket together); more are closed as they arrive. */
+  readonly maxConnections: number;
+  /** Time to receive a request's headers, from the connection's first byte or its previous request. */
+  readonly headerTimeoutMs: number;
+  /** Time to receive a whole request, body included; past it the server answers 408 and closes. */
+  readonly bodyTimeoutMs: number;
+  /** A keep-alive connection with no request for this long is closed. */
+  readonly idleTimeoutMs: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxConnections: 1000, headerTimeoutMs: 10_000, bodyTimeoutMs: 60_000, idleTimeoutMs: 65_000 };
 
 export const OPTIONS = [
   ["--store <path>", "TELEMETRY_STORE", "./telemetry.duckdb", "DuckDB file to store into (created if missing)"],
   ["--host <host>", "TELEMETRY_HOST", "127.0.0.1", "address to listen on"],
   ["--port <port>", "TELEMETRY_PORT", "4318", "port to listen on (0 picks a free one)"],
-  ["--token <token>", "TELEMETRY_TOKEN", "", "require `Authorization: Bearer <token>` on ingest, query and /metrics"],
+  ["--token <token>", "TELEMETRY_TOKEN", "", "require `Authorization: Bearer <token>` on ingest, query and /metrics (visible in `ps`: prefer --token-file or the environment)"],
+  ["--token-file <path>", "TELEMETRY_TOKEN_FILE", "", "read the token from this file (surrounding whitespace ignored)"],
   ["--retain <duration>", "TELEMETRY_RETAIN", "", "delete points and events older than this (e.g. 7d, 12h); default keeps all"],
   ["--stream-idle <duration>", "TELEMETRY_STREAM_IDLE", "5m", "an HTTP batch stream with no batch for this long is logged and stored as closed (its next batch reopens it)"],
   ["--max-body <bytes>", "TELEMETRY_MAX_BODY", "16MiB", "largest request body or WebSocket message (e.g. 1048576, 8MiB)"],
   ["--prometheus-units <m>", "TELEMETRY_PROMETHEUS_UNITS", "base", "/metrics names: base (ms shown as _seconds, lint-clean) or declared (_milliseconds)"],
+  ["--max-connections <n>", "TELEMETRY_MAX_CONNECTIONS", "1000", "open connections (HTTP and WebSocket); more are closed on arrival"],
+  ["--header-timeout <duration>", "TELEMETRY_HEADER_TIMEOUT", "10s", "time to receive a request's headers; a silent or slow connection is closed"],
+  ["--body-timeout <duration>", "TELEMETRY_BODY_TIMEOUT", "60s", "time to receive a whole request, body included; then 408 and close"],
+  ["--idle-timeout <duration>", "TELEMETRY_IDLE_TIMEOUT", "65s", "a keep-alive connection with no request for this long is closed"],
 ] as const;
 
 /** "1048576", "64KiB", "8MiB", "1GiB", "10MB". */
@@ -57,7 +78,7 @@ export function readFlags(args: readonly string[]): { flags: Map<string, string>
 }
 
 export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv = process.env): ServeConfig | ServerError {
-  const known = new Set(["store", "host", "port", "token", "retain", "stream-idle", "max-body", "prometheus-units", "help"]);
+  const known = new Set(["store", "host", "port", "token", "token-file", "retain", "stream-idle", "max-body", "prometheus-units", "max-connections", "header-timeout", "body-timeout", "idle-timeout", "help"]);
   for (const k of flags.keys()) if (!known.has(k)) return serverError("E_BAD_PARAM", `unknown option --${k}`, `--${k}`);
   const get = (flag: string, envName: string, def: string) => flags.get(flag) ?? env[envName] ?? def;
   const port = Number(get("port", "TELEMETRY_PORT", "4318"));
@@ -69,7 +90,10 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   if (retain !== "" && !retainMs) return serverError("E_BAD_PARAM", "retain must be a duration such as 7d, 12h, 30m", "--retain");
   const streamIdleMs = parseDuration(get("stream-idle", "TELEMETRY_STREAM_IDLE", "5m"));
   if (!streamIdleMs) return serverError("E_BAD_PARAM", "stream-idle must be a duration such as 5m, 30s, 500ms", "--stream-idle");
-  const token = get("token", "TELEMETRY_TOKEN", "");
+  const token = readToken(get("token", "TELEMETRY_TOKEN", ""), get("token-file", "TELEMETRY_TOKEN_FILE", ""));
+  if (typeof token === "object") return token;
+  const connections = connectionLimits(get);
+  if (isError(connections)) return connections;
   const prometheusUnits = get("prometheus-units", "TELEMETRY_PROMETHEUS_UNITS", "base");
   if (prometheusUnits !== "base" && prometheusUnits !== "declared") return serverError("E_BAD_PARAM", "prometheus-units must be base or declared", "--prometheus-units");
   return {
@@ -81,5 +105,34 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     streamIdleMs,
     maxBody,
     prometheusUnits,
+    connections,
   };
+}
+
+const isError = (v: object): v is ServerError => "code" in v;
+
+function readToken(inline: string, file: string): string | ServerError {
+  if (inline && file) return serverError("E_BAD_PARAM", "give the token once: --token or --token-file (or TELEMETRY_TOKEN / TELEMETRY_TOKEN_FILE)", "--token-file");
+  if (!file) return inline;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8").trim();
+  } catch (e) {
+    return serverError("E_IO", `cannot read the token file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "--token-file");
+  }
+  if (!text) return serverError("E_BAD_PARAM", `the token file ${file} is empty`, "--token-file");
+  return text;
+}
+
+function connectionLimits(get: (flag: string, envName: string, def: string) => string): ConnectionLimits | ServerError {
+  const d = DEFAULT_CONNECTION_LIMITS;
+  const maxConnections = Number(get("max-connections", "TELEMETRY_MAX_CONNECTIONS", String(d.maxConnections)));
+  if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) return serverError("E_BAD_PARAM", "max-connections must be a whole number of at least 1", "--max-connections");
+  const out: Record<string, number> = {};
+  for (const [flag, env, key] of [["header-timeout", "TELEMETRY_HEADER_TIMEOUT", "headerTimeoutMs"], ["body-timeout", "TELEMETRY_BODY_TIMEOUT", "bodyTimeoutMs"], ["idle-timeout", "TELEMETRY_IDLE_TIMEOUT", "idleTimeoutMs"]] as const) {
+    const ms = parseDuration(get(flag, env, `${d[key]}ms`));
+    if (!ms) return serverError("E_BAD_PARAM", `${flag} must be a duration such as 10s, 500ms, 2m`, `--${flag}`);
+    out[key] = ms;
+  }
+  return { maxConnections, headerTimeoutMs: out.headerTimeoutMs, bodyTimeoutMs: out.bodyTimeoutMs, idleTimeoutMs: out.idleTimeoutMs };
 }

@@ -32,6 +32,8 @@ export type ErrorCode =
   | "E_BAD_PARAM"
   | "E_BUSY"
   | "E_STORE"
+  | "E_IO"
+  | "E_ADDR_IN_USE"
   | "E_SHUTTING_DOWN";
 
 export interface ServerError {
@@ -78,6 +80,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   E_BAD_PARAM: 400,
   E_BUSY: 503,
   E_STORE: 500,
+  E_IO: 500,
+  E_ADDR_IN_USE: 500,
   E_SHUTTING_DOWN: 503,
 };
 
@@ -94,6 +98,7 @@ export function wsCloseCode(e: ServerError): number {
     case "E_UNAUTHORIZED":
       return 1008;
     case "E_STORE":
+    case "E_IO":
       return 1011;
     case "E_SHUTTING_DOWN":
     case "E_BUSY":

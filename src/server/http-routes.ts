@@ -3,10 +3,10 @@
 // GET /healthz needs no token.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { isServerError, serverError, type ServerError } from "./errors.ts";
-import { parseNdjson } from "./events.ts";
-import { authorized, decodeUtf8, headerRecord, readBody, remoteOf, send, sendError, wantsMsgpack } from "./http-util.ts";
-import type { Ack, EventStreamHandle } from "./ingest.ts";
+import { httpStatus, isServerError, serverError, type ServerError } from "./errors.ts";
+import { authorized, decodeUtf8, headerRecord, readBody, remoteOf, retryHeaders, send, sendError, wantsMsgpack } from "./http-util.ts";
+import type { EventStreamHandle } from "./event-ingest.ts";
+import type { Ack } from "./ingest.ts";
 import { splitMsgpack } from "./decode-msgpack.ts";
 import { negotiate } from "../exposition/prometheus-text.ts";
 import { otlpMetrics } from "./otlp-route.ts";
@@ -73,18 +73,16 @@ export function createRouter(ctx: RouteContext) {
     if (isServerError(body)) return sendError(res, body);
     const text = decodeUtf8(body);
     if (isServerError(text)) return sendError(res, text);
-    const parsed = parseNdjson(text, ctx.limits);
-    if (isServerError(parsed)) return sendError(res, parsed);
     let handle = eventStreams.get(req.socket);
     if (!handle) {
-      const h = ctx.ingest.openEvents({ remote: remoteOf(req), headers: headerRecord(req) });
+      const h = ctx.ingest.events.open({ remote: remoteOf(req), headers: headerRecord(req) });
       handle = h;
       eventStreams.set(req.socket, h);
-      req.socket.once("close", () => ctx.ingest.closeEvents(h));
+      req.socket.once("close", () => ctx.ingest.liveness.closeEvents(h));
     }
-    if (parsed.length === 0) return send(res, 200, { stored: 0, total: handle.state?.stored ?? 0 });
-    const r = await ctx.ingest.ingestEvents(handle, parsed);
-    if (isServerError(r)) return sendError(res, r);
+    const r = await ctx.ingest.events.ingestNdjson(handle, text);
+    if ("rejected" in r) return send(res, httpStatus(r.error), { error: r.error, stored: 0, rejected: r.rejected, errors: r.errors });
+    if (isServerError(r)) return send(res, httpStatus(r), { error: serverError(r.code, r.message, r.where), stored: "stored" in r ? r.stored : 0 }, false, retryHeaders(r));
     send(res, 200, r);
   }
 

@@ -59,7 +59,8 @@ export interface PointValue {
   readonly int: boolean;
 }
 
-const MAX_TIME_MS = 1e14;
+/** OTLP times are uint64 nanoseconds, but stored times are int64 (DuckDB TIMESTAMP): 2262-04-11 is the end. */
+const MAX_TIME_MS = 9_223_372_036_854;
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const count = (v: unknown): v is number => finite(v) && v >= 0 && Math.floor(v) === v;
 
@@ -69,8 +70,9 @@ export function readPoint(plan: MetricPlan, p: Point, maxBounds: number): PointV
   const nanos = p.timeUnixNano;
   if (!finite(nanos) || nanos <= 0) return "time_unix_nano is zero or missing";
   const time = nanos / 1e6;
-  if (time > MAX_TIME_MS) return "time_unix_nano is beyond the year 5000";
+  if (time > MAX_TIME_MS) return "time_unix_nano is after the year 2262 (the largest int64 nanosecond time)";
   const start = finite(p.startTimeUnixNano) && p.startTimeUnixNano > 0 ? p.startTimeUnixNano / 1e6 : NaN;
+  if (start > MAX_TIME_MS) return "start_time_unix_nano is after the year 2262 (the largest int64 nanosecond time)";
   if (start > time) return "start_time_unix_nano is after time_unix_nano";
   if (plan.kind === "number") {
     const n = p as OtlpNumberPoint;

@@ -69,12 +69,60 @@ export function decodeJsonRequest(text: string): OtlpRequest | DecodeFailure {
     return { failed: `not JSON: ${(e as Error).message}` };
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { failed: "an ExportMetricsServiceRequest is a JSON object" };
+  const badTime = checkJsonTimes(raw);
+  if (badTime) return { failed: badTime };
   try {
     // No verify(): it refuses int64 given as strings, which is how OTLP/JSON writes them.
     return request.toObject(request.fromObject(raw as Record<string, unknown>), TO_OBJECT) as unknown as OtlpRequest;
   } catch (e) {
     return { failed: (e as Error).message };
   }
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+const TIME_KEYS = ["timeUnixNano", "time_unix_nano", "startTimeUnixNano", "start_time_unix_nano"];
+const POINT_KINDS = ["gauge", "sum", "histogram", "exponentialHistogram", "exponential_histogram", "summary"];
+
+/** A nanosecond time as OTLP/JSON may write it: an integer, or a string of decimal digits, 1970..2262. */
+function validNanos(v: unknown): boolean {
+  if (typeof v === "number") return Number.isSafeInteger(v) ? v >= 0 : Number.isInteger(v) && v >= 0 && v < 2 ** 63;
+  return typeof v === "string" && /^\d{1,19}$/.test(v) && BigInt(v) <= INT64_MAX;
+}
+
+const list = (o: unknown, ...keys: string[]): unknown[] => {
+  for (const k of keys) {
+    const v = (o as Record<string, unknown> | null)?.[k];
+    if (Array.isArray(v)) return v;
+  }
+  return [];
+};
+
+/**
+ * protobufjs turns an out-of-range or non-integer int64 into something else without a word
+ * (`1e23` became a time in 1976, `"1.5e18"` one in 1970), so the times are checked in the JSON
+ * itself, before conversion; the first bad one names its path.
+ */
+function checkJsonTimes(raw: object): string | undefined {
+  const rms = list(raw, "resourceMetrics", "resource_metrics");
+  for (let r = 0; r < rms.length; r++) {
+    const sms = list(rms[r], "scopeMetrics", "scope_metrics");
+    for (let s = 0; s < sms.length; s++) {
+      const metrics = list(sms[s], "metrics");
+      for (let m = 0; m < metrics.length; m++) {
+        for (const kind of POINT_KINDS) {
+          const points = list((metrics[m] as Record<string, unknown> | null)?.[kind], "dataPoints", "data_points");
+          for (let p = 0; p < points.length; p++) {
+            for (const key of TIME_KEYS) {
+              const v = (points[p] as Record<string, unknown> | null)?.[key];
+              if (v === undefined || v === null || validNanos(v)) continue;
+              return `resourceMetrics[${r}].scopeMetrics[${s}].metrics[${m}].${kind}.dataPoints[${p}].${key}: ${JSON.stringify(v)} is not a time between 1970 and 2262 (nanoseconds since the epoch, as an integer or a string of digits)`;
+            }
+          }
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 export interface PartialSuccess {

@@ -14,7 +14,7 @@ import { PROM_TYPE } from "../exposition/prometheus-types.ts";
 import { NameClaims, renderExposition, type ExpositionFamily, type ExpositionFormat, type ExpositionSample } from "../exposition/prometheus-text.ts";
 import { keyField, keySlot, slotValues, type AttrValue } from "../wire/batch.ts";
 import type { Cumulative, CumulativeEntry } from "./cumulative.ts";
-import { seriesAttributes } from "./ingest.ts";
+import { seriesAttributes } from "./stream-state.ts";
 
 /** One exposed sample: the cumulative entries (one per stream) that merge into it. */
 interface Sample extends ExpositionSample {

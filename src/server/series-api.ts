@@ -4,7 +4,7 @@
 import { slotValues, type AttrValue } from "../wire/batch.ts";
 import type { Cumulative } from "./cumulative.ts";
 import { serverError, type ServerError } from "./errors.ts";
-import { seriesAttributes } from "./ingest.ts";
+import { seriesAttributes } from "./stream-state.ts";
 import type { SeriesRow, Store } from "./store/store.ts";
 
 export interface SeriesParams {

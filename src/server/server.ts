@@ -1,10 +1,14 @@
 // Composition of the telemetry server: store, ingest, cumulative view, HTTP routes, WebSocket
 // ingest, retention, and an orderly shutdown that stores everything accepted before closing.
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./config.ts";
 import { Cumulative } from "./cumulative.ts";
+import { errorBody, httpStatus, serverError } from "./errors.ts";
+import { send } from "./http-util.ts";
 import { createRouter } from "./http-routes.ts";
-import { Ingestor, streamFromStore } from "./ingest.ts";
+import { Ingestor } from "./ingest.ts";
+import { streamFromStore } from "./stream-cache.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { OtlpIngest } from "./otlp-ingest.ts";
 import { openStore } from "./store/open-store.ts";
@@ -25,6 +29,10 @@ export interface ServerOptions {
   readonly log?: (line: string) => void;
   /** How /metrics names scaled units: "base" (default, ms shown as seconds) or "declared". */
   readonly prometheusUnits?: "base" | "declared";
+  /** Connection cap and timeouts (defaults: DEFAULT_CONNECTION_LIMITS). */
+  readonly connections?: Partial<ConnectionLimits>;
+  /** Wraps the opened store (tests inject store faults through the Store interface with it). */
+  readonly wrapStore?: (store: Store) => Store;
 }
 
 export interface RunningServer {
@@ -38,7 +46,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.log(`${new Date().toISOString()} ${line}`));
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const store = await openStore({ path: options.store });
+  const opened = await openStore({ path: options.store });
+  const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const cumulative = new Cumulative();
   const ingest = new Ingestor(store, limits, {
     log,
@@ -58,12 +67,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const otlp = new OtlpIngest(ingest, cumulative, limits);
   const ctx = { ingest, store, cumulative, limits, otlp, token: options.token, prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
   const ws = createWsHandler(ctx);
-  const server: Server = createServer(createRouter(ctx));
-  server.on("upgrade", ws.upgrade);
-  server.on("clientError", (_e, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"code":"E_BAD_REQUEST","message":"malformed HTTP request"}}');
+  const conn: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
+  const server: Server = createServer(
+    {
+      // Node checks these timeouts on a timer: check often enough that a short timeout holds.
+      connectionsCheckingInterval: Math.min(Math.max(Math.min(conn.headerTimeoutMs, conn.bodyTimeoutMs) / 4, 100), 30_000),
+      headersTimeout: Math.min(conn.headerTimeoutMs, conn.bodyTimeoutMs),
+      requestTimeout: conn.bodyTimeoutMs,
+      keepAliveTimeout: conn.idleTimeoutMs,
+    },
+    createRouter(ctx),
+  );
+  server.maxConnections = conn.maxConnections;
+  // `Expect: 100-continue` (curl sends it for bodies over 1 MiB): refuse a body declared too large
+  // before it is sent, instead of reading and discarding it.
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(req.headers["content-length"] ?? NaN);
+    if (!(declared > limits.maxBody)) {
+      res.writeContinue();
+      return server.emit("request", req, res);
+    }
+    const e = serverError("E_TOO_BIG", `body of ${declared} bytes exceeds the limit of ${limits.maxBody}`);
+    send(res, httpStatus(e), errorBody(e), false, { connection: "close" });
   });
-  server.keepAliveTimeout = 65_000;
+  server.on("upgrade", ws.upgrade);
+  server.on("clientError", (e: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || e.code === "ECONNRESET") return void socket.destroy();
+    socket.end(clientErrorResponse(e, conn));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 4318, options.host ?? "127.0.0.1", () => resolve());
@@ -86,7 +117,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const streamIdleMs = options.streamIdleMs ?? 300_000;
-  const idleSweep = setInterval(() => ingest.closeIdle(streamIdleMs), Math.min(Math.max(streamIdleMs / 4, 50), 60_000));
+  const idleSweep = setInterval(() => ingest.liveness.closeIdle(streamIdleMs), Math.min(Math.max(streamIdleMs / 4, 50), 60_000));
   idleSweep.unref();
 
   let closing: Promise<void> | undefined;
@@ -95,18 +126,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       shuttingDown = true;
       if (retention) clearInterval(retention);
       clearInterval(idleSweep);
-      server.close();
+      // Resolves once every HTTP connection has closed (and its close handler has run).
+      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Everything accepted before the flag was raised is committed (and acknowledged) first.
       await ingest.drain();
-      ws.closeAll(1001, JSON.stringify({ code: "E_SHUTTING_DOWN" }));
+      const wsClosed = ws.closeAll(1001, JSON.stringify({ code: "E_SHUTTING_DOWN" }));
       server.closeAllConnections();
-      // Let the connections' close handlers record their streams as closed, then stop queueing.
-      await new Promise((r) => setTimeout(r, 50));
+      // The connections' close handlers record their streams as closed; then stop queueing.
+      await Promise.all([httpClosed, wsClosed]);
       await ingest.stop();
       await store.close();
     })();
     return closing;
   };
   return { url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`, port, store, close };
+}
+
+/** The raw HTTP answer to a request Node's parser refused, or one that took too long to arrive. */
+function clientErrorResponse(e: NodeJS.ErrnoException, conn: ConnectionLimits): string {
+  const [status, text, code, message] =
+    e.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "Request Timeout", "E_TIMEOUT", `request not received in time (headers within ${conn.headerTimeoutMs} ms, the whole request within ${conn.bodyTimeoutMs} ms)`]
+      : e.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request Header Fields Too Large", "E_TOO_BIG", "request headers too large"]
+        : [400, "Bad Request", "E_BAD_REQUEST", "malformed HTTP request"];
+  const body = JSON.stringify({ error: { code, message } });
+  return `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }

@@ -1,6 +1,7 @@
 // What the server knows about one stream while it is open: the sets and series it declared (so
 // later batches can be decoded by small integers) and how far it has been stored.
 import type { StreamOpen, WireSetDescriptor, AttrValue } from "../wire/batch.ts";
+import { seriesAttributes as wireSeriesAttributes } from "../wire/stream-catalog.ts";
 
 export interface SetState {
   readonly index: number;
@@ -51,4 +52,9 @@ export function setState(index: number, descriptor: WireSetDescriptor): SetState
     f.instrument === "histogram" ? (f.bounds?.length ?? 0) + 2 : f.instrument === "mmsc" ? 4 : 0,
   );
   return { index, descriptor, slots, fieldCount: descriptor.fields.length, widths };
+}
+
+/** Attribute values of a series as a map (the wire's one rule: overflow series carry otel.metric.overflow=true). */
+export function seriesAttributes(state: StreamState, series: SeriesState): Record<string, AttrValue> {
+  return wireSeriesAttributes(state.sets[series.set].descriptor, series.attrs);
 }

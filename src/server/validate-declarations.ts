@@ -53,6 +53,7 @@ export function checkHeader(raw: unknown, limits: Limits): BatchHeader | ServerE
       return serverError("E_BAD_BATCH", `${k} must be a time in ms since the epoch`, k);
     }
   }
+  if ((raw.start as number) > (raw.end as number)) return serverError("E_BAD_BATCH", `the interval starts (${raw.start as number}) after it ends (${raw.end as number})`, "start");
   let open: StreamOpen | undefined;
   if (raw.open !== undefined && raw.open !== null) {
     const o = checkOpen(raw.open, limits);

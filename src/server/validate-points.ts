@@ -61,6 +61,22 @@ export function checkSeries(
 }
 
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const wholeCount = (v: number): boolean => v >= 0 && Number.isInteger(v);
+
+/**
+ * A histogram value [sum, bucket_0 .. bucket_n] or an mmsc value [count, sum, min, max]: all
+ * finite, counts whole and not negative, and the value parts whole on an int field.
+ */
+function checkCompound(value: readonly unknown[], histogram: boolean, int: boolean): { at: number; message: string } | undefined {
+  for (let j = 0; j < value.length; j++) {
+    const v = value[j];
+    if (!finite(v)) return { at: j, message: "expected a finite number" };
+    const isCount = histogram ? j > 0 : j === 0;
+    if (isCount && !wholeCount(v)) return { at: j, message: `${histogram ? "bucket counts" : "the count"} must be whole numbers >= 0; got ${v}` };
+    if (!isCount && int && !Number.isInteger(v)) return { at: j, message: `an int field's sum, min and max are whole numbers; got ${v}` };
+  }
+  return undefined;
+}
 
 /** Decodes `points` into `rows`; returns the number of rows added, or the first error. */
 export function decodePoints(
@@ -90,17 +106,19 @@ export function decodePoints(
       const width = set.widths[field];
       const value = entry[k + 1];
       const where = `points[${p}][${k + 1}]`;
+      const f = set.descriptor.fields[field];
       if (width === 0) {
-        if (!finite(value)) return serverError("E_BAD_VALUE", `${set.descriptor.fields[field].name} takes a finite number`, where);
+        if (!finite(value)) return serverError("E_BAD_VALUE", `${f.name} takes a finite number`, where);
+        if (f.valueType === "int" && !Number.isInteger(value)) return serverError("E_BAD_VALUE", `${f.name} is an int field; got ${value}`, where);
+        if (f.instrument === "counter" && value < 0) return serverError("E_BAD_VALUE", `${f.name} is a counter: its delta cannot be negative (got ${value})`, where);
         rows.push(time, streamId, series.id, slot, field, value);
         continue;
       }
       if (!Array.isArray(value) || value.length !== width) {
-        return serverError("E_BAD_VALUE", `${set.descriptor.fields[field].name} (${set.descriptor.fields[field].instrument}) takes an array of ${width} numbers`, where);
+        return serverError("E_BAD_VALUE", `${f.name} (${f.instrument}) takes an array of ${width} numbers`, where);
       }
-      for (let j = 0; j < width; j++) {
-        if (!finite(value[j])) return serverError("E_BAD_VALUE", "expected a finite number", `${where}[${j}]`);
-      }
+      const bad = checkCompound(value, f.instrument === "histogram", f.valueType === "int");
+      if (bad) return serverError("E_BAD_VALUE", `${f.name} (${f.instrument}): ${bad.message}`, `${where}[${bad.at}]`);
       if (set.descriptor.fields[field].instrument === "histogram") {
         // [sum, bucket_0 .. bucket_n]; count is the sum of the buckets.
         const buckets = (value as number[]).slice(1);

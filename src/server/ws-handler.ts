@@ -41,7 +41,7 @@ export function createWsHandler(ctx: WsContext) {
 
   function connection(ws: WebSocket, req: IncomingMessage): void {
     const client = { remote: remoteOf(req), headers: headerRecord(req) };
-    const events = ctx.ingest.openEvents(client);
+    const events = ctx.ingest.events.open(client);
     const batchStreams = new Set<string>();
     let accepting: Promise<unknown> = Promise.resolve();
     let failed = false;
@@ -69,22 +69,22 @@ export function createWsHandler(ctx: WsContext) {
           // Remember which streams this connection carried, to log them closed with it.
           if (!batchStreams.has(r.stream)) {
             batchStreams.add(r.stream);
-            ctx.ingest.carry(r.stream, 1);
+            ctx.ingest.liveness.carry(r.stream, 1);
           }
           void r.stored.then((ack) => {
             if (isServerError(ack)) return fail(ack, true);
             if (ws.readyState === ws.OPEN) ws.send(msgpack.pack(ack));
           });
-        });
+        }).catch((e: unknown) => fail(serverError("E_STORE", `internal error: ${(e as Error).message}`), true));
       } else {
         const text = Buffer.from(bytes).toString("utf8");
         const e = parseEvent(text, "frame", ctx.limits);
         if (isServerError(e)) return fail(e, false);
         accepting = accepting.then(async () => {
-          const r = await ctx.ingest.ingestEvents(events, [e]);
+          const r = await ctx.ingest.events.ingestOne(events, e);
           if (isServerError(r)) return fail(r, false);
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(r));
-        });
+        }).catch((e: unknown) => fail(serverError("E_STORE", `internal error: ${(e as Error).message}`), false));
       }
     });
     ws.on("error", (err) => {
@@ -100,20 +100,35 @@ export function createWsHandler(ctx: WsContext) {
     ping.unref();
     ws.on("close", () => {
       clearInterval(ping);
-      void accepting.finally(() => {
-        ctx.ingest.closeEvents(events);
+      const cleanup = accepting.finally(() => {
+        ctx.ingest.liveness.closeEvents(events);
         for (const key of batchStreams) {
           // Another connection may carry the same stream (a reconnect racing the old socket's close).
-          if (ctx.ingest.carry(key, -1) > 0) continue;
+          if (ctx.ingest.liveness.carry(key, -1) > 0) continue;
           const s = ctx.ingest.streamByKey(key);
-          if (s) ctx.ingest.closeStream(s);
+          if (s) ctx.ingest.liveness.closeStream(s);
         }
       });
+      cleanups.add(cleanup);
+      void cleanup.finally(() => cleanups.delete(cleanup));
     });
   }
 
-  function closeAll(code: number, reason: string): void {
-    for (const ws of wss.clients) ws.close(code, reason);
+  /** Connections whose close is still being recorded (their streams logged and stored as closed). */
+  const cleanups = new Set<Promise<unknown>>();
+
+  /**
+   * Closes every connection with `code`/`reason`, and resolves once each one's streams are recorded
+   * as closed. A peer that does not answer the closing handshake within `graceMs` is cut.
+   */
+  async function closeAll(code: number, reason: string, graceMs = 2000): Promise<void> {
+    const closed = [...wss.clients].map((ws) => new Promise<void>((resolve) => {
+      ws.once("close", () => resolve());
+      ws.close(code, reason);
+      setTimeout(() => ws.terminate(), graceMs).unref();
+    }));
+    await Promise.all(closed);
+    await Promise.allSettled([...cleanups]);
   }
 
   return { upgrade, closeAll, clients: () => wss.clients.size };

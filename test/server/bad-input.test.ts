@@ -1,15 +1,19 @@
 // Bad input: each case gets a 4xx (or a WebSocket close code) with a JSON error saying what and
 // where; nothing from the rejected input is stored, earlier data is intact, the server keeps serving.
-import { rmSync } from "node:fs";
-import { dirname } from "node:path";
+import { execFile } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { unpack } from "msgpackr";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeBatch } from "../../src/wire/codec.ts";
 import { msgpack as packr } from "../../src/wire/msgpack.ts";
 import { batch, post } from "./helpers/batches.ts";
-import { query, startServerProcess, tempStore, type ServerProcess } from "./helpers/server-process.ts";
+import { query, startServerProcess, tempStore, waitFor, type ServerProcess } from "./helpers/server-process.ts";
 
+const execFileAsync = promisify(execFile);
 const encode = (v: unknown): Uint8Array => packr.pack(v);
 let server: ServerProcess;
 let baseline: unknown[];
@@ -65,6 +69,12 @@ const httpCases: [string, Uint8Array, number, string, string?][] = [
   ["huge attribute value", encode({ ...batch("other", 1), series: [[0, 0, ["v".repeat(50_000)]]] }), 400, "E_TOO_LONG", "series[0][2][0]"],
   ["deep nesting", deepBatch(200_000), 400, "E_TOO_DEEP"],
   ["body over --max-body", new Uint8Array(2 * 1024 * 1024), 413, "E_TOO_BIG"],
+  ["an interval that starts after it ends", encode({ ...batch("other", 1), start: 200, end: 100 }), 400, "E_BAD_BATCH", "start"],
+  ["a negative counter delta", withPoints([[0, 0, -1]]), 422, "E_BAD_VALUE", "points[0][2]"],
+  ["a fractional value on an int counter", withPoints([[0, 0, 1.5]]), 422, "E_BAD_VALUE", "points[0][2]"],
+  ["a fractional value on an int gauge", withPoints([[0, 2, 2.5]]), 422, "E_BAD_VALUE", "points[0][2]"],
+  ["a negative histogram bucket count", withPoints([[0, 1, [1, 1, -1, 0, 0]]]), 422, "E_BAD_VALUE", "points[0][2][2]"],
+  ["a fractional histogram bucket count", withPoints([[0, 1, [1, 0.5, 0, 0, 0]]]), 422, "E_BAD_VALUE", "points[0][2][1]"],
 ];
 
 describe("bad batches over HTTP", () => {
@@ -85,6 +95,27 @@ describe("bad batches over HTTP", () => {
     expect(r.body.error.code).toBe("E_BAD_CONTENT_TYPE");
     await expectIntact();
   });
+});
+
+describe("OTLP/JSON times outside 1970..2262 (they used to wrap: 1e23 was stored as 1976, \"1.5e18\" as 1970)", () => {
+  const request = (time: unknown) => ({
+    resourceMetrics: [{
+      resource: { attributes: [{ key: "service.name", value: { stringValue: "otlp-times" } }] },
+      scopeMetrics: [{ metrics: [{ name: "t.gauge", gauge: { dataPoints: [{ timeUnixNano: time, asDouble: 1 }] } }] }],
+    }],
+  });
+  const postOtlp = (time: unknown) => fetch(`${server.url}/v1/metrics`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request(time)) });
+  for (const time of [1e23, "1.5e18", "-5", "18446744073709551615", 1.5]) {
+    it(`${JSON.stringify(time)}: 400 naming the field`, async () => {
+      const res = await postOtlp(time);
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("E_BAD_JSON");
+      expect(body.error.message).toContain("resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0].timeUnixNano");
+      expect(body.error.message).toMatch(/is not a time between 1970 and 2262/);
+      await expectIntact();
+    });
+  }
 });
 
 describe("bad events over HTTP", () => {
@@ -114,6 +145,62 @@ describe("bad events over HTTP", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("E_TOO_BIG");
     await expectIntact();
   });
+});
+
+describe("a body over --max-body reaches curl as a 413 with its JSON error (issue #10: the client got EPIPE)", () => {
+  const big = join(dirname(tempStore("big-body")), "big.bin");
+  beforeAll(() => writeFileSync(big, Buffer.alloc(3 * 1024 * 1024, 0x20)));
+  afterAll(() => rmSync(dirname(big), { recursive: true, force: true }));
+  const cases: [string, string, boolean][] = [
+    ["/v1/batches", "application/msgpack", true],
+    ["/v1/batches", "application/msgpack", false],
+    ["/v1/events", "application/x-ndjson", true],
+    ["/v1/events", "application/x-ndjson", false],
+  ];
+  for (const [path, type, expect100] of cases) {
+    it(`${path}, ${expect100 ? "with Expect: 100-continue (refused before the body is sent)" : "without Expect (the body is read and discarded)"}`, async () => {
+      const args = ["-sS", "-w", "\\n%{http_code}", "--data-binary", `@${big}`, "-H", `content-type: ${type}`, ...(expect100 ? [] : ["-H", "Expect:"]), `${server.url}${path}`];
+      const { stdout } = await execFileAsync("curl", args);
+      const lines = stdout.trim().split("\n");
+      expect(lines.at(-1)).toBe("413");
+      expect(JSON.parse(lines.slice(0, -1).join("\n")).error.code).toBe("E_TOO_BIG");
+      await expectIntact();
+    });
+  }
+});
+
+it("a client still sending after the 413 can finish its body, and the connection stays usable", async () => {
+  const socket = connect(server.port, "127.0.0.1");
+  await new Promise((r) => socket.once("connect", r));
+  let received = "";
+  const writeErrors: unknown[] = [];
+  socket.on("error", (e) => writeErrors.push(e));
+  socket.on("data", (d: Buffer) => (received += d.toString()));
+  const length = 2 * 1024 * 1024;
+  const half = Buffer.alloc(length / 2, 0x20);
+  socket.write(`POST /v1/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-ndjson\r\ncontent-length: ${length}\r\n\r\n`);
+  socket.write(half);
+  await waitFor(() => received.includes("E_TOO_BIG"), "the 413");
+  expect(received).toMatch(/^HTTP\/1\.1 413 /);
+  // The rest of the body, then a second request on the same connection.
+  received = "";
+  socket.write(half);
+  socket.write("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");
+  await waitFor(() => received.includes('{"ok":true}') || writeErrors.length > 0 || socket.destroyed, "the second reply or an error");
+  expect(writeErrors).toEqual([]);
+  expect(received).toMatch(/^HTTP\/1\.1 200 /);
+  socket.destroy();
+  await expectIntact();
+});
+
+it("Expect: 100-continue with a declared body over --max-body: 413 instead of 100 Continue", async () => {
+  const socket = connect(server.port, "127.0.0.1");
+  let received = "";
+  socket.on("data", (d: Buffer) => (received += d.toString()));
+  socket.write(`POST /v1/batches HTTP/1.1\r\nhost: x\r\ncontent-type: application/msgpack\r\ncontent-length: ${2 * 1024 * 1024}\r\nexpect: 100-continue\r\n\r\n`);
+  await waitFor(() => received.includes("\r\n\r\n"), "a reply to the headers");
+  expect(received).toMatch(/^HTTP\/1\.1 413 /);
+  socket.destroy();
 });
 
 function wsExchange(send: (ws: WebSocket) => void): Promise<{ code: number; reason: string; frames: unknown[] }> {

@@ -7,7 +7,7 @@ import { ServerExporter } from "../../src/export/server-exporter.ts";
 import { Collector } from "../../src/runtime/collector.ts";
 import { exited, startWorker } from "../helpers/workers.ts";
 import { batch, exportBatch } from "./helpers/batches.ts";
-import { freePort, scalar, startServerProcess, tempStore, type ServerProcess } from "./helpers/server-process.ts";
+import { freePort, scalar, startServerProcess, tempStore, waitFor, type ServerProcess } from "./helpers/server-process.ts";
 
 const running = new Set<ServerProcess>();
 const stores: string[] = [];
@@ -30,9 +30,12 @@ const store = (name: string) => {
 const REQUESTS = (stream: string) =>
   `SELECT coalesce(sum(value), 0) FROM metric_points p JOIN streams s ON s.id = p.stream_id WHERE s.key = '${stream}' AND metric = 'http.server.requests'`;
 
-async function runWorkers(total: number, chunks: number, pauseMs: number, during?: () => Promise<void>): Promise<void> {
+/** Runs two incrementing workers; `during` runs alongside and can ask whether they have finished. */
+async function runWorkers(total: number, chunks: number, pauseMs: number, during?: (finished: () => boolean) => Promise<void>): Promise<void> {
   const workers = [1, 2].map((workerId) => startWorker(new URL("./fixtures/inc-worker.ts", import.meta.url), { total, chunks, pauseMs, workerId }));
-  await Promise.all([...workers.map(exited), during?.()]);
+  let finished = false;
+  const done = Promise.all(workers.map(exited)).then(() => (finished = true));
+  await Promise.all([done, during?.(() => finished)]);
 }
 
 describe("delivery", () => {
@@ -56,9 +59,13 @@ describe("delivery", () => {
     const port = server.port;
     const exporter = new ServerExporter({ url: server.url, timeoutMs: 60_000, backoffMs: { initial: 20, max: 300 } });
     const collector = new Collector({ cadenceMs: 10, exporters: [exporter] }).start();
-    const kills = async () => {
+    const kills = async (finished: () => boolean) => {
+      let before = 0;
       for (let k = 0; k < 3; k++) {
-        await new Promise((r) => setTimeout(r, 400));
+        // Mid-stream: kill once this server has stored a few more batches than the last one had
+        // (or, on a slow machine, once the workers are done and only resends are left).
+        await waitFor(async () => finished() || (await scalar(server.url, "SELECT count(*) FROM batches")) >= before + 5, `batches stored before kill ${k + 1}`, 60_000);
+        before = await scalar(server.url, "SELECT count(*) FROM batches");
         await server.stop("SIGKILL");
         server = await start(file, port);
       }
@@ -75,10 +82,13 @@ describe("delivery", () => {
   it("3. the exporter starts before the server exists: it buffers, then delivers", async () => {
     const port = await freePort();
     for (const transport of ["ws", "http"] as const) {
-      const exporter = new ServerExporter({ url: `http://127.0.0.1:${port}`, transport, timeoutMs: 30_000, backoffMs: { initial: 20, max: 200 } });
+      let failedAttempts = 0;
+      const debug = (line: string) => /websocket closed|POST failed/.test(line) && failedAttempts++;
+      const exporter = new ServerExporter({ url: `http://127.0.0.1:${port}`, transport, timeoutMs: 30_000, backoffMs: { initial: 20, max: 200 }, debug });
       const stream = `early-${transport}`;
       for (let seq = 1; seq <= 20; seq++) exporter.export(exportBatch(batch(stream, seq, seq)));
-      await new Promise((r) => setTimeout(r, 300));
+      // It has tried (and failed) to deliver twice, and still holds everything.
+      await waitFor(() => failedAttempts >= 2, "two failed delivery attempts");
       expect(exporter.pending).toBe(20);
       const server = await start(store(`early-${transport}`), port);
       await exporter.shutdown();
@@ -121,8 +131,9 @@ describe("delivery", () => {
     let acked = 0;
     const stream = "term";
     for (let seq = 1; seq <= 2000; seq++) exporter.export(exportBatch(batch(stream, seq, 1)));
-    // Stop while batches are in flight.
-    await new Promise((r) => setTimeout(r, 150));
+    // Stop while batches are in flight: some acknowledged, others not yet.
+    await waitFor(() => exporter.stored > 0, "the first acknowledgement");
+    expect(exporter.pending).toBeGreaterThan(0);
     const code = await server.stop("SIGTERM");
     acked = exporter.stored;
     expect(code).toBe(0);

@@ -131,3 +131,35 @@ describe("read-only queries", () => {
     rmSync(dirname(store), { recursive: true, force: true });
   }, 60_000);
 });
+
+describe("credentials are never stored in streams.headers", () => {
+  const secrets = {
+    "proxy-authorization": "Basic cHJveHk6cGFzcw==",
+    "x-api-key": "key-123",
+    cookie: "session=abc",
+    "x-auth-token": "tok-456",
+    "x-amz-security-token": "amz-789",
+  };
+  for (const transport of ["http", "ws"] as const) {
+    it(`${transport}: authorization, proxy-authorization, x-api-key, cookie and the like are redacted; other headers kept`, async () => {
+      const marker = `privacy-${transport}`;
+      const headers = { ...auth, ...secrets, "x-client": marker };
+      if (transport === "http") {
+        expect((await post(server.url, batch(marker, 1), headers)).status).toBe(200);
+      } else {
+        const ws = new WebSocket(server.url.replace("http", "ws") + "/v1/ws", { headers });
+        await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
+        const acked = new Promise((r) => ws.once("message", r));
+        ws.send(JSON.stringify({ event_type: marker }));
+        await acked;
+        ws.close();
+      }
+      const rows = await query(server.url, `SELECT headers FROM streams WHERE headers->>'x-client' = '${marker}'`, TOKEN);
+      expect(rows.length).toBe(1);
+      const stored = JSON.parse(String(rows[0][0])) as Record<string, string>;
+      for (const name of ["authorization", ...Object.keys(secrets)]) expect(stored[name]).toBe("[redacted]");
+      expect(JSON.stringify(stored)).not.toMatch(new RegExp([TOKEN, ...Object.values(secrets)].map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")));
+      expect(stored["x-client"]).toBe(marker);
+    });
+  }
+});

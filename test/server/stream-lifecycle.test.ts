@@ -29,6 +29,12 @@ async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000)
 
 const lines = (pattern: RegExp) => server.output().split("\n").filter((l) => pattern.test(l));
 
+/** Opens an HTTP stream now and waits until the server closes it for idleness (one idle period passed). */
+async function idledOut(stream: string): Promise<void> {
+  expect((await post(server.url, batch(stream, 1))).status).toBe(200);
+  await until(() => lines(new RegExp(`stream closed ${stream} \\(batch, idle`)).length > 0);
+}
+
 describe("stream lifecycle", () => {
   it("an idle HTTP stream is closed once, stored as closed, and reopened by its next batch", async () => {
     expect((await post(server.url, batch("http-job", 1))).status).toBe(200);
@@ -50,12 +56,14 @@ describe("stream lifecycle", () => {
     const acked = new Promise((resolve) => ws.once("message", resolve));
     ws.send(encodeBatch(batch("ws-service", 1)));
     await acked;
-    // Well past the idle limit: still open, because the connection carries it.
-    await new Promise((r) => setTimeout(r, 2500));
+    // An HTTP stream started after the WebSocket's batch idles out: the idle sweep has run past the
+    // limit for the WebSocket's stream too, which stays open because the connection carries it.
+    await idledOut("witness-1");
     expect(lines(/stream closed ws-service/)).toEqual([]);
     ws.close();
     await until(() => lines(/stream closed ws-service \(batch\)/).length === 1);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Another full idle period later, still exactly one close line.
+    await idledOut("witness-2");
     expect(lines(/stream closed ws-service/).length).toBe(1);
   });
 });

@@ -22,8 +22,9 @@ export interface StoredEvent {
   readonly time: number;
   /** `event_time` of the event (ms or ISO 8601 on input), if it carried one. */
   readonly eventTime: number | null;
-  /** `event_id`, `event_type`, `event_name` when present (numbers become strings). */
-  readonly eventId: string | null;
+  /** The client's `event_id`, or one the server generated (a UUIDv7) when it sent none. */
+  readonly eventId: string;
+  /** `event_type`, `event_name` when present. */
   readonly eventType: string | null;
   readonly eventName: string | null;
   /** The event object as JSON text, as received. */
@@ -66,6 +67,8 @@ export interface LoadedStream {
   readonly series: SeriesState[];
   readonly lastSeq: number;
   readonly stored: number;
+  /** Stored as closed (its next batch reopens it). */
+  readonly closed: boolean;
 }
 
 export interface QueryResult {

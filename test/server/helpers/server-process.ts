@@ -1,9 +1,9 @@
 // Runs the real telemetry server as a child process on 127.0.0.1 with a DuckDB file under .tmp/,
 // the way a user runs it (through the CLI), and stops it by pid.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const CLI = join(ROOT, "src/cli/telemetry-server.ts");
@@ -92,4 +92,40 @@ export async function query(url: string, sql: string, token?: string): Promise<u
 
 export async function scalar(url: string, sql: string, token?: string): Promise<number> {
   return Number((await query(url, sql, token))[0][0]);
+}
+
+/** Polls `condition` until it holds; fails with `what` after `timeoutMs` (generous: the machine is busy). */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000, everyMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/**
+ * Servers a test file starts, each on its own store, and everything they leave behind:
+ * `start(name, args)` starts one; `track` adopts a server or a directory started otherwise;
+ * `cleanup()` (for afterAll) kills them and deletes their stores.
+ */
+export function serverPool() {
+  const started: ServerProcess[] = [];
+  const dirs: string[] = [];
+  return {
+    async start(name: string, args: string[] = []): Promise<ServerProcess> {
+      const store = tempStore(name);
+      dirs.push(dirname(store));
+      const s = await startServerProcess({ store, args });
+      started.push(s);
+      return s;
+    },
+    track(s: ServerProcess | string): void {
+      if (typeof s === "string") dirs.push(s);
+      else started.push(s);
+    },
+    async cleanup(): Promise<void> {
+      for (const s of started) await s.stop("SIGKILL");
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
 }

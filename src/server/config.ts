@@ -1,6 +1,7 @@
 // Command-line options and their environment equivalents for `telemetry-server`.
-import { serverError, type ServerError } from "./errors.ts";
+import { isServerError, serverError, type ServerError } from "./errors.ts";
 import { parseDuration } from "./series-api.ts";
+import type { StoreLimits } from "./store/store-limits.ts";
 
 export interface ServeConfig {
   readonly store: string;
@@ -13,6 +14,10 @@ export interface ServeConfig {
   readonly maxBody: number;
   /** "base" (default): /metrics shows scaled units in base units (ms as seconds); "declared": as sent. */
   readonly prometheusUnits: "base" | "declared";
+  /** Only what was given: the defaults live in store-limits.ts. */
+  readonly storeLimits: Partial<StoreLimits>;
+  /** After SIGTERM/SIGINT, the process exits within this long even if the store is not closed yet. */
+  readonly shutdownGraceMs: number;
 }
 
 export const OPTIONS = [
@@ -24,6 +29,12 @@ export const OPTIONS = [
   ["--stream-idle <duration>", "TELEMETRY_STREAM_IDLE", "5m", "an HTTP batch stream with no batch for this long is logged and stored as closed (its next batch reopens it)"],
   ["--max-body <bytes>", "TELEMETRY_MAX_BODY", "16MiB", "largest request body or WebSocket message (e.g. 1048576, 8MiB)"],
   ["--prometheus-units <m>", "TELEMETRY_PROMETHEUS_UNITS", "base", "/metrics names: base (ms shown as _seconds, lint-clean) or declared (_milliseconds)"],
+  ["--query-timeout <duration>", "TELEMETRY_QUERY_TIMEOUT", "30s", "a query (SQL or series) is interrupted after this long (408 E_QUERY_TIMEOUT)"],
+  ["--max-queries <n>", "TELEMETRY_MAX_QUERIES", "4", "queries running at once; more get 503 E_TOO_MANY_QUERIES (needs UV_THREADPOOL_SIZE >= n + 3)"],
+  ["--max-result-bytes <bytes>", "TELEMETRY_MAX_RESULT_BYTES", "64MiB", "largest query result (JSON rows); beyond it the result is truncated"],
+  ["--memory-limit <bytes>", "TELEMETRY_MEMORY_LIMIT", "1GiB", "DuckDB memory_limit (queries spill to disk beyond it)"],
+  ["--max-temp-size <bytes>", "TELEMETRY_MAX_TEMP_SIZE", "4GiB", "DuckDB max_temp_directory_size: disk a query may spill to"],
+  ["--shutdown-grace <duration>", "TELEMETRY_SHUTDOWN_GRACE", "10s", "after SIGTERM/SIGINT, exit within this long; a second signal exits at once"],
 ] as const;
 
 /** "1048576", "64KiB", "8MiB", "1GiB", "10MB". */
@@ -57,7 +68,8 @@ export function readFlags(args: readonly string[]): { flags: Map<string, string>
 }
 
 export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv = process.env): ServeConfig | ServerError {
-  const known = new Set(["store", "host", "port", "token", "retain", "stream-idle", "max-body", "prometheus-units", "help"]);
+  const known = new Set(["store", "host", "port", "token", "retain", "stream-idle", "max-body", "prometheus-units", "help",
+    "query-timeout", "max-queries", "max-result-bytes", "memory-limit", "max-temp-size", "shutdown-grace"]);
   for (const k of flags.keys()) if (!known.has(k)) return serverError("E_BAD_PARAM", `unknown option --${k}`, `--${k}`);
   const get = (flag: string, envName: string, def: string) => flags.get(flag) ?? env[envName] ?? def;
   const port = Number(get("port", "TELEMETRY_PORT", "4318"));
@@ -72,7 +84,13 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   const token = get("token", "TELEMETRY_TOKEN", "");
   const prometheusUnits = get("prometheus-units", "TELEMETRY_PROMETHEUS_UNITS", "base");
   if (prometheusUnits !== "base" && prometheusUnits !== "declared") return serverError("E_BAD_PARAM", "prometheus-units must be base or declared", "--prometheus-units");
+  const limits = storeLimits(flags, env);
+  if (isServerError(limits)) return limits;
+  const shutdownGraceMs = parseDuration(get("shutdown-grace", "TELEMETRY_SHUTDOWN_GRACE", "10s"));
+  if (!shutdownGraceMs) return serverError("E_BAD_PARAM", "shutdown-grace must be a duration such as 10s or 500ms", "--shutdown-grace");
   return {
+    storeLimits: limits,
+    shutdownGraceMs,
     store: get("store", "TELEMETRY_STORE", "./telemetry.duckdb"),
     host: get("host", "TELEMETRY_HOST", "127.0.0.1"),
     port,
@@ -82,4 +100,33 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     maxBody,
     prometheusUnits,
   };
+}
+
+/** The query and DuckDB limits that were given (flag or environment), validated. */
+function storeLimits(flags: Map<string, string>, env: NodeJS.ProcessEnv): Partial<StoreLimits> | ServerError {
+  const given = (flag: string, envName: string) => flags.get(flag) ?? env[envName];
+  const out: { -readonly [K in keyof StoreLimits]?: number } = {};
+  const timeout = given("query-timeout", "TELEMETRY_QUERY_TIMEOUT");
+  if (timeout !== undefined) {
+    out.queryTimeoutMs = parseDuration(timeout);
+    if (!out.queryTimeoutMs) return serverError("E_BAD_PARAM", "query-timeout must be a duration such as 30s or 2m", "--query-timeout");
+  }
+  const n = given("max-queries", "TELEMETRY_MAX_QUERIES");
+  if (n !== undefined) {
+    out.maxQueries = Number(n);
+    if (!Number.isInteger(out.maxQueries) || out.maxQueries < 1 || out.maxQueries > 1000) return serverError("E_BAD_PARAM", "max-queries must be an integer 1..1000", "--max-queries");
+  }
+  const sizes = [
+    ["max-result-bytes", "TELEMETRY_MAX_RESULT_BYTES", "maxResultBytes", 1024],
+    ["memory-limit", "TELEMETRY_MEMORY_LIMIT", "memoryLimit", 64 * 1024 * 1024],
+    ["max-temp-size", "TELEMETRY_MAX_TEMP_SIZE", "maxTempDirectorySize", 0],
+  ] as const;
+  for (const [flag, envName, key, min] of sizes) {
+    const v = given(flag, envName);
+    if (v === undefined) continue;
+    const bytes = parseBytes(v);
+    if (bytes === undefined || bytes < min) return serverError("E_BAD_PARAM", `${flag} must be a size of at least ${min} bytes (e.g. 64MiB, 2GiB)`, `--${flag}`);
+    out[key] = bytes;
+  }
+  return out;
 }

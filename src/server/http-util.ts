@@ -49,7 +49,7 @@ export function send(res: ServerResponse, status: number, body: unknown, msgpack
 export function sendError(res: ServerResponse, e: ServerError, msgpack = false): void {
   // After an oversized body the connection holds unread bytes: close it rather than reuse it.
   const extra: Record<string, string> = e.code === "E_TOO_BIG" ? { connection: "close" } : {};
-  if (e.code === "E_BUSY" || e.code === "E_SHUTTING_DOWN") extra["retry-after"] = "1";
+  if (e.code === "E_BUSY" || e.code === "E_SHUTTING_DOWN" || e.code === "E_TOO_MANY_QUERIES") extra["retry-after"] = "1";
   if (e.code === "E_UNAUTHORIZED") extra["www-authenticate"] = 'Bearer realm="telemetry"';
   send(res, httpStatus(e), errorBody(e), msgpack, extra);
 }

@@ -8,7 +8,10 @@ import { Ingestor, streamFromStore } from "./ingest.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { OtlpIngest } from "./otlp-ingest.ts";
 import { openStore } from "./store/open-store.ts";
+import { libuvPoolSize, THREADS_FOR_INGEST } from "./store/query-pool.ts";
+import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store/store-limits.ts";
 import type { Store } from "./store/store.ts";
+import { storeIdentity } from "./store-identity.ts";
 import { createWsHandler } from "./ws-handler.ts";
 
 export interface ServerOptions {
@@ -22,6 +25,8 @@ export interface ServerOptions {
   /** An HTTP batch stream with no batch for this long is logged closed (default 5 minutes). */
   readonly streamIdleMs?: number;
   readonly limits?: Partial<Limits>;
+  /** Query time, concurrency, result bytes, DuckDB memory and temp space (store-limits.ts). */
+  readonly storeLimits?: Partial<StoreLimits>;
   readonly log?: (line: string) => void;
   /** How /metrics names scaled units: "base" (default, ms shown as seconds) or "declared". */
   readonly prometheusUnits?: "base" | "declared";
@@ -38,7 +43,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.log(`${new Date().toISOString()} ${line}`));
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const store = await openStore({ path: options.store });
+  const storeLimits = { ...DEFAULT_STORE_LIMITS, ...options.storeLimits, maxQueries: queryConcurrency(options.storeLimits?.maxQueries, log) };
+  const store = await openStore({ path: options.store, limits: storeLimits });
   const cumulative = new Cumulative();
   const ingest = new Ingestor(store, limits, {
     log,
@@ -56,7 +62,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let shuttingDown = false;
   const otlp = new OtlpIngest(ingest, cumulative, limits);
-  const ctx = { ingest, store, cumulative, limits, otlp, token: options.token, prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
+  const ctx = { ingest, store, cumulative, limits, otlp, token: options.token, storeId: storeIdentity(options.store), prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
   const ws = createWsHandler(ctx);
   const server: Server = createServer(createRouter(ctx));
   server.on("upgrade", ws.upgrade);
@@ -93,6 +99,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = () => {
     closing ??= (async () => {
       shuttingDown = true;
+      // A running query would hold the store (and the process's exit) until its deadline.
+      store.interruptQueries();
       if (retention) clearInterval(retention);
       clearInterval(idleSweep);
       server.close();
@@ -109,4 +117,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return closing;
   };
   return { url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`, port, store, close };
+}
+
+/**
+ * Each running query holds a libuv thread until DuckDB returns, and ingest needs some too. The
+ * pool's size is fixed when the process first uses it (bin/telemetry-server.cjs raises it before
+ * that): an explicit limit that does not fit is an error; the default shrinks to fit, with a note.
+ */
+function queryConcurrency(asked: number | undefined, log: (line: string) => void): number {
+  const pool = libuvPoolSize();
+  const fits = Math.max(pool - THREADS_FOR_INGEST, 1);
+  if (asked !== undefined && asked > fits) {
+    throw new Error(`--max-queries ${asked} needs UV_THREADPOOL_SIZE of at least ${asked + THREADS_FOR_INGEST} (it is ${pool}); set it in the environment that starts node`);
+  }
+  const n = asked ?? Math.min(DEFAULT_STORE_LIMITS.maxQueries, fits);
+  if (asked === undefined && n < DEFAULT_STORE_LIMITS.maxQueries) log(`queries: at most ${n} at once, since UV_THREADPOOL_SIZE is ${pool} (set it to ${DEFAULT_STORE_LIMITS.maxQueries + THREADS_FOR_INGEST} or more for the default of ${DEFAULT_STORE_LIMITS.maxQueries})`);
+  return n;
 }

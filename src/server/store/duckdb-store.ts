@@ -1,32 +1,51 @@
-// The embedded default store: one DuckDB file, one writer connection (all commits go through it,
-// one transaction each) and one reader connection for queries. The instance runs with external
-// access disabled, so no SQL on it can read or write files other than the database itself.
+// The embedded default store: one DuckDB file; one writer connection (all commits go through it,
+// one transaction each); one loader connection for ingest's reads (stream loads), used one call at
+// a time; and a pool of connections for user queries, one per running query (query-pool.ts), so
+// ingest never shares a connection with a user query. The instance runs with external access
+// disabled, so no SQL on it can read or write files other than the database itself, and with a
+// memory limit and a temp-directory cap so a query spills or fails instead of taking the host down.
 import { DOUBLE, DuckDBInstance, LIST, listValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import type { WireSetDescriptor } from "../../wire/batch.ts";
 import { setState, type SeriesState } from "../stream-state.ts";
 import { appendDistributionPoints, appendScalarPoints, countScalar, timestampMs } from "./duckdb-append.ts";
-import { cumulativeRows, readOnlyQuery, seriesRows } from "./duckdb-read.ts";
+import { runUserQuery } from "./duckdb-query.ts";
+import { cumulativeRows, seriesRows } from "./duckdb-read.ts";
 import { DDL, SCHEMA_VERSION, STAGING_DDL } from "./duckdb-schema.ts";
+import { QueryPool } from "./query-pool.ts";
+import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store-limits.ts";
 import type { CommitResult, CommitUnit, CumulativeRow, LoadedStream, QueryResult, SeriesQuery, SeriesRow, Store } from "./store.ts";
 
 export interface DuckDBStoreOptions {
   readonly path: string;
   /** Open the file read-only (the CLI's query fallback when no server holds it). */
   readonly readOnly?: boolean;
+  readonly limits?: Partial<StoreLimits>;
 }
 
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 const int = (v: unknown): number => Number(v ?? 0);
 
 export class DuckDBStore implements Store {
+  private readonly queries: QueryPool;
+  /** Ingest's reads, chained: a second load waits here, not on a libuv thread blocked in DuckDB. */
+  private loads: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection | undefined,
-    private readonly reader: DuckDBConnection,
-  ) {}
+    private readonly loader: DuckDBConnection,
+    private readonly limits: StoreLimits,
+  ) {
+    this.queries = new QueryPool(instance, limits.maxQueries, limits.queryTimeoutMs);
+  }
 
   static async open(options: DuckDBStoreOptions): Promise<DuckDBStore> {
-    const config: Record<string, string> = { enable_external_access: "false" };
+    const limits: StoreLimits = { ...DEFAULT_STORE_LIMITS, ...options.limits };
+    const config: Record<string, string> = {
+      enable_external_access: "false",
+      memory_limit: `${limits.memoryLimit}B`,
+      max_temp_directory_size: `${limits.maxTempDirectorySize}B`,
+    };
     if (options.readOnly) config.access_mode = "READ_ONLY";
     const instance = await DuckDBInstance.create(options.path, config);
     let writer: DuckDBConnection | undefined;
@@ -37,10 +56,17 @@ export class DuckDBStore implements Store {
       const v = await writer.runAndReadAll("SELECT value FROM meta WHERE key = 'schema_version'");
       if (v.getRows().length === 0) await writer.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
     }
-    const reader = await instance.connect();
+    const loader = await instance.connect();
     // Nothing may change the configuration from here on (external access stays off).
-    await reader.run("SET lock_configuration = true");
-    return new DuckDBStore(instance, writer, reader);
+    await loader.run("SET lock_configuration = true");
+    return new DuckDBStore(instance, writer, loader, limits);
+  }
+
+  /** Runs one of ingest's reads on the loader connection, after the ones before it. */
+  private load<T>(read: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const next = this.loads.then(() => read(this.loader));
+    this.loads = next.catch(() => undefined);
+    return next;
   }
 
   private w(): DuckDBConnection {
@@ -48,20 +74,23 @@ export class DuckDBStore implements Store {
     return this.writer;
   }
 
-  async maxStreamId(): Promise<number> {
-    const r = await this.reader.runAndReadAll("SELECT coalesce(max(id), 0) FROM streams");
-    return int(r.getRows()[0][0]);
+  maxStreamId(): Promise<number> {
+    return this.load(async (conn) => int((await conn.runAndReadAll("SELECT coalesce(max(id), 0) FROM streams")).getRows()[0][0]));
   }
 
-  private async loadWhere(where: string, params: DuckDBValue[]): Promise<LoadedStream[]> {
-    const r = await this.reader.runAndReadAll(`SELECT id, key, kind, open, last_seq, stored FROM streams WHERE ${where} ORDER BY id`, params);
+  private loadWhere(where: string, params: DuckDBValue[]): Promise<LoadedStream[]> {
+    return this.load((conn) => this.readStreams(conn, where, params));
+  }
+
+  private async readStreams(conn: DuckDBConnection, where: string, params: DuckDBValue[]): Promise<LoadedStream[]> {
+    const r = await conn.runAndReadAll(`SELECT id, key, kind, open, last_seq, stored FROM streams WHERE ${where} ORDER BY id`, params);
     const out: LoadedStream[] = [];
     for (const [id, key, kind, open, lastSeq, stored] of r.getRows()) {
       const sid = int(id);
-      const sets = (await this.reader.runAndReadAll("SELECT set_index, descriptor FROM sets WHERE stream_id = $1 ORDER BY set_index", [sid]))
+      const sets = (await conn.runAndReadAll("SELECT set_index, descriptor FROM sets WHERE stream_id = $1 ORDER BY set_index", [sid]))
         .getRows()
         .map(([i, d]) => setState(int(i), JSON.parse(String(d)) as WireSetDescriptor));
-      const series: SeriesState[] = (await this.reader.runAndReadAll("SELECT series, set_index, attr_values FROM instances WHERE stream_id = $1", [sid]))
+      const series: SeriesState[] = (await conn.runAndReadAll("SELECT series, set_index, attr_values FROM instances WHERE stream_id = $1", [sid]))
         .getRows()
         .map(([s, set, a]) => ({ id: int(s), set: int(set), attrs: a === null ? null : JSON.parse(String(a)) }));
       out.push({
@@ -204,16 +233,21 @@ export class DuckDBStore implements Store {
     await w.run("DELETE FROM temp.events_staging");
   }
 
-  query(sql: string, options: { maxRows?: number; timeoutMs?: number } = {}): Promise<QueryResult> {
-    return readOnlyQuery(this.reader, sql, options.maxRows ?? 10_000, options.timeoutMs ?? 30_000);
+  query(sql: string, options: { maxRows?: number } = {}): Promise<QueryResult> {
+    const limits = { maxRows: options.maxRows ?? 10_000, maxBytes: this.limits.maxResultBytes };
+    return this.queries.run((conn) => runUserQuery(conn, sql, limits));
   }
 
   cumulative(): Promise<CumulativeRow[]> {
-    return cumulativeRows(this.reader);
+    return this.load(cumulativeRows);
   }
 
   series(q: SeriesQuery): Promise<SeriesRow[]> {
-    return seriesRows(this.reader, q);
+    return this.queries.run((conn) => seriesRows(conn, q));
+  }
+
+  interruptQueries(): void {
+    this.queries.interruptAll();
   }
 
   async deleteOlderThan(before: number): Promise<number> {
@@ -235,11 +269,13 @@ export class DuckDBStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.queries.close();
+    await this.loads;
     if (this.writer) {
       await this.writer.run("CHECKPOINT").catch(() => undefined);
       this.writer.closeSync();
     }
-    this.reader.closeSync();
+    this.loader.closeSync();
     this.instance.closeSync();
   }
 }

@@ -27,7 +27,9 @@ export interface ServerProcess {
 
 export async function startServerProcess(options: { store: string; port?: number; args?: string[]; env?: Record<string, string> }): Promise<ServerProcess> {
   const args = ["--conditions=source", "--import", "tsx", CLI, "--store", options.store, "--port", String(options.port ?? 0), ...(options.args ?? [])];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  // The libuv pool size bin/telemetry-server.cjs sets (tests run the CLI's source, not the bin).
+  const env = { UV_THREADPOOL_SIZE: "32", ...process.env, ...options.env };
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const exited = new Promise<number | string>((r) => proc.once("exit", (code, signal) => r(code ?? signal ?? -1)));
   const port = await new Promise<number>((resolvePort, reject) => {

@@ -73,6 +73,10 @@ export async function runUserQuery(conn: DuckDBConnection, sql: string, options:
   } catch (e) {
     if (e instanceof StoreError) throw e;
     const message = (e as Error).message;
+    if (/^Out of Memory Error/.test(message)) {
+      // DuckDB's own advice (SET memory_limit, SET threads) is not something a query can do here.
+      throw new StoreError(serverError("E_QUERY_MEMORY", `the query needs more memory than the server allows (--memory-limit, --max-temp-size): ${message.split("\n")[0]}`));
+    }
     throw new StoreError(serverError(isRefusal(message) ? "E_READ_ONLY" : "E_BAD_QUERY", message));
   } finally {
     prepared.destroySync();

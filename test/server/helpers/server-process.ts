@@ -95,3 +95,20 @@ export async function query(url: string, sql: string, token?: string): Promise<u
 export async function scalar(url: string, sql: string, token?: string): Promise<number> {
   return Number((await query(url, sql, token))[0][0]);
 }
+
+/** One SQL request, whatever its answer: status, parsed body, headers. */
+export async function sql(url: string, statement: string, extra: Record<string, unknown> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${url}/api/v1/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sql: statement, ...extra }) });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
+
+/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
+export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -23,7 +23,8 @@ Query options:
   --json                 print {columns, rows, truncated} as JSON instead of a table
 
 Endpoints: POST /v1/batches (msgpack), POST /v1/events (NDJSON), WebSocket /v1/ws, POST /v1/metrics (OTLP/HTTP,
-protobuf or JSON, gzip), POST /api/v1/query, GET /api/v1/series, GET /metrics, GET /healthz. See docs/server.md.
+protobuf or JSON, gzip), POST /api/v1/query, GET /api/v1/series, GET /api/v1/store, GET /metrics, GET /healthz.
+Query limits (time, concurrency, result size, memory) and shutdown: docs/server.md#limits.
 `;
 
 function fail(e: ServerError | string): never {

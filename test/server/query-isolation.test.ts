@@ -1,26 +1,14 @@
 // User queries against ingest and against each other (issue 9, D2, D3, D5), on the real server
 // process: runaway queries never hold up a batch, an event or a stream load; each query has its own
 // deadline; past the concurrency limit a query is refused; no result can take the server down.
-import { rmSync } from "node:fs";
-import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { batch, post } from "./helpers/batches.ts";
-import { query, sql, startServerProcess, tempStore, until, type ServerProcess } from "./helpers/server-process.ts";
+import { query, serverSet, sql, tempStore, until } from "./helpers/server-process.ts";
 
 const RUNAWAY = "SELECT count(*) FROM range(1000000000000)";
-let servers: ServerProcess[] = [];
-const start = async (store: string, args: string[]) => {
-  const s = await startServerProcess({ store, args });
-  servers.push(s);
-  return s;
-};
-afterEach(async () => {
-  for (const s of servers) {
-    await s.stop("SIGKILL");
-    rmSync(dirname(s.store), { recursive: true, force: true });
-  }
-  servers = [];
-});
+const servers = serverSet();
+const start = servers.start;
+afterEach(servers.stopAll);
 
 describe("ingest while 4 runaway queries run", () => {
   it("acks and stores every batch, event and stream load; a 5th query gets 503 with Retry-After", async () => {

@@ -1,29 +1,17 @@
 // SIGTERM while queries run (issue 9, D6), on the real server process: running queries are
 // interrupted and what was accepted is stored; a query DuckDB cannot interrupt does not hold the
 // process past --shutdown-grace; a second signal exits at once.
-import { rmSync } from "node:fs";
-import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { batch, post } from "./helpers/batches.ts";
-import { query, sql, startServerProcess, tempStore, until, type ServerProcess } from "./helpers/server-process.ts";
+import { query, serverSet, sql, tempStore, until, type ServerProcess } from "./helpers/server-process.ts";
 
 const RUNAWAY = "SELECT count(*) FROM range(1000000000000)";
 // One row whose computation DuckDB never checks for an interrupt: about 10 s of CPU on this machine.
 const STUCK = "SELECT list_sum(list_sort(list_reverse(range(20000000))))";
 
-let servers: ServerProcess[] = [];
-const start = async (store: string, args: string[]) => {
-  const s = await startServerProcess({ store, args });
-  servers.push(s);
-  return s;
-};
-afterEach(async () => {
-  for (const s of servers) {
-    await s.stop("SIGKILL");
-    rmSync(dirname(s.store), { recursive: true, force: true });
-  }
-  servers = [];
-});
+const servers = serverSet();
+const start = servers.start;
+afterEach(servers.stopAll);
 
 /** Starts `statement` on each of the server's query slots and waits until they are all taken. */
 async function occupy(s: ServerProcess, statement: string, n: number): Promise<void> {

@@ -1,9 +1,9 @@
 // Runs the real telemetry server as a child process on 127.0.0.1 with a DuckDB file under .tmp/,
 // the way a user runs it (through the CLI), and stops it by pid.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const CLI = join(ROOT, "src/cli/telemetry-server.ts");
@@ -111,4 +111,23 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The servers one test file starts: `stopAll` (in afterEach) kills them and removes their stores. */
+export function serverSet() {
+  let running: ServerProcess[] = [];
+  return {
+    async start(store: string, args: string[] = []): Promise<ServerProcess> {
+      const s = await startServerProcess({ store, args });
+      running.push(s);
+      return s;
+    },
+    async stopAll(): Promise<void> {
+      for (const s of running) {
+        await s.stop("SIGKILL");
+        rmSync(dirname(s.store), { recursive: true, force: true });
+      }
+      running = [];
+    },
+  };
 }

@@ -30,12 +30,16 @@ export class DuckDBStore implements Store {
   /** Ingest's reads, chained: a second load waits here, not on a libuv thread blocked in DuckDB. */
   private loads: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly writer: DuckDBConnection | undefined,
-    private readonly loader: DuckDBConnection,
-    private readonly limits: StoreLimits,
-  ) {
+  private readonly instance: DuckDBInstance;
+  private readonly writer: DuckDBConnection | undefined;
+  private readonly loader: DuckDBConnection;
+  private readonly limits: StoreLimits;
+
+  private constructor(instance: DuckDBInstance, writer: DuckDBConnection | undefined, loader: DuckDBConnection, limits: StoreLimits) {
+    this.instance = instance;
+    this.writer = writer;
+    this.loader = loader;
+    this.limits = limits;
     this.queries = new QueryPool(instance, limits.maxQueries, limits.queryTimeoutMs);
   }
 

@@ -22,11 +22,15 @@ export class QueryPool {
   private readonly running = new Map<Promise<unknown>, () => void>();
   private closed = false;
 
-  constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly maxConcurrent: number,
-    private readonly timeoutMs: number,
-  ) {}
+  private readonly instance: DuckDBInstance;
+  private readonly maxConcurrent: number;
+  private readonly timeoutMs: number;
+
+  constructor(instance: DuckDBInstance, maxConcurrent: number, timeoutMs: number) {
+    this.instance = instance;
+    this.maxConcurrent = maxConcurrent;
+    this.timeoutMs = timeoutMs;
+  }
 
   /** Runs `task` on a connection of its own, interrupted after the deadline; refuses past the limit. */
   run<T>(task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {

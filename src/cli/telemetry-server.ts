@@ -52,7 +52,7 @@ async function serve(flags: Map<string, string>): Promise<void> {
   // only between chunks, so a forced exit is a SIGKILL: what was acknowledged is committed already.
   const exitNow = (why: string) => {
     log(why);
-    server.store.interruptQueries();
+    void server.store.interruptQueries();
     process.kill(process.pid, "SIGKILL");
   };
   const stop = (signal: string) => {

@@ -100,13 +100,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     closing ??= (async () => {
       shuttingDown = true;
       // A running query would hold the store (and the process's exit) until its deadline.
-      store.interruptQueries();
+      const interrupted = store.interruptQueries();
       if (retention) clearInterval(retention);
       clearInterval(idleSweep);
       server.close();
       server.closeIdleConnections();
       // Everything accepted before the flag was raised is committed (and acknowledged) first.
       await ingest.drain();
+      // Their clients get 503 E_SHUTTING_DOWN before the connections close (--shutdown-grace bounds this).
+      await interrupted;
       ws.closeAll(1001, JSON.stringify({ code: "E_SHUTTING_DOWN" }));
       server.closeAllConnections();
       // Let the connections' close handlers record their streams as closed, then stop queueing.

@@ -13,10 +13,11 @@ const servers = serverSet();
 const start = servers.start;
 afterEach(servers.stopAll);
 
-/** Starts `statement` on each of the server's query slots and waits until they are all taken. */
-async function occupy(s: ServerProcess, statement: string, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) void sql(s.url, statement).catch(() => undefined);
+/** Starts `statement` on each of the server's query slots, waits until they are all taken, and returns their answers. */
+async function occupy(s: ServerProcess, statement: string, n: number) {
+  const answers = Array.from({ length: n }, () => sql(s.url, statement).catch((e: Error) => e));
   await until(async () => ((await sql(s.url, "SELECT 1")).status === 503 ? true : undefined), `${n} queries running`);
+  return answers;
 }
 
 describe("SIGTERM during queries", () => {
@@ -25,9 +26,11 @@ describe("SIGTERM during queries", () => {
     // Only the signal can end these queries: their deadline is far away.
     const s = await start(store, ["--query-timeout", "10m", "--shutdown-grace", "20s", "--max-queries", "4"]);
     expect((await post(s.url, batch("kept", 1, 4))).status).toBe(200);
-    await occupy(s, RUNAWAY, 4);
+    const answers = await occupy(s, RUNAWAY, 4);
     // A forced exit would be a SIGKILL; 0 is the orderly path. 40 s leaves room for a busy machine.
     expect(await s.stop("SIGTERM", 40_000)).toBe(0);
+    // Each query was answered before its connection closed.
+    for (const a of await Promise.all(answers)) expect(a).toMatchObject({ status: 503, body: { error: { code: "E_SHUTTING_DOWN" } } });
     expect(s.output()).toContain("stopped");
     const after = await start(store, []);
     expect(await query(after.url, "SELECT sum(value) FROM metric_points WHERE metric = 'job.items'")).toEqual([[8]]);

@@ -250,8 +250,8 @@ export class DuckDBStore implements Store {
     return this.queries.run((conn) => seriesRows(conn, q));
   }
 
-  interruptQueries(): void {
-    this.queries.interruptAll();
+  interruptQueries(): Promise<unknown> {
+    return this.queries.interruptAll();
   }
 
   async deleteOlderThan(before: number): Promise<number> {

@@ -40,9 +40,13 @@ export class QueryPool {
     }
     let interrupted: "deadline" | "shutdown" | undefined;
     let conn: DuckDBConnection | undefined;
+    let repeat: NodeJS.Timeout | undefined;
     const interrupt = (why: "deadline" | "shutdown") => {
       interrupted ??= why;
       conn?.interrupt();
+      // A query is several DuckDB calls (parse, checks, run), and an interrupt that lands between
+      // two of them is lost when the next one starts: repeat it until the task gives up.
+      repeat ??= setInterval(() => conn?.interrupt(), 50);
     };
     const timer = setTimeout(() => interrupt("deadline"), this.timeoutMs);
     const run = (async () => {
@@ -56,6 +60,7 @@ export class QueryPool {
         throw e;
       } finally {
         clearTimeout(timer);
+        clearInterval(repeat);
         if (conn && (interrupted || this.closed)) conn.closeSync();
         else if (conn) this.idle.push(conn);
       }
@@ -67,10 +72,11 @@ export class QueryPool {
     return run;
   }
 
-  /** Interrupts every running query and refuses new ones (shutdown). */
-  interruptAll(): void {
+  /** Interrupts every running query and refuses new ones (shutdown); resolves once they have returned. */
+  interruptAll(): Promise<unknown> {
     this.closed = true;
     for (const interrupt of this.running.values()) interrupt();
+    return Promise.allSettled([...this.running.keys()]);
   }
 
   /**
@@ -79,8 +85,7 @@ export class QueryPool {
    * the CLI bounds that wait with --shutdown-grace.
    */
   async close(): Promise<void> {
-    this.interruptAll();
-    await Promise.allSettled([...this.running.keys()]);
+    await this.interruptAll();
     for (const conn of this.idle.splice(0)) conn.closeSync();
   }
 }

@@ -127,8 +127,8 @@ export interface Store {
   cumulative(): Promise<CumulativeRow[]>;
   /** A user query too: same limits as `query`. */
   series(q: SeriesQuery): Promise<SeriesRow[]>;
-  /** Interrupts every running user query and refuses new ones (shutdown). */
-  interruptQueries(): void;
+  /** Interrupts every running user query and refuses new ones (shutdown); resolves once they have returned. */
+  interruptQueries(): Promise<unknown>;
   /** Deletes points, batches and events older than `before` (ms); returns the rows removed. */
   deleteOlderThan(before: number): Promise<number>;
   close(): Promise<void>;

@@ -3,6 +3,7 @@ import { isServerError, serverError, type ServerError } from "../server/errors.t
 import { OPTIONS, readFlags, serveConfig, type ServeConfig } from "../server/config.ts";
 import { startServer, type RunningServer } from "../server/server.ts";
 import { isLockedError, openStore } from "../server/store/open-store.ts";
+import { storeIdentity } from "../server/store-identity.ts";
 import { StoreError, type QueryResult } from "../server/store/store.ts";
 
 const HELP = `Usage:
@@ -15,12 +16,15 @@ ${OPTIONS.map(([flag, env, def, text]) => `  ${flag.padEnd(28)} ${text}${def ? `
 
 Query options:
   --url <url>            server to ask (default http://$TELEMETRY_HOST:$TELEMETRY_PORT, i.e. http://127.0.0.1:4318)
-  --store <path>         file to open read-only when no server answers (default ./telemetry.duckdb)
+  --store <path>         read this file [TELEMETRY_STORE]: opened read-only, or, while a server holds it,
+                         asked through --url only if that server has this same file open (else an error).
+                         Without it: the server at --url, else ./telemetry.duckdb read-only
   --token <token>        bearer token for the server [TELEMETRY_TOKEN]
   --json                 print {columns, rows, truncated} as JSON instead of a table
 
 Endpoints: POST /v1/batches (msgpack), POST /v1/events (NDJSON), WebSocket /v1/ws, POST /v1/metrics (OTLP/HTTP,
-protobuf or JSON, gzip), POST /api/v1/query, GET /api/v1/series, GET /metrics, GET /healthz. See docs/server.md.
+protobuf or JSON, gzip), POST /api/v1/query, GET /api/v1/series, GET /api/v1/store, GET /metrics, GET /healthz.
+Query limits (time, concurrency, result size, memory) and shutdown: docs/server.md#limits.
 `;
 
 /** Usage errors (bad flags) exit 2; failures of the environment (files, ports, the store) exit 1. */
@@ -82,14 +86,18 @@ async function serve(flags: Map<string, string>): Promise<void> {
   }
   log(`listening on ${server.url} store=${config.store}${config.token ? " token=required" : ""}${config.retainMs ? ` retain=${config.retainMs}ms` : ""}`);
   let stopping = false;
+  // process.exit waits for every running DuckDB call to return, and DuckDB checks for an interrupt
+  // only between chunks, so a forced exit is a SIGKILL: what was acknowledged is committed already.
+  const exitNow = (why: string) => {
+    log(why);
+    void server.store.interruptQueries();
+    process.kill(process.pid, "SIGKILL");
+  };
   const stop = (signal: string) => {
-    if (stopping) {
-      // A second signal: the operator does not want to wait for the orderly stop.
-      log(`${signal} again: exiting now`);
-      process.exit(1);
-    }
+    if (stopping) return exitNow(`${signal} again: exiting now`);
     stopping = true;
-    log(`${signal}: storing what is pending, then closing the store`);
+    log(`${signal}: storing what is pending, then closing the store (at most ${config.shutdownGraceMs} ms; a second ${signal} exits at once)`);
+    setTimeout(() => exitNow(`shutdown did not finish within ${config.shutdownGraceMs} ms (--shutdown-grace): exiting now`), config.shutdownGraceMs).unref();
     server.close().then(
       () => {
         log("stopped");
@@ -114,41 +122,79 @@ function printTable(r: QueryResult): void {
   process.stdout.write(`(${r.rows.length} row${r.rows.length === 1 ? "" : "s"}${r.truncated ? ", truncated" : ""})\n`);
 }
 
+interface QueryTarget {
+  readonly url: string;
+  readonly token?: string;
+}
+
+/** Asks the server at `url`; undefined when nothing listens there. */
+async function ask<T>(target: QueryTarget, path: string, body?: unknown): Promise<T | undefined> {
+  try {
+    const res = await fetch(`${target.url}${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { "content-type": "application/json", ...(target.token ? { authorization: `Bearer ${target.token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const reply = (await res.json()) as T | { error: ServerError };
+    if (typeof reply === "object" && reply !== null && "error" in reply) fail(reply.error);
+    return reply;
+  } catch (e) {
+    if (/fetch failed|ECONNREFUSED/.test(String((e as Error).message) + String((e as { cause?: Error }).cause?.message))) return undefined;
+    throw e;
+  }
+}
+
+/** Opens `path` read-only and runs the query; "locked" when another process (a server) holds it. */
+async function queryFile(path: string, sql: string): Promise<QueryResult | "locked"> {
+  let store;
+  try {
+    store = await openStore({ path, readOnly: true });
+  } catch (e) {
+    if (isLockedError(e)) return "locked";
+    fail(`cannot open ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return await store.query(sql);
+  } catch (e) {
+    fail(e instanceof StoreError ? e.error : String((e as Error).message));
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * With a store named (`--store` or TELEMETRY_STORE) the answer comes from that file: read-only
+ * when no process holds it, else from the server at `--url` only if that server reports the same
+ * file open (GET /api/v1/store). Without one, the server at `--url` answers, and the default file
+ * is opened read-only when nothing listens there.
+ */
 async function query(sql: string | undefined, flags: Map<string, string>): Promise<void> {
   if (!sql) fail('query needs one SQL statement, e.g. telemetry-server query "SELECT count(*) FROM points"');
   const host = process.env.TELEMETRY_HOST ?? "127.0.0.1";
-  const url = flags.get("url") ?? `http://${host}:${process.env.TELEMETRY_PORT ?? "4318"}`;
   const token = flags.get("token") ?? process.env.TELEMETRY_TOKEN;
-  let result: QueryResult | undefined;
-  try {
+  const target: QueryTarget = { url: flags.get("url") ?? `http://${host}:${process.env.TELEMETRY_PORT ?? "4318"}`, ...(token ? { token } : {}) };
+  const named = flags.get("store") ?? process.env.TELEMETRY_STORE;
+  let result: QueryResult | "locked" | undefined;
+  if (named !== undefined) {
+    result = await queryFile(named, sql);
+    if (result === "locked") {
+      const served = await ask<{ id: string | null }>(target, "/api/v1/store");
+      const id = storeIdentity(named);
+      if (served === undefined || served.id === null || served.id !== id) {
+        fail(`${named} is held by another process, and the server at ${target.url} ${served === undefined ? "does not answer" : "has a different store open"}: pass --url of the server that has ${named} open`);
+      }
+      result = await ask<QueryResult>(target, "/api/v1/query", { sql });
+    }
+  } else {
     // A running server holds the file's write lock, so ask it first.
-    const res = await fetch(`${url}/api/v1/query`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ sql }),
-    });
-    const body = (await res.json()) as QueryResult | { error: ServerError };
-    if ("error" in body) fail(body.error);
-    result = body;
-  } catch (e) {
-    if (!/fetch failed|ECONNREFUSED/.test(String((e as Error).message) + String((e as { cause?: Error }).cause?.message))) throw e;
-  }
-  if (!result) {
-    const path = flags.get("store") ?? process.env.TELEMETRY_STORE ?? "./telemetry.duckdb";
-    let store;
-    try {
-      store = await openStore({ path, readOnly: true });
-    } catch (e) {
-      fail(isLockedError(e) ? `no server answers at ${url} and ${path} is locked by another process: pass --url` : `cannot open ${path}: ${(e as Error).message}`);
-    }
-    try {
-      result = await store.query(sql);
-    } catch (e) {
-      fail(e instanceof StoreError ? e.error : String((e as Error).message));
-    } finally {
-      await store.close();
+    result = await ask<QueryResult>(target, "/api/v1/query", { sql });
+    if (result === undefined) {
+      const path = "./telemetry.duckdb";
+      result = await queryFile(path, sql);
+      if (result === "locked") fail(`no server answers at ${target.url} and ${path} is locked by another process: pass --url`);
     }
   }
+  if (result === undefined) fail(`no answer from ${target.url}`);
   if (flags.get("json")) process.stdout.write(JSON.stringify(result) + "\n");
   else printTable(result);
 }

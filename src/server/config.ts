@@ -1,7 +1,8 @@
 // Command-line options and their environment equivalents for `telemetry-server`.
 import { readFileSync } from "node:fs";
-import { serverError, type ServerError } from "./errors.ts";
+import { isServerError, serverError, type ServerError } from "./errors.ts";
 import { parseDuration } from "./series-api.ts";
+import type { StoreLimits } from "./store/store-limits.ts";
 
 export interface ServeConfig {
   readonly store: string;
@@ -16,6 +17,10 @@ export interface ServeConfig {
   readonly prometheusUnits: "base" | "declared";
   /** Connection cap and timeouts against clients that hold sockets open (slowloris). */
   readonly connections: ConnectionLimits;
+  /** Only what was given: the defaults live in store-limits.ts. */
+  readonly storeLimits: Partial<StoreLimits>;
+  /** After SIGTERM/SIGINT, the process exits within this long even if the store is not closed yet. */
+  readonly shutdownGraceMs: number;
 }
 
 export interface ConnectionLimits {
@@ -45,6 +50,12 @@ export const OPTIONS = [
   ["--header-timeout <duration>", "TELEMETRY_HEADER_TIMEOUT", "10s", "time to receive a request's headers; a silent or slow connection is closed"],
   ["--body-timeout <duration>", "TELEMETRY_BODY_TIMEOUT", "60s", "time to receive a whole request, body included; then 408 and close"],
   ["--idle-timeout <duration>", "TELEMETRY_IDLE_TIMEOUT", "65s", "a keep-alive connection with no request for this long is closed"],
+  ["--query-timeout <duration>", "TELEMETRY_QUERY_TIMEOUT", "30s", "a query (SQL or series) is interrupted after this long (408 E_QUERY_TIMEOUT)"],
+  ["--max-queries <n>", "TELEMETRY_MAX_QUERIES", "4", "queries running at once; more get 503 E_TOO_MANY_QUERIES (needs UV_THREADPOOL_SIZE >= n + 3)"],
+  ["--max-result-bytes <bytes>", "TELEMETRY_MAX_RESULT_BYTES", "64MiB", "largest query result (JSON rows); beyond it the result is truncated"],
+  ["--memory-limit <bytes>", "TELEMETRY_MEMORY_LIMIT", "1GiB", "DuckDB memory_limit (queries spill to disk beyond it)"],
+  ["--max-temp-size <bytes>", "TELEMETRY_MAX_TEMP_SIZE", "4GiB", "DuckDB max_temp_directory_size: disk a query may spill to"],
+  ["--shutdown-grace <duration>", "TELEMETRY_SHUTDOWN_GRACE", "10s", "after SIGTERM/SIGINT, exit within this long; a second signal exits at once"],
 ] as const;
 
 /** "1048576", "64KiB", "8MiB", "1GiB", "10MB". */
@@ -78,7 +89,9 @@ export function readFlags(args: readonly string[]): { flags: Map<string, string>
 }
 
 export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv = process.env): ServeConfig | ServerError {
-  const known = new Set(["store", "host", "port", "token", "token-file", "retain", "stream-idle", "max-body", "prometheus-units", "max-connections", "header-timeout", "body-timeout", "idle-timeout", "help"]);
+  const known = new Set(["store", "host", "port", "token", "token-file", "retain", "stream-idle", "max-body", "prometheus-units", "help",
+    "max-connections", "header-timeout", "body-timeout", "idle-timeout",
+    "query-timeout", "max-queries", "max-result-bytes", "memory-limit", "max-temp-size", "shutdown-grace"]);
   for (const k of flags.keys()) if (!known.has(k)) return serverError("E_BAD_PARAM", `unknown option --${k}`, `--${k}`);
   const get = (flag: string, envName: string, def: string) => flags.get(flag) ?? env[envName] ?? def;
   const port = Number(get("port", "TELEMETRY_PORT", "4318"));
@@ -93,10 +106,16 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   const token = readToken(get("token", "TELEMETRY_TOKEN", ""), get("token-file", "TELEMETRY_TOKEN_FILE", ""));
   if (typeof token === "object") return token;
   const connections = connectionLimits(get);
-  if (isError(connections)) return connections;
+  if (isServerError(connections)) return connections;
   const prometheusUnits = get("prometheus-units", "TELEMETRY_PROMETHEUS_UNITS", "base");
   if (prometheusUnits !== "base" && prometheusUnits !== "declared") return serverError("E_BAD_PARAM", "prometheus-units must be base or declared", "--prometheus-units");
+  const limits = storeLimits(flags, env);
+  if (isServerError(limits)) return limits;
+  const shutdownGraceMs = parseDuration(get("shutdown-grace", "TELEMETRY_SHUTDOWN_GRACE", "10s"));
+  if (!shutdownGraceMs) return serverError("E_BAD_PARAM", "shutdown-grace must be a duration such as 10s or 500ms", "--shutdown-grace");
   return {
+    storeLimits: limits,
+    shutdownGraceMs,
     store: get("store", "TELEMETRY_STORE", "./telemetry.duckdb"),
     host: get("host", "TELEMETRY_HOST", "127.0.0.1"),
     port,
@@ -108,8 +127,6 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     connections,
   };
 }
-
-const isError = (v: object): v is ServerError => "code" in v;
 
 function readToken(inline: string, file: string): string | ServerError {
   if (inline && file) return serverError("E_BAD_PARAM", "give the token once: --token or --token-file (or TELEMETRY_TOKEN / TELEMETRY_TOKEN_FILE)", "--token-file");
@@ -135,4 +152,33 @@ function connectionLimits(get: (flag: string, envName: string, def: string) => s
     out[key] = ms;
   }
   return { maxConnections, headerTimeoutMs: out.headerTimeoutMs, bodyTimeoutMs: out.bodyTimeoutMs, idleTimeoutMs: out.idleTimeoutMs };
+}
+
+/** The query and DuckDB limits that were given (flag or environment), validated. */
+function storeLimits(flags: Map<string, string>, env: NodeJS.ProcessEnv): Partial<StoreLimits> | ServerError {
+  const given = (flag: string, envName: string) => flags.get(flag) ?? env[envName];
+  const out: { -readonly [K in keyof StoreLimits]?: number } = {};
+  const timeout = given("query-timeout", "TELEMETRY_QUERY_TIMEOUT");
+  if (timeout !== undefined) {
+    out.queryTimeoutMs = parseDuration(timeout);
+    if (!out.queryTimeoutMs) return serverError("E_BAD_PARAM", "query-timeout must be a duration such as 30s or 2m", "--query-timeout");
+  }
+  const n = given("max-queries", "TELEMETRY_MAX_QUERIES");
+  if (n !== undefined) {
+    out.maxQueries = Number(n);
+    if (!Number.isInteger(out.maxQueries) || out.maxQueries < 1 || out.maxQueries > 1000) return serverError("E_BAD_PARAM", "max-queries must be an integer 1..1000", "--max-queries");
+  }
+  const sizes = [
+    ["max-result-bytes", "TELEMETRY_MAX_RESULT_BYTES", "maxResultBytes", 1024],
+    ["memory-limit", "TELEMETRY_MEMORY_LIMIT", "memoryLimit", 64 * 1024 * 1024],
+    ["max-temp-size", "TELEMETRY_MAX_TEMP_SIZE", "maxTempDirectorySize", 0],
+  ] as const;
+  for (const [flag, envName, key, min] of sizes) {
+    const v = given(flag, envName);
+    if (v === undefined) continue;
+    const bytes = parseBytes(v);
+    if (bytes === undefined || bytes < min) return serverError("E_BAD_PARAM", `${flag} must be a size of at least ${min} bytes (e.g. 64MiB, 2GiB)`, `--${flag}`);
+    out[key] = bytes;
+  }
+  return out;
 }

@@ -29,6 +29,8 @@ export type ErrorCode =
   | "E_BAD_QUERY"
   | "E_READ_ONLY"
   | "E_QUERY_TIMEOUT"
+  | "E_TOO_MANY_QUERIES"
+  | "E_QUERY_MEMORY"
   | "E_BAD_PARAM"
   | "E_BUSY"
   | "E_STORE"
@@ -77,6 +79,10 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   E_BAD_QUERY: 400,
   E_READ_ONLY: 403,
   E_QUERY_TIMEOUT: 408,
+  // Past --max-queries: the server is busy, not the request wrong (answered with Retry-After).
+  E_TOO_MANY_QUERIES: 503,
+  // The query itself is too big for the memory and temp space the server gives queries.
+  E_QUERY_MEMORY: 413,
   E_BAD_PARAM: 400,
   E_BUSY: 503,
   E_STORE: 500,

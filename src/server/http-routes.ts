@@ -1,5 +1,5 @@
 // The HTTP API. Ingest: POST /v1/batches (msgpack batch), POST /v1/events (NDJSON). Reading:
-// POST /api/v1/query, GET /api/v1/series, GET /metrics. OTLP/HTTP: POST /v1/metrics.
+// POST /api/v1/query, GET /api/v1/series, GET /api/v1/store (which file is open), GET /metrics. OTLP/HTTP: POST /v1/metrics.
 // GET /healthz needs no token.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -31,6 +31,7 @@ export function createRouter(ctx: RouteContext) {
     if (is("POST", "/v1/events")) return events(req, res);
     if (is("POST", "/api/v1/query") || is("GET", "/api/v1/query")) return query(req, res, url);
     if (is("GET", "/api/v1/series")) return series(res, url);
+    if (is("GET", "/api/v1/store")) return send(res, 200, { id: ctx.storeId ?? null });
     if (is("POST", "/v1/metrics")) return otlpMetrics(req, res, ctx);
     if (is("GET", "/metrics")) {
       const { format, contentType } = negotiate(req.headers.accept);
@@ -38,7 +39,7 @@ export function createRouter(ctx: RouteContext) {
       res.writeHead(200, { "content-type": contentType, "content-length": String(Buffer.byteLength(body)) });
       return void res.end(req.method === "HEAD" ? undefined : body);
     }
-    const known = ["/v1/batches", "/v1/events", "/v1/metrics", "/api/v1/query", "/api/v1/series", "/metrics"];
+    const known = ["/v1/batches", "/v1/events", "/v1/metrics", "/api/v1/query", "/api/v1/series", "/api/v1/store", "/metrics"];
     if (known.includes(path)) return sendError(res, serverError("E_METHOD", `${req.method} not allowed on ${path}`));
     return sendError(res, serverError("E_NOT_FOUND", `no route ${path}`));
   }

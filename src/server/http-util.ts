@@ -57,7 +57,7 @@ export function send(res: ServerResponse, status: number, body: unknown, msgpack
 export function retryHeaders(e: ServerError): Record<string, string> {
   // An oversized body is read to its end (and discarded) after the reply, so the connection stays usable.
   const extra: Record<string, string> = {};
-  if (e.code === "E_BUSY" || e.code === "E_SHUTTING_DOWN") extra["retry-after"] = "1";
+  if (e.code === "E_BUSY" || e.code === "E_SHUTTING_DOWN" || e.code === "E_TOO_MANY_QUERIES") extra["retry-after"] = "1";
   if (e.code === "E_UNAUTHORIZED") extra["www-authenticate"] = 'Bearer realm="telemetry"';
   return extra;
 }

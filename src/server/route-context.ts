@@ -18,4 +18,6 @@ export interface RouteContext {
   readonly prometheusUnits?: UnitMode;
   /** OTLP ingest state (streams keyed by resource and scope, cumulative-to-delta baselines). */
   readonly otlp: OtlpIngest;
+  /** Identity of the store file this server has open (store-identity.ts), for `query --store`. */
+  readonly storeId?: string;
 }

@@ -12,7 +12,10 @@ import { streamFromStore } from "./stream-cache.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { OtlpIngest } from "./otlp-ingest.ts";
 import { openStore } from "./store/open-store.ts";
+import { libuvPoolSize, THREADS_FOR_INGEST } from "./store/query-pool.ts";
+import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store/store-limits.ts";
 import type { Store } from "./store/store.ts";
+import { storeIdentity } from "./store-identity.ts";
 import { createWsHandler } from "./ws-handler.ts";
 
 export interface ServerOptions {
@@ -26,6 +29,8 @@ export interface ServerOptions {
   /** An HTTP batch stream with no batch for this long is logged closed (default 5 minutes). */
   readonly streamIdleMs?: number;
   readonly limits?: Partial<Limits>;
+  /** Query time, concurrency, result bytes, DuckDB memory and temp space (store-limits.ts). */
+  readonly storeLimits?: Partial<StoreLimits>;
   readonly log?: (line: string) => void;
   /** How /metrics names scaled units: "base" (default, ms shown as seconds) or "declared". */
   readonly prometheusUnits?: "base" | "declared";
@@ -46,7 +51,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.log(`${new Date().toISOString()} ${line}`));
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const opened = await openStore({ path: options.store });
+  const storeLimits = { ...DEFAULT_STORE_LIMITS, ...options.storeLimits, maxQueries: queryConcurrency(options.storeLimits?.maxQueries, log) };
+  const opened = await openStore({ path: options.store, limits: storeLimits });
   const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const cumulative = new Cumulative();
   const ingest = new Ingestor(store, limits, {
@@ -65,7 +71,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let shuttingDown = false;
   const otlp = new OtlpIngest(ingest, cumulative, limits);
-  const ctx = { ingest, store, cumulative, limits, otlp, token: options.token, prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
+  const ctx = { ingest, store, cumulative, limits, otlp, token: options.token, storeId: storeIdentity(options.store), prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
   const ws = createWsHandler(ctx);
   const conn: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
   const server: Server = createServer(
@@ -124,6 +130,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = () => {
     closing ??= (async () => {
       shuttingDown = true;
+      // A running query would hold the store (and the process's exit) until its deadline.
+      const interrupted = store.interruptQueries();
       if (retention) clearInterval(retention);
       clearInterval(idleSweep);
       // Resolves once every HTTP connection has closed (and its close handler has run).
@@ -131,6 +139,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       server.closeIdleConnections();
       // Everything accepted before the flag was raised is committed (and acknowledged) first.
       await ingest.drain();
+      // Their clients get 503 E_SHUTTING_DOWN before the connections close (--shutdown-grace bounds this).
+      await interrupted;
       const wsClosed = ws.closeAll(1001, JSON.stringify({ code: "E_SHUTTING_DOWN" }));
       server.closeAllConnections();
       // The connections' close handlers record their streams as closed; then stop queueing.
@@ -153,4 +163,20 @@ function clientErrorResponse(e: NodeJS.ErrnoException, conn: ConnectionLimits): 
         : [400, "Bad Request", "E_BAD_REQUEST", "malformed HTTP request"];
   const body = JSON.stringify({ error: { code, message } });
   return `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+/**
+ * Each running query holds a libuv thread until DuckDB returns, and ingest needs some too. The
+ * pool's size is fixed when the process first uses it (bin/telemetry-server.cjs raises it before
+ * that): an explicit limit that does not fit is an error; the default shrinks to fit, with a note.
+ */
+function queryConcurrency(asked: number | undefined, log: (line: string) => void): number {
+  const pool = libuvPoolSize();
+  const fits = Math.max(pool - THREADS_FOR_INGEST, 1);
+  if (asked !== undefined && asked > fits) {
+    throw new Error(`--max-queries ${asked} needs UV_THREADPOOL_SIZE of at least ${asked + THREADS_FOR_INGEST} (it is ${pool}); set it in the environment that starts node`);
+  }
+  const n = asked ?? Math.min(DEFAULT_STORE_LIMITS.maxQueries, fits);
+  if (asked === undefined && n < DEFAULT_STORE_LIMITS.maxQueries) log(`queries: at most ${n} at once, since UV_THREADPOOL_SIZE is ${pool} (set it to ${DEFAULT_STORE_LIMITS.maxQueries + THREADS_FOR_INGEST} or more for the default of ${DEFAULT_STORE_LIMITS.maxQueries})`);
+  return n;
 }

@@ -101,6 +101,43 @@ describe("read-only queries", () => {
     });
   }
 
+  // Each of these runs as a SELECT, so only the function check stands between it and the host.
+  const disclosing = [
+    ["SELECT * FROM force_checkpoint()", "force_checkpoint"],
+    ["SELECT * FROM checkpoint()", "checkpoint"],
+    ["SELECT * FROM duckdb_settings()", "duckdb_settings"],
+    ["SELECT name, setting FROM pg_catalog.pg_settings", "duckdb_settings"],
+    ["SELECT current_setting('temp_directory')", "current_setting"],
+    ["SELECT * FROM duckdb_databases()", "duckdb_databases"],
+    ["SELECT path FROM duckdb_databases", "duckdb_databases"],
+    ["SELECT * FROM pragma_database_list", "duckdb_databases"],
+    ["SELECT * FROM duckdb_temporary_files()", "duckdb_temporary_files"],
+    ["SELECT * FROM duckdb_extensions()", "duckdb_extensions"],
+    ["SELECT * FROM duckdb_logs", "duckdb_logs"],
+    ["SELECT * FROM enable_logging()", "enable_logging"],
+    ["SELECT * FROM query('SELECT * FROM duckdb_settings()')", "duckdb_settings"],
+    ["SELECT (SELECT count(*) FROM force_checkpoint()) + 1", "force_checkpoint"],
+  ] as const;
+  for (const [sql, fn] of disclosing) {
+    it(`refuses what changes the store or shows paths: ${sql}`, async () => {
+      const res = await fetch(`${server.url}/api/v1/query`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ sql }) });
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(res.status).toBe(403);
+      expect(body.error.code).toBe("E_READ_ONLY");
+      expect(body.error.message).toContain(fn);
+      expect(body.error.message).not.toContain(dirname(server.store));
+    });
+  }
+
+  it("allows generators, JSON and the catalog", async () => {
+    expect((await query(server.url, "SELECT count(*) FROM range(10)", TOKEN))[0][0]).toBe(10);
+    expect((await query(server.url, "SELECT count(*) FROM generate_series(1, 3)", TOKEN))[0][0]).toBe(3);
+    expect((await query(server.url, "SELECT count(*) FROM json_each('{\"a\":1,\"b\":2}')", TOKEN))[0][0]).toBe(2);
+    expect((await query(server.url, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'points'", TOKEN))[0][0]).toBe(1);
+    expect((await query(server.url, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'series_totals'", TOKEN))[0][0]).toBeGreaterThan(5);
+    expect((await query(server.url, "SELECT count(*) FROM pragma_table_info('points')", TOKEN))[0][0]).toBe(6);
+  });
+
   it("everything is still there and SELECT works", async () => {
     const rows = await query(server.url, "SELECT count(*), sum(value) FROM metric_points WHERE metric = 'job.items'", TOKEN);
     expect(rows[0]).toEqual([2, 10]);

@@ -1,73 +1,10 @@
-// Reads from the DuckDB store: user SQL (read-only, enforced three ways), the cumulative state
-// behind /metrics, and the per-step aggregation behind /api/v1/series.
-import { StatementType, type DuckDBConnection } from "@duckdb/node-api";
-import { serverError } from "../errors.ts";
-import { StoreError, type CumulativeRow, type QueryResult, type SeriesQuery, type SeriesRow } from "./store.ts";
+// Reads from the DuckDB store: the cumulative state behind /metrics, and the per-step aggregation
+// behind /api/v1/series (user SQL is duckdb-query.ts).
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { CumulativeRow, SeriesQuery, SeriesRow } from "./store.ts";
 import { timestampMs } from "./duckdb-append.ts";
 
 const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
-
-/**
- * Read-only for real: (1) exactly one statement, and its prepared type must be SELECT (DuckDB
- * parses and binds it, so `WITH ... DELETE` or `EXPLAIN ANALYZE DROP` cannot pass as a select);
- * (2) the instance runs with enable_external_access=false and a locked configuration, so a
- * SELECT cannot read files (read_csv, read_text, read_parquet), ATTACH, or COPY; (3) it runs on
- * its own connection, interrupted after `timeoutMs`.
- */
-export async function readOnlyQuery(conn: DuckDBConnection, sql: string, maxRows: number, timeoutMs: number): Promise<QueryResult> {
-  let extracted;
-  try {
-    extracted = await conn.extractStatements(sql);
-  } catch (e) {
-    throw new StoreError(serverError("E_BAD_QUERY", (e as Error).message));
-  }
-  if (extracted.count !== 1) throw new StoreError(serverError("E_BAD_QUERY", `expected exactly one statement, got ${extracted.count}`));
-  let prepared;
-  try {
-    prepared = await extracted.prepare(0);
-  } catch (e) {
-    const message = (e as Error).message;
-    // Preparing already refuses file access ("disabled by configuration").
-    throw new StoreError(serverError(/Permission Error|disabled by configuration/i.test(message) ? "E_READ_ONLY" : "E_BAD_QUERY", message));
-  }
-  try {
-    if (prepared.statementType !== StatementType.SELECT) {
-      throw new StoreError(serverError("E_READ_ONLY", `only SELECT statements are allowed here, got ${StatementType[prepared.statementType] ?? prepared.statementType}`));
-    }
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      conn.interrupt();
-    }, timeoutMs);
-    try {
-      const reader = await prepared.runAndReadUntil(maxRows + 1);
-      const names = reader.columnNames();
-      const types = reader.columnTypes().map((t) => t.toString());
-      const rows = reader.getRowsJson() as unknown[][];
-      // 64-bit integers come back as strings; most (counts, sums) fit in a double exactly.
-      const wide = types.map((t) => /^(BIGINT|UBIGINT|HUGEINT|UHUGEINT)$/.test(t));
-      if (wide.some(Boolean)) {
-        for (const row of rows) {
-          for (let c = 0; c < row.length; c++) {
-            if (wide[c] && typeof row[c] === "string" && Number.isSafeInteger(Number(row[c]))) row[c] = Number(row[c]);
-          }
-        }
-      }
-      const truncated = rows.length > maxRows;
-      if (truncated) rows.length = maxRows;
-      return { columns: names.map((name, i) => ({ name, type: types[i] })), rows, truncated };
-    } catch (e) {
-      if (e instanceof StoreError) throw e;
-      const message = (e as Error).message;
-      if (timedOut) throw new StoreError(serverError("E_QUERY_TIMEOUT", `query interrupted after ${timeoutMs} ms`));
-      throw new StoreError(serverError(/Permission Error|disabled by configuration/i.test(message) ? "E_READ_ONLY" : "E_BAD_QUERY", message));
-    } finally {
-      clearTimeout(timer);
-    }
-  } finally {
-    prepared.destroySync();
-  }
-}
 
 const BUCKET_SUMS = (where: string, group: string) => `
   SELECT ${group}, list(s ORDER BY idx) AS buckets FROM (

@@ -44,6 +44,30 @@ export const DDL: readonly string[] = [
     JOIN fields f ON f.stream_id = p.stream_id AND f.set_index = i.set_index AND f.field = p.field
     JOIN streams st ON st.id = p.stream_id
     LEFT JOIN slots s ON s.stream_id = p.stream_id AND s.set_index = i.set_index AND s.slot = p.slot`,
+  // One row per series (stream, series, measurement slot, field) with its total or current value,
+  // right for each instrument: summing metric_points.value is right only for counters.
+  `CREATE OR REPLACE VIEW series_totals AS
+    WITH totals AS (
+      SELECT stream_id, series, slot, field, count(*) AS points, min(time) AS first_time, max(time) AS last_time,
+        sum(value) AS value_sum, arg_max(value, time) AS value_last, sum(count) AS count, min(min) AS min, max(max) AS max
+      FROM all_points GROUP BY stream_id, series, slot, field),
+    bucket_totals AS (
+      SELECT stream_id, series, slot, field, list(n ORDER BY i) AS buckets FROM (
+        SELECT stream_id, series, slot, field, i, sum(b) AS n FROM (
+          SELECT stream_id, series, slot, field, unnest(buckets) AS b, generate_subscripts(buckets, 1) AS i
+          FROM distribution_points WHERE buckets IS NOT NULL)
+        GROUP BY stream_id, series, slot, field, i)
+      GROUP BY stream_id, series, slot, field)
+    SELECT f.name AS metric, f.instrument, f.unit, i.set_name, i.attributes, s.attributes AS measure_attributes,
+      CASE WHEN f.instrument IN ('gauge', 'upDownCounter') THEN t.value_last ELSE t.value_sum END AS value,
+      t.count, CASE WHEN t.count > 0 THEN t.value_sum / t.count END AS mean, t.min, t.max, b.buckets, f.bounds,
+      t.points, t.first_time, t.last_time, t.stream_id, t.series, t.slot, st.resource
+    FROM totals t
+    JOIN instances i ON i.stream_id = t.stream_id AND i.series = t.series
+    JOIN fields f ON f.stream_id = t.stream_id AND f.set_index = i.set_index AND f.field = t.field
+    JOIN streams st ON st.id = t.stream_id
+    LEFT JOIN slots s ON s.stream_id = t.stream_id AND s.set_index = i.set_index AND s.slot = t.slot
+    LEFT JOIN bucket_totals b ON b.stream_id = t.stream_id AND b.series = t.series AND b.slot = t.slot AND b.field = t.field`,
 ];
 
 /** Staging table for events, so duplicates by event_id can be skipped with INSERT OR IGNORE. */

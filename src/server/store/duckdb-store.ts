@@ -1,20 +1,27 @@
-// The embedded default store: one DuckDB file, one writer connection (all commits go through it,
-// one transaction each) and one reader connection for queries. The instance runs with external
-// access disabled, so no SQL on it can read or write files other than the database itself.
+// The embedded default store: one DuckDB file; one writer connection (all commits go through it,
+// one transaction each); one loader connection for ingest's reads (stream loads), used one call at
+// a time; and a pool of connections for user queries, one per running query (query-pool.ts), so
+// ingest never shares a connection with a user query. The instance runs with external access
+// disabled, so no SQL on it can read or write files other than the database itself, and with a
+// memory limit and a temp-directory cap so a query spills or fails instead of taking the host down.
 import { statSync } from "node:fs";
 import { DOUBLE, DuckDBInstance, LIST, listValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import type { WireSetDescriptor } from "../../wire/batch.ts";
 import { setState, type SeriesState, type SetState } from "../stream-state.ts";
 import { appendDistributionPoints, appendScalarPoints, countScalar, timestampMs } from "./duckdb-append.ts";
-import { cumulativeRows, readOnlyQuery, seriesRows } from "./duckdb-read.ts";
+import { runUserQuery } from "./duckdb-query.ts";
+import { cumulativeRows, seriesRows } from "./duckdb-read.ts";
 import { DDL, SCHEMA_VERSION, STAGING_DDL } from "./duckdb-schema.ts";
 import { serverError } from "../errors.ts";
+import { QueryPool } from "./query-pool.ts";
+import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store-limits.ts";
 import { StoreError, type CommitResult, type CommitUnit, type CumulativeRow, type LoadedStream, type QueryResult, type SeriesQuery, type SeriesRow, type Store } from "./store.ts";
 
 export interface DuckDBStoreOptions {
   readonly path: string;
   /** Open the file read-only (the CLI's query fallback when no server holds it). */
   readonly readOnly?: boolean;
+  readonly limits?: Partial<StoreLimits>;
 }
 
 function push<T>(map: Map<number, T[]>, key: number, value: T): void {
@@ -37,17 +44,27 @@ function fileIdentity(path: string): string | undefined {
 }
 
 export class DuckDBStore implements Store {
+  private readonly queries: QueryPool;
+  /** Ingest's reads, chained: a second load waits here, not on a libuv thread blocked in DuckDB. */
+  private loads: Promise<unknown> = Promise.resolve();
   /** The file's identity when it was opened; undefined for an in-memory database. */
-  private identity: string | undefined;
+  private readonly identity: string | undefined;
   /** Set once the file is found deleted or replaced: every later commit fails with it. */
   private lost: StoreError | undefined;
 
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly writer: DuckDBConnection | undefined,
-    private readonly reader: DuckDBConnection,
-    private readonly path: string,
-  ) {
+  private readonly instance: DuckDBInstance;
+  private readonly writer: DuckDBConnection | undefined;
+  private readonly loader: DuckDBConnection;
+  private readonly limits: StoreLimits;
+  private readonly path: string;
+
+  private constructor(instance: DuckDBInstance, writer: DuckDBConnection | undefined, loader: DuckDBConnection, limits: StoreLimits, path: string) {
+    this.instance = instance;
+    this.writer = writer;
+    this.loader = loader;
+    this.limits = limits;
+    this.path = path;
+    this.queries = new QueryPool(instance, limits.maxQueries, limits.queryTimeoutMs);
     this.identity = path === ":memory:" ? undefined : fileIdentity(path);
   }
 
@@ -66,7 +83,12 @@ export class DuckDBStore implements Store {
   }
 
   static async open(options: DuckDBStoreOptions): Promise<DuckDBStore> {
-    const config: Record<string, string> = { enable_external_access: "false" };
+    const limits: StoreLimits = { ...DEFAULT_STORE_LIMITS, ...options.limits };
+    const config: Record<string, string> = {
+      enable_external_access: "false",
+      memory_limit: `${limits.memoryLimit}B`,
+      max_temp_directory_size: `${limits.maxTempDirectorySize}B`,
+    };
     if (options.readOnly) config.access_mode = "READ_ONLY";
     const instance = await DuckDBInstance.create(options.path, config);
     let writer: DuckDBConnection | undefined;
@@ -77,10 +99,17 @@ export class DuckDBStore implements Store {
       const v = await writer.runAndReadAll("SELECT value FROM meta WHERE key = 'schema_version'");
       if (v.getRows().length === 0) await writer.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
     }
-    const reader = await instance.connect();
+    const loader = await instance.connect();
     // Nothing may change the configuration from here on (external access stays off).
-    await reader.run("SET lock_configuration = true");
-    return new DuckDBStore(instance, writer, reader, options.path);
+    await loader.run("SET lock_configuration = true");
+    return new DuckDBStore(instance, writer, loader, limits, options.path);
+  }
+
+  /** Runs one of ingest's reads on the loader connection, after the ones before it. */
+  private load<T>(read: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const next = this.loads.then(() => read(this.loader));
+    this.loads = next.catch(() => undefined);
+    return next;
   }
 
   private w(): DuckDBConnection {
@@ -88,26 +117,29 @@ export class DuckDBStore implements Store {
     return this.writer;
   }
 
-  async maxStreamId(): Promise<number> {
-    const r = await this.reader.runAndReadAll("SELECT coalesce(max(id), 0) FROM streams");
-    return int(r.getRows()[0][0]);
+  maxStreamId(): Promise<number> {
+    return this.load(async (conn) => int((await conn.runAndReadAll("SELECT coalesce(max(id), 0) FROM streams")).getRows()[0][0]));
+  }
+
+  private loadWhere(where: string, params: DuckDBValue[]): Promise<LoadedStream[]> {
+    return this.load((conn) => this.readStreams(conn, where, params));
   }
 
   /**
    * Streams matching `where` with their declarations, in three queries whatever their number
    * (one query per stream made a restart with 10,000 streams take most of a minute).
    */
-  private async loadWhere(where: string, params: DuckDBValue[]): Promise<LoadedStream[]> {
-    const r = await this.reader.runAndReadAll(`SELECT id, key, kind, open, last_seq, stored, closed IS NOT NULL FROM streams WHERE ${where} ORDER BY id`, params);
+  private async readStreams(conn: DuckDBConnection, where: string, params: DuckDBValue[]): Promise<LoadedStream[]> {
+    const r = await conn.runAndReadAll(`SELECT id, key, kind, open, last_seq, stored, closed IS NOT NULL FROM streams WHERE ${where} ORDER BY id`, params);
     const rows = r.getRows();
     if (rows.length === 0) return [];
     const sets = new Map<number, SetState[]>();
     const series = new Map<number, SeriesState[]>();
     const ids = `SELECT id FROM streams WHERE ${where}`;
-    for (const [sid, i, d] of (await this.reader.runAndReadAll(`SELECT stream_id, set_index, descriptor FROM sets WHERE stream_id IN (${ids}) ORDER BY stream_id, set_index`, params)).getRows()) {
+    for (const [sid, i, d] of (await conn.runAndReadAll(`SELECT stream_id, set_index, descriptor FROM sets WHERE stream_id IN (${ids}) ORDER BY stream_id, set_index`, params)).getRows()) {
       push(sets, int(sid), setState(int(i), JSON.parse(String(d)) as WireSetDescriptor));
     }
-    for (const [sid, s, set, a] of (await this.reader.runAndReadAll(`SELECT stream_id, series, set_index, attr_values FROM instances WHERE stream_id IN (${ids})`, params)).getRows()) {
+    for (const [sid, s, set, a] of (await conn.runAndReadAll(`SELECT stream_id, series, set_index, attr_values FROM instances WHERE stream_id IN (${ids})`, params)).getRows()) {
       push(series, int(sid), { id: int(s), set: int(set), attrs: a === null ? null : JSON.parse(String(a)) });
     }
     return rows.map(([id, key, kind, open, lastSeq, stored, closed]) => ({
@@ -251,16 +283,21 @@ export class DuckDBStore implements Store {
     await w.run("DELETE FROM temp.events_staging");
   }
 
-  query(sql: string, options: { maxRows?: number; timeoutMs?: number } = {}): Promise<QueryResult> {
-    return readOnlyQuery(this.reader, sql, options.maxRows ?? 10_000, options.timeoutMs ?? 30_000);
+  query(sql: string, options: { maxRows?: number } = {}): Promise<QueryResult> {
+    const limits = { maxRows: options.maxRows ?? 10_000, maxBytes: this.limits.maxResultBytes };
+    return this.queries.run((conn) => runUserQuery(conn, sql, limits));
   }
 
   cumulative(): Promise<CumulativeRow[]> {
-    return cumulativeRows(this.reader);
+    return this.load(cumulativeRows);
   }
 
   series(q: SeriesQuery): Promise<SeriesRow[]> {
-    return seriesRows(this.reader, q);
+    return this.queries.run((conn) => seriesRows(conn, q));
+  }
+
+  interruptQueries(): Promise<unknown> {
+    return this.queries.interruptAll();
   }
 
   async deleteOlderThan(before: number): Promise<number> {
@@ -282,11 +319,13 @@ export class DuckDBStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.queries.close();
+    await this.loads;
     if (this.writer) {
       await this.writer.run("CHECKPOINT").catch(() => undefined);
       this.writer.closeSync();
     }
-    this.reader.closeSync();
+    this.loader.closeSync();
     this.instance.closeSync();
   }
 }

@@ -74,8 +74,10 @@ export interface LoadedStream {
 export interface QueryResult {
   readonly columns: { name: string; type: string }[];
   readonly rows: unknown[][];
-  /** True when more rows existed than `maxRows`. */
+  /** True when the result was cut: more rows existed than `maxRows`, or more bytes than the result limit. */
   readonly truncated: boolean;
+  /** Which limit cut it. */
+  readonly truncatedBy?: "max_rows" | "max_result_bytes";
 }
 
 /** One aggregated row of cumulative state, for the Prometheus view. */
@@ -120,10 +122,16 @@ export interface Store {
   /** Every batch stream with its declarations, for rebuilding the cumulative view at start. */
   loadAllBatchStreams(): Promise<LoadedStream[]>;
   commit(unit: CommitUnit): Promise<CommitResult>;
-  /** Runs one read-only statement; anything else is refused with E_READ_ONLY. */
-  query(sql: string, options?: { maxRows?: number; timeoutMs?: number }): Promise<QueryResult>;
+  /**
+   * Runs one read-only statement on a connection of its own, within the store's query limits
+   * (deadline, concurrency, result bytes); anything else is refused with E_READ_ONLY.
+   */
+  query(sql: string, options?: { maxRows?: number }): Promise<QueryResult>;
   cumulative(): Promise<CumulativeRow[]>;
+  /** A user query too: same limits as `query`. */
   series(q: SeriesQuery): Promise<SeriesRow[]>;
+  /** Interrupts every running user query and refuses new ones (shutdown); resolves once they have returned. */
+  interruptQueries(): Promise<unknown>;
   /** Deletes points, batches and events older than `before` (ms); returns the rows removed. */
   deleteOlderThan(before: number): Promise<number>;
   close(): Promise<void>;

@@ -27,7 +27,9 @@ export interface ServerProcess {
 
 export async function startServerProcess(options: { store: string; port?: number; args?: string[]; env?: Record<string, string> }): Promise<ServerProcess> {
   const args = ["--conditions=source", "--import", "tsx", CLI, "--store", options.store, "--port", String(options.port ?? 0), ...(options.args ?? [])];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  // The libuv pool size bin/telemetry-server.cjs sets (tests run the CLI's source, not the bin).
+  const env = { UV_THREADPOOL_SIZE: "32", ...process.env, ...options.env };
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const exited = new Promise<number | string>((r) => proc.once("exit", (code, signal) => r(code ?? signal ?? -1)));
   const port = await new Promise<number>((resolvePort, reject) => {
@@ -126,6 +128,42 @@ export function serverPool() {
     async cleanup(): Promise<void> {
       for (const s of started) await s.stop("SIGKILL");
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One SQL request, whatever its answer: status, parsed body, headers. */
+export async function sql(url: string, statement: string, extra: Record<string, unknown> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${url}/api/v1/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sql: statement, ...extra }) });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
+
+/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
+export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The servers one test file starts: `stopAll` (in afterEach) kills them and removes their stores. */
+export function serverSet() {
+  let running: ServerProcess[] = [];
+  return {
+    async start(store: string, args: string[] = []): Promise<ServerProcess> {
+      const s = await startServerProcess({ store, args });
+      running.push(s);
+      return s;
+    },
+    async stopAll(): Promise<void> {
+      for (const s of running) {
+        await s.stop("SIGKILL");
+        rmSync(dirname(s.store), { recursive: true, force: true });
+      }
+      running = [];
     },
   };
 }

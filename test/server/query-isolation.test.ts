@@ -1,0 +1,122 @@
+// User queries against ingest and against each other (issue 9, D2, D3, D5), on the real server
+// process: runaway queries never hold up a batch, an event or a stream load; each query has its own
+// deadline; past the concurrency limit a query is refused; no result can take the server down.
+import { afterEach, describe, expect, it } from "vitest";
+import { batch, post } from "./helpers/batches.ts";
+import { query, serverSet, sql, tempStore, until } from "./helpers/server-process.ts";
+
+const RUNAWAY = "SELECT count(*) FROM range(1000000000000)";
+const servers = serverSet();
+const start = servers.start;
+afterEach(servers.stopAll);
+
+describe("ingest while 4 runaway queries run", () => {
+  it("acks and stores every batch, event and stream load; a 5th query gets 503 with Retry-After", async () => {
+    const store = tempStore("isolation");
+    // A stream stored before the restart: its next batch makes the server load it from the store.
+    const first = await start(store, []);
+    expect((await post(first.url, batch("old", 1, 1))).status).toBe(200);
+    expect(await first.stop()).toBe(0);
+    const s = await start(store, ["--max-queries", "4", "--query-timeout", "10m"]);
+
+    const runaways = Array.from({ length: 4 }, () => sql(s.url, RUNAWAY));
+    const refused = await until(async () => {
+      const r = await sql(s.url, "SELECT 1");
+      return r.status === 503 ? r : undefined;
+    }, "the 4 runaway queries to occupy every query slot");
+    expect(refused.body.error.code).toBe("E_TOO_MANY_QUERIES");
+    expect(refused.headers.get("retry-after")).toBe("1");
+
+    // The stream loaded from the store, and three new ones, batch after batch.
+    const acks = await Promise.all(["old", "a", "b", "c"].map(async (stream) => {
+      const seqs: number[] = [];
+      for (let seq = stream === "old" ? 2 : 1; seq <= 20; seq++) {
+        const r = await post(s.url, batch(stream, seq, 1));
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        seqs.push(r.body.seq);
+      }
+      return seqs;
+    }));
+    expect(acks[0]).toEqual(Array.from({ length: 19 }, (_, i) => i + 2));
+    for (const seqs of acks.slice(1)) expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ event_id: `e${i}`, event_type: "probe", n: i })).join("\n");
+    const events = await fetch(`${s.url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: lines });
+    expect(events.status).toBe(200);
+    expect(((await events.json()) as { stored: number }).stored).toBe(50);
+
+    // The queries were still running all along (else this proved nothing).
+    expect((await sql(s.url, "SELECT 1")).status).toBe(503);
+    // SIGTERM interrupts them and stores everything; the restarted server has it all.
+    expect(await s.stop("SIGTERM", 30_000)).toBe(0);
+    for (const r of await Promise.all(runaways)) expect(r).toMatchObject({ status: 503, body: { error: { code: "E_SHUTTING_DOWN" } } });
+    const after = await start(store, []);
+    expect(await query(after.url, "SELECT count(*) FROM batches")).toEqual([[80]]);
+    expect(await query(after.url, "SELECT stream_id, max(seq) FROM batches GROUP BY ALL ORDER BY 1")).toEqual([[1, 20], [2, 20], [3, 20], [4, 20]]);
+    // 2 counter points per batch (slot ok and error) of 1 item each.
+    expect(await query(after.url, "SELECT sum(value) FROM metric_points WHERE metric = 'job.items'")).toEqual([[160]]);
+    expect(await query(after.url, "SELECT count(DISTINCT event_id) FROM events")).toEqual([[50]]);
+  }, 180_000);
+});
+
+describe("each query has its own deadline", () => {
+  it("a query started later is cut at its own deadline, and queries that finish are never interrupted by another's", async () => {
+    const s = await start(tempStore("deadlines"), ["--max-queries", "4", "--query-timeout", "3s"]);
+    const timed = (delay: number) =>
+      new Promise((r) => setTimeout(r, delay)).then(async () => {
+        const t0 = Date.now();
+        const r = await sql(s.url, RUNAWAY);
+        return { ...r, elapsed: Date.now() - t0 };
+      });
+    const runaways = [timed(0), timed(1000), timed(2000)];
+    let done = false;
+    void Promise.all(runaways).then(() => (done = true));
+    let finished = 0;
+    while (!done) {
+      // About a tenth of a second of DuckDB work each, so some are running whenever a deadline fires.
+      const r = await sql(s.url, "SELECT count(*) FROM range(30000000)");
+      expect(r.body).toMatchObject({ rows: [[30000000]] });
+      finished++;
+    }
+    expect(finished).toBeGreaterThan(0);
+    for (const r of await Promise.all(runaways)) {
+      expect(r.status).toBe(408);
+      expect(r.body.error.code).toBe("E_QUERY_TIMEOUT");
+      // Measured from before the request was sent, so never shorter than the server's own clock.
+      expect(r.elapsed).toBeGreaterThanOrEqual(3000);
+    }
+  }, 120_000);
+});
+
+describe("results and memory are bounded", () => {
+  it("a row bigger than the result limit is an error, and the server keeps serving", async () => {
+    // DuckDB builds the whole 4.5 GB chunk before the server sees its first row: give it the time.
+    const s = await start(tempStore("huge-row"), ["--query-timeout", "10m"]);
+    const r = await sql(s.url, "SELECT repeat('x', 100000000) FROM range(45)");
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe("E_TOO_BIG");
+    expect(r.body.error.message).toMatch(/--max-result-bytes/);
+    expect((await post(s.url, batch("after", 1, 3))).status).toBe(200);
+    expect(await query(s.url, "SELECT sum(value) FROM metric_points WHERE metric = 'job.items'")).toEqual([[6]]);
+  }, 120_000);
+
+  it("a result past --max-result-bytes is truncated, and says by what", async () => {
+    const s = await start(tempStore("truncate"), ["--max-result-bytes", "1MiB"]);
+    const r = await sql(s.url, "SELECT repeat('x', 1000) AS s FROM range(5000)");
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ truncated: true, truncatedBy: "max_result_bytes" });
+    expect(JSON.stringify(r.body.rows).length).toBeLessThanOrEqual(1024 * 1024);
+    expect(r.body.rows.length).toBeGreaterThan(1000);
+    const rows = await sql(s.url, "SELECT * FROM range(20)", { max_rows: 5 });
+    expect(rows.body).toMatchObject({ truncated: true, truncatedBy: "max_rows" });
+    expect(rows.body.rows).toHaveLength(5);
+  }, 60_000);
+
+  it("a query over --memory-limit fails with E_QUERY_MEMORY, and the next one works", async () => {
+    const s = await start(tempStore("memory"), ["--memory-limit", "64MiB", "--max-temp-size", "0"]);
+    const r = await sql(s.url, "SELECT count(*) FROM (SELECT DISTINCT i::VARCHAR || 'abc' FROM range(20000000) t(i))");
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe("E_QUERY_MEMORY");
+    expect(r.body.error.message).toMatch(/--memory-limit/);
+    expect(await query(s.url, "SELECT 41 + 1")).toEqual([[42]]);
+  }, 60_000);
+});

@@ -52,7 +52,7 @@ const ROLES = [
     name: "percore-server",
     description: "telemetry-server: receives percore streams and OTLP metrics, stores them in DuckDB, serves SQL, JSON series and Prometheus exposition",
     dirs: ["src/schema", "src/wire", "src/exposition", "src/server", "src/cli"],
-    bin: { "telemetry-server": "bin/telemetry-server.js" },
+    bin: { "telemetry-server": "bin/telemetry-server.cjs" },
     dependencies: ["@duckdb/node-api", "ws", "msgpackr", "protobufjs", "otlp-proto-messages"],
     readme: "The telemetry server, installed on its own: `npm install percore-server`, then `npx telemetry-server --store ./telemetry.duckdb`.",
   },

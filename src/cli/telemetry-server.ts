@@ -20,7 +20,7 @@ Query options:
   --json                 print {columns, rows, truncated} as JSON instead of a table
 
 Endpoints: POST /v1/batches (msgpack), POST /v1/events (NDJSON), WebSocket /v1/ws, POST /v1/metrics (OTLP/HTTP,
-protobuf or JSON, gzip), POST /api/v1/query, GET /api/v1/series, GET /metrics, GET /healthz. See docs/server.md.
+protobuf or JSON, gzip), POST /api/v1/sql, GET /api/v1/series, GET /metrics, GET /healthz. See docs/server.md.
 `;
 
 function fail(e: ServerError | string): never {
@@ -75,7 +75,7 @@ async function query(sql: string | undefined, flags: Map<string, string>): Promi
   let result: QueryResult | undefined;
   try {
     // A running server holds the file's write lock, so ask it first.
-    const res = await fetch(`${url}/api/v1/query`, {
+    const res = await fetch(`${url}/api/v1/sql`, {
       method: "POST",
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ sql }),

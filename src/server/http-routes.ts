@@ -1,5 +1,5 @@
 // The HTTP API. Ingest: POST /v1/batches (msgpack batch), POST /v1/events (NDJSON). Reading:
-// POST /api/v1/query, GET /api/v1/series, GET /metrics. OTLP/HTTP: POST /v1/metrics.
+// POST /api/v1/sql, GET /api/v1/series, GET /metrics. OTLP/HTTP: POST /v1/metrics.
 // GET /healthz needs no token.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -44,7 +44,7 @@ export function createRouter(ctx: RouteContext) {
     const is = (method: string, p: string) => path === p && (req.method === method || (method === "GET" && req.method === "HEAD"));
     if (is("POST", "/v1/batches")) return batches(req, res);
     if (is("POST", "/v1/events")) return events(req, res);
-    if (is("POST", "/api/v1/query") || is("GET", "/api/v1/query")) return query(req, res, url);
+    if (is("POST", "/api/v1/sql") || is("GET", "/api/v1/sql")) return query(req, res, url);
     if (is("GET", "/api/v1/series")) return series(res, url);
     if (is("POST", "/v1/metrics")) return otlpMetrics(req, res, ctx);
     if (is("GET", "/metrics")) {
@@ -53,7 +53,7 @@ export function createRouter(ctx: RouteContext) {
       res.writeHead(200, { "content-type": contentType, "content-length": String(Buffer.byteLength(body)) });
       return void res.end(req.method === "HEAD" ? undefined : body);
     }
-    const known = ["/v1/batches", "/v1/events", "/v1/metrics", "/api/v1/query", "/api/v1/series", "/metrics"];
+    const known = ["/v1/batches", "/v1/events", "/v1/metrics", "/api/v1/sql", "/api/v1/series", "/metrics"];
     if (known.includes(path)) return sendError(res, serverError("E_METHOD", `${req.method} not allowed on ${path}`));
     return sendError(res, serverError("E_NOT_FOUND", `no route ${path}`));
   }

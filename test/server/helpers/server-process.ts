@@ -80,7 +80,7 @@ export function freePort(): Promise<number> {
 }
 
 export async function query(url: string, sql: string, token?: string): Promise<unknown[][]> {
-  const res = await fetch(`${url}/api/v1/query`, {
+  const res = await fetch(`${url}/api/v1/sql`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ sql }),

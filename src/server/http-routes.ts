@@ -1,5 +1,6 @@
 // The HTTP API. Ingest: POST /v1/batches (msgpack batch), POST /v1/events (NDJSON). Reading:
-// POST /api/v1/sql, GET /api/v1/series, GET /metrics. OTLP/HTTP: POST /v1/metrics.
+// POST /api/v1/sql, GET /api/v1/series?metric=, GET /metrics. OTLP/HTTP: POST /v1/metrics.
+// Prometheus: POST /api/v1/write (remote write), and the query API under /api/v1 (promql/http-api.ts).
 // GET /healthz needs no token.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -14,6 +15,10 @@ import { negotiate } from "../export/prometheus-text.ts";
 import type { UnitMode } from "../export/prometheus-naming.ts";
 import { otlpMetrics } from "./otlp-route.ts";
 import { renderPrometheus } from "./prometheus.ts";
+import type { PromIndex } from "./prom-index.ts";
+import { createQueryApi } from "./promql/http-api.ts";
+import type { PromqlLimits } from "./promql/query.ts";
+import { remoteWrite } from "./remote-write.ts";
 import { parseSeriesParams, seriesQuery } from "./series-api.ts";
 import { StoreError, type Store } from "./store/store.ts";
 
@@ -28,6 +33,9 @@ export interface RouteContext {
   readonly prometheusUnits?: UnitMode;
   /** OTLP ingest state (streams keyed by resource and scope, cumulative-to-delta baselines). */
   readonly otlp: OtlpIngest;
+  /** Series pushed by remote write, and the PromQL limits. */
+  readonly index: PromIndex;
+  readonly promql: PromqlLimits;
 }
 
 const MSGPACK_TYPES = /^application\/(x-)?(vnd\.)?msgpack|^application\/octet-stream/;
@@ -35,6 +43,7 @@ const MSGPACK_TYPES = /^application\/(x-)?(vnd\.)?msgpack|^application\/octet-st
 export function createRouter(ctx: RouteContext) {
   // One event stream per keep-alive connection: the headers and address are recorded once.
   const eventStreams = new WeakMap<Socket, EventStreamHandle>();
+  const queryApi = createQueryApi(ctx);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -45,7 +54,10 @@ export function createRouter(ctx: RouteContext) {
     if (is("POST", "/v1/batches")) return batches(req, res);
     if (is("POST", "/v1/events")) return events(req, res);
     if (is("POST", "/api/v1/sql") || is("GET", "/api/v1/sql")) return query(req, res, url);
-    if (is("GET", "/api/v1/series")) return series(res, url);
+    if (is("POST", "/api/v1/write")) return remoteWrite(req, res, ctx);
+    // The JSON series endpoint keeps its `metric=` form; Prometheus's series API takes match[].
+    if (is("GET", "/api/v1/series") && url.searchParams.has("metric") && !url.searchParams.has("match[]")) return series(res, url);
+    if (path.startsWith("/api/v1/") && (await queryApi(path, req, res, url))) return;
     if (is("POST", "/v1/metrics")) return otlpMetrics(req, res, ctx);
     if (is("GET", "/metrics")) {
       const { format, contentType } = negotiate(req.headers.accept);
@@ -53,7 +65,7 @@ export function createRouter(ctx: RouteContext) {
       res.writeHead(200, { "content-type": contentType, "content-length": String(Buffer.byteLength(body)) });
       return void res.end(req.method === "HEAD" ? undefined : body);
     }
-    const known = ["/v1/batches", "/v1/events", "/v1/metrics", "/api/v1/sql", "/api/v1/series", "/metrics"];
+    const known = ["/v1/batches", "/v1/events", "/v1/metrics", "/api/v1/sql", "/api/v1/write", "/metrics"];
     if (known.includes(path)) return sendError(res, serverError("E_METHOD", `${req.method} not allowed on ${path}`));
     return sendError(res, serverError("E_NOT_FOUND", `no route ${path}`));
   }

@@ -7,6 +7,8 @@ import { createRouter } from "./http-routes.ts";
 import { Ingestor, streamFromStore } from "./ingest.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { OtlpIngest } from "./otlp-ingest.ts";
+import { PromIndex } from "./prom-index.ts";
+import { DEFAULT_PROMQL_LIMITS, type PromqlLimits } from "./promql/query.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/store.ts";
 import { createWsHandler } from "./ws-handler.ts";
@@ -25,6 +27,8 @@ export interface ServerOptions {
   readonly log?: (line: string) => void;
   /** How /metrics names scaled units: "base" (default, ms shown as seconds) or "declared". */
   readonly prometheusUnits?: "base" | "declared";
+  /** PromQL query timeout, samples cap, lookback delta, default subquery step. */
+  readonly promql?: Partial<PromqlLimits>;
 }
 
 export interface RunningServer {
@@ -56,7 +60,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let shuttingDown = false;
   const otlp = new OtlpIngest(ingest, cumulative, limits);
-  const ctx = { ingest, store, cumulative, limits, otlp, token: options.token, prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
+  const index = await PromIndex.load(store);
+  const promql: PromqlLimits = { ...DEFAULT_PROMQL_LIMITS, ...options.promql };
+  const ctx = { ingest, store, cumulative, limits, otlp, index, promql, token: options.token, prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
   const ws = createWsHandler(ctx);
   const server: Server = createServer(createRouter(ctx));
   server.on("upgrade", ws.upgrade);

@@ -6,8 +6,9 @@ import type { WireSetDescriptor } from "../../wire/batch.ts";
 import { setState, type SeriesState } from "../stream-state.ts";
 import { appendDistributionPoints, appendScalarPoints, countScalar, timestampMs } from "./duckdb-append.ts";
 import { cumulativeRows, readOnlyQuery, seriesRows } from "./duckdb-read.ts";
+import { appendSamples, loadPromSeries, readRows } from "./duckdb-samples.ts";
 import { DDL, SCHEMA_VERSION, STAGING_DDL } from "./duckdb-schema.ts";
-import type { CommitResult, CommitUnit, CumulativeRow, LoadedStream, QueryResult, SeriesQuery, SeriesRow, Store } from "./store.ts";
+import type { CommitResult, CommitUnit, CumulativeRow, LoadedStream, PromMetadata, PromSeries, QueryResult, SampleUnit, SeriesQuery, SeriesRow, Store } from "./store.ts";
 
 export interface DuckDBStoreOptions {
   readonly path: string;
@@ -216,6 +217,18 @@ export class DuckDBStore implements Store {
     return seriesRows(this.reader, q);
   }
 
+  loadPromSeries(): Promise<{ series: PromSeries[]; metadata: PromMetadata[] }> {
+    return loadPromSeries(this.reader);
+  }
+
+  appendSamples(unit: SampleUnit): Promise<void> {
+    return appendSamples(this.w(), unit);
+  }
+
+  readRows(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<unknown[][]> {
+    return readRows(this.reader, sql, params, timeoutMs);
+  }
+
   async deleteOlderThan(before: number): Promise<number> {
     const w = this.w();
     const t = timestampMs(before);
@@ -225,6 +238,7 @@ export class DuckDBStore implements Store {
       n += (await w.run("DELETE FROM points WHERE time < $1", [t])).rowsChanged;
       n += (await w.run("DELETE FROM distribution_points WHERE time < $1", [t])).rowsChanged;
       n += (await w.run("DELETE FROM events WHERE time < $1", [t])).rowsChanged;
+      n += (await w.run("DELETE FROM prom_samples WHERE time < $1", [t])).rowsChanged;
       await w.run("DELETE FROM batches WHERE end_time < $1", [t]);
       await w.run("COMMIT");
     } catch (e) {

@@ -110,6 +110,33 @@ export interface SeriesRow {
   readonly buckets: readonly number[] | null;
 }
 
+/** A series in the Prometheus data model: its full label set, `__name__` included. */
+export interface PromSeries {
+  readonly id: number;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface PromMetadata {
+  readonly metric: string;
+  readonly type: string;
+  readonly help: string;
+  readonly unit: string;
+}
+
+/** One remote-write request's worth of samples, stored in one transaction. */
+export interface SampleUnit {
+  /** Series seen for the first time. */
+  readonly series: PromSeries[];
+  readonly length: number;
+  readonly ids: ArrayLike<number>;
+  /** ms since the epoch. */
+  readonly times: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+  /** 1 where the sample is a staleness marker (stored as NULL). */
+  readonly stale: ArrayLike<number>;
+  readonly metadata: PromMetadata[];
+}
+
 export interface Store {
   /** Highest stream id in use; new ids continue from it. */
   maxStreamId(): Promise<number>;
@@ -121,6 +148,11 @@ export interface Store {
   query(sql: string, options?: { maxRows?: number; timeoutMs?: number }): Promise<QueryResult>;
   cumulative(): Promise<CumulativeRow[]>;
   series(q: SeriesQuery): Promise<SeriesRow[]>;
+  /** Every Prometheus-model series and metadata entry, for the in-memory index built at start. */
+  loadPromSeries(): Promise<{ series: PromSeries[]; metadata: PromMetadata[] }>;
+  appendSamples(unit: SampleUnit): Promise<void>;
+  /** Internal parameterised read (the PromQL evaluator's), interrupted after `timeoutMs`. */
+  readRows(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<unknown[][]>;
   /** Deletes points, batches and events older than `before` (ms); returns the rows removed. */
   deleteOlderThan(before: number): Promise<number>;
   close(): Promise<void>;

@@ -1,0 +1,113 @@
+// Selectors pushed down to SQL: label matchers become a WHERE on `prom_series`, the time range a
+// WHERE on `prom_samples`. Every statement the evaluator runs goes through `runEvaluatorSql`, so
+// where and how it runs (connection, deadline) is decided in one place.
+import type { Matcher } from "./ast.ts";
+import { PromqlError } from "./errors.ts";
+import type { Store } from "../store/store.ts";
+import { StoreError } from "../store/store.ts";
+
+export interface QueryBudget {
+  readonly store: Store;
+  /** Date.now() value past which the query stops with a timeout. */
+  readonly deadline: number;
+  readonly maxSamples: number;
+  /** Samples loaded so far by this query. */
+  loaded: number;
+}
+
+export interface RawSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  /** ms, ascending, no duplicates. */
+  readonly t: Float64Array;
+  readonly v: Float64Array;
+  /** 1 where the sample is a staleness marker. */
+  readonly stale: Uint8Array;
+}
+
+export function checkDeadline(b: QueryBudget): void {
+  if (Date.now() > b.deadline) throw new PromqlError("timeout", "query timed out in expression evaluation");
+}
+
+/** The one function through which the evaluator reads the store. */
+export async function runEvaluatorSql(b: QueryBudget, sql: string, params: Record<string, string | number>): Promise<unknown[][]> {
+  checkDeadline(b);
+  try {
+    return await b.store.readRows(sql, params, b.deadline - Date.now());
+  } catch (e) {
+    if (e instanceof StoreError && e.error.code === "E_QUERY_TIMEOUT") throw new PromqlError("timeout", "query timed out in expression evaluation");
+    const message = (e as Error).message;
+    if (/regex|regular expression/i.test(message)) throw new PromqlError("bad_data", `invalid regular expression in a label matcher: ${message}`);
+    throw new PromqlError("internal", `store read failed: ${message}`);
+  }
+}
+
+/** WHERE clause over prom_series for the matchers; absent labels compare as "" like Prometheus. */
+export function matcherSql(matchers: readonly Matcher[], params: Record<string, string | number>, prefix = ""): string {
+  const conds = matchers.map((m, i) => {
+    const p = `${prefix}p${i}`, v = `${prefix}v${i}`;
+    const col = m.name === "__name__" ? "metric" : `coalesce(json_extract_string(labels, $${p}), '')`;
+    if (m.name !== "__name__") params[p] = `$."${m.name}"`;
+    params[v] = m.value;
+    switch (m.op) {
+      case "=":
+        return `${col} = $${v}`;
+      case "!=":
+        return `${col} <> $${v}`;
+      case "=~":
+        return `regexp_full_match(${col}, $${v})`;
+      case "!~":
+        return `NOT regexp_full_match(${col}, $${v})`;
+    }
+  });
+  return conds.length ? conds.join(" AND ") : "TRUE";
+}
+
+export async function selectSeriesLabels(b: QueryBudget, matcherSets: readonly (readonly Matcher[])[], limit?: number): Promise<Record<string, string>[]> {
+  const params: Record<string, string | number> = {};
+  const where = matcherSets.map((ms, k) => `(${matcherSql(ms, params, `s${k}`)})`).join(" OR ");
+  const rows = await runEvaluatorSql(b, `SELECT DISTINCT labels FROM prom_series WHERE ${where || "TRUE"} ORDER BY labels${limit ? ` LIMIT ${limit | 0}` : ""}`, params);
+  return rows.map(([l]) => JSON.parse(String(l)) as Record<string, string>);
+}
+
+/** Samples of every series the matchers select with `mint <= t <= maxt` (ms). */
+export async function selectSamples(b: QueryBudget, matchers: readonly Matcher[], mint: number, maxt: number): Promise<RawSeries[]> {
+  const params: Record<string, string | number> = {};
+  const where = matcherSql(matchers, params);
+  const series = await runEvaluatorSql(b, `SELECT id, labels FROM prom_series WHERE ${where}`, params);
+  if (series.length === 0) return [];
+  const ids = series.map(([id]) => Number(id));
+  const byId = new Map(series.map(([id, l]) => [Number(id), JSON.parse(String(l)) as Record<string, string>]));
+  const rows = await runEvaluatorSql(
+    b,
+    `SELECT series, epoch_ms(time), value FROM prom_samples
+     WHERE series IN (${ids.join(",")}) AND time >= make_timestamp($mint * 1000) AND time <= make_timestamp($maxt * 1000)
+     ORDER BY series, time, rowid`,
+    { mint: Math.floor(mint), maxt: Math.floor(maxt) },
+  );
+  b.loaded += rows.length;
+  if (b.loaded > b.maxSamples) throw new PromqlError("execution", `query processing would load too many samples into memory in query execution (more than ${b.maxSamples}; see --promql-max-samples)`);
+  checkDeadline(b);
+  const out: RawSeries[] = [];
+  let i = 0;
+  while (i < rows.length) {
+    const id = Number(rows[i][0]);
+    let j = i;
+    while (j < rows.length && Number(rows[j][0]) === id) j++;
+    const t: number[] = [], v: number[] = [], stale: number[] = [];
+    for (let r = i; r < j; r++) {
+      const time = Number(rows[r][1]);
+      const value = rows[r][2];
+      // Equal timestamps: the row written last wins.
+      if (t.length > 0 && t[t.length - 1] === time) {
+        t.pop(); v.pop(); stale.pop();
+      }
+      t.push(time);
+      v.push(value === null ? NaN : Number(value));
+      stale.push(value === null ? 1 : 0);
+    }
+    out.push({ labels: byId.get(id)!, t: Float64Array.from(t), v: Float64Array.from(v), stale: Uint8Array.from(stale) });
+    i = j;
+  }
+  // Series without samples in range are not part of the result.
+  return out;
+}

@@ -1,0 +1,73 @@
+// Prometheus-model samples in DuckDB: appends from remote write, the series index loaded at
+// start, and the one read entry point the PromQL evaluator uses (parameterised SQL with a deadline).
+import { BIGINT, DOUBLE, TIMESTAMP, DuckDBDataChunk, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { serverError } from "../errors.ts";
+import { timestampMs } from "./duckdb-append.ts";
+import { StoreError, type PromMetadata, type PromSeries, type SampleUnit } from "./store.ts";
+
+const CHUNK = 2048;
+
+export async function appendSamples(w: DuckDBConnection, u: SampleUnit): Promise<void> {
+  await w.run("BEGIN TRANSACTION");
+  try {
+    if (u.series.length > 0) {
+      const a = await w.createAppender("prom_series");
+      for (const s of u.series) {
+        a.appendBigInt(BigInt(s.id)); a.appendVarchar(s.labels.__name__ ?? ""); a.appendVarchar(JSON.stringify(s.labels)); a.endRow();
+      }
+      a.closeSync();
+    }
+    if (u.length > 0) {
+      const a = await w.createAppender("prom_samples");
+      for (let start = 0; start < u.length; start += CHUNK) {
+        const n = Math.min(CHUNK, u.length - start);
+        const chunk = DuckDBDataChunk.create([TIMESTAMP, BIGINT, DOUBLE], n);
+        const [time, series, value] = [0, 1, 2].map((c) => chunk.getColumnVector(c));
+        for (let i = 0; i < n; i++) {
+          const r = start + i;
+          time.setItem(i, timestampMs(u.times[r]));
+          series.setItem(i, BigInt(u.ids[r]));
+          value.setItem(i, u.stale[r] ? null : u.values[r]);
+        }
+        time.flush(); series.flush(); value.flush();
+        a.appendDataChunk(chunk);
+      }
+      a.closeSync();
+    }
+    for (const m of u.metadata) {
+      await w.run("DELETE FROM prom_metadata WHERE metric = $1", [m.metric]);
+      await w.run("INSERT INTO prom_metadata VALUES ($1, $2, $3, $4)", [m.metric, m.type, m.help, m.unit]);
+    }
+    await w.run("COMMIT");
+  } catch (e) {
+    await w.run("ROLLBACK").catch(() => undefined);
+    throw e;
+  }
+}
+
+export async function loadPromSeries(r: DuckDBConnection): Promise<{ series: PromSeries[]; metadata: PromMetadata[] }> {
+  const s = await r.runAndReadAll("SELECT id, labels FROM prom_series ORDER BY id");
+  const m = await r.runAndReadAll("SELECT metric, type, help, unit FROM prom_metadata");
+  return {
+    series: (s.getRowsJson() as unknown[][]).map(([id, labels]) => ({ id: Number(id), labels: JSON.parse(String(labels)) as Record<string, string> })),
+    metadata: (m.getRowsJson() as unknown[][]).map(([metric, type, help, unit]) => ({ metric: String(metric), type: String(type), help: String(help ?? ""), unit: String(unit ?? "") })),
+  };
+}
+
+/** Runs one internal read (never user SQL), interrupted after `timeoutMs`; BIGINTs come back as numbers. */
+export async function readRows(conn: DuckDBConnection, sql: string, params: Record<string, DuckDBValue>, timeoutMs: number): Promise<unknown[][]> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.interrupt();
+  }, Math.max(1, timeoutMs));
+  try {
+    const reader = await conn.runAndReadAll(sql, params);
+    return reader.getRows().map((row) => row.map((v) => (typeof v === "bigint" ? Number(v) : v)));
+  } catch (e) {
+    if (timedOut) throw new StoreError(serverError("E_QUERY_TIMEOUT", `query interrupted after ${timeoutMs} ms`));
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}

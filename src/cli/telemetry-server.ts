@@ -10,7 +10,7 @@ const HELP = `Usage:
   telemetry-server query "SELECT ..."     run one read-only SQL statement against the store
 
 Serve options (environment variable in brackets):
-${OPTIONS.map(([flag, env, def, text]) => `  ${flag.padEnd(22)} ${text}${def ? ` (default ${def})` : ""} [${env}]`).join("\n")}
+${OPTIONS.map(([flag, env, def, text]) => `  ${flag.padEnd(34)} ${text}${def ? ` (default ${def})` : ""} [${env}]`).join("\n")}
   --help                 show this text
 
 Query options:
@@ -20,7 +20,9 @@ Query options:
   --json                 print {columns, rows, truncated} as JSON instead of a table
 
 Endpoints: POST /v1/batches (msgpack), POST /v1/events (NDJSON), WebSocket /v1/ws, POST /v1/metrics (OTLP/HTTP,
-protobuf or JSON, gzip), POST /api/v1/sql, GET /api/v1/series, GET /metrics, GET /healthz. See docs/server.md.
+protobuf or JSON, gzip), POST /api/v1/write (Prometheus remote write), POST /api/v1/sql, GET /api/v1/series?metric=,
+GET /metrics, GET /healthz; Prometheus query API (PromQL): /api/v1/query, /api/v1/query_range, /api/v1/labels,
+/api/v1/label/<name>/values, /api/v1/series?match[]=, /api/v1/metadata. See docs/server.md and docs/query-api.md.
 `;
 
 function fail(e: ServerError | string): never {

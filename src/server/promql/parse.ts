@@ -334,6 +334,13 @@ export function parsePromql(query: string): Expr {
     },
   });
   if (error) {
+    // An identifier called like a function that the grammar does not know.
+    const call = /([a-zA-Z_][a-zA-Z0-9_]*)\s*$/.exec(query.slice(0, error.from));
+    if (call && query[error.from] === "(") {
+      // Prometheus 2.42 has holt_winters (renamed in 3.0, so the grammar no longer knows it).
+      if (call[1] === "holt_winters") throw unsupported("function holt_winters()");
+      throw badData(`${position(query, call.index)}: parse error: unknown function with name ${JSON.stringify(call[1])}`);
+    }
     const near = query.slice(error.from, error.from + 20);
     throw badData(`${position(query, error.from)}: parse error: unexpected ${near ? JSON.stringify(near) : "end of input"}`);
   }

@@ -14,7 +14,7 @@ export interface ServeConfig {
   /** "base" (default): /metrics shows scaled units in base units (ms as seconds); "declared": as sent. */
   readonly prometheusUnits: "base" | "declared";
   /** PromQL bounds (docs/query-api.md). */
-  readonly promql: { timeoutMs: number; maxSamples: number; lookbackMs: number; subqueryStepMs: number };
+  readonly promql: { timeoutMs: number; maxSamples: number; lookbackMs: number; subqueryStepMs: number; nativeIntervalMs: number };
 }
 
 export const OPTIONS = [
@@ -29,6 +29,7 @@ export const OPTIONS = [
   ["--promql-timeout <duration>", "TELEMETRY_PROMQL_TIMEOUT", "2m", "a PromQL query running longer is stopped (503 timeout)"],
   ["--promql-max-samples <n>", "TELEMETRY_PROMQL_MAX_SAMPLES", "50000000", "samples one PromQL query may load from the store (past it: 422 execution)"],
   ["--promql-lookback <duration>", "TELEMETRY_PROMQL_LOOKBACK", "5m", "how far back an instant selector looks for a sample (Prometheus's lookback delta)"],
+  ["--promql-native-interval <duration>", "TELEMETRY_PROMQL_NATIVE_INTERVAL", "15s", "PromQL shows the SDK's own metrics as if scraped at this interval"],
   ["--promql-subquery-step <duration>", "TELEMETRY_PROMQL_SUBQUERY_STEP", "1m", "step of subqueries written without one, e.g. rate(x[5m])[1h:]"],
 ] as const;
 
@@ -63,7 +64,7 @@ export function readFlags(args: readonly string[]): { flags: Map<string, string>
 }
 
 export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv = process.env): ServeConfig | ServerError {
-  const known = new Set(["store", "host", "port", "token", "retain", "stream-idle", "max-body", "prometheus-units", "promql-timeout", "promql-max-samples", "promql-lookback", "promql-subquery-step", "help"]);
+  const known = new Set(["store", "host", "port", "token", "retain", "stream-idle", "max-body", "prometheus-units", "promql-timeout", "promql-max-samples", "promql-lookback", "promql-subquery-step", "promql-native-interval", "help"]);
   for (const k of flags.keys()) if (!known.has(k)) return serverError("E_BAD_PARAM", `unknown option --${k}`, `--${k}`);
   const get = (flag: string, envName: string, def: string) => flags.get(flag) ?? env[envName] ?? def;
   const port = Number(get("port", "TELEMETRY_PORT", "4318"));
@@ -79,7 +80,7 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   const prometheusUnits = get("prometheus-units", "TELEMETRY_PROMETHEUS_UNITS", "base");
   if (prometheusUnits !== "base" && prometheusUnits !== "declared") return serverError("E_BAD_PARAM", "prometheus-units must be base or declared", "--prometheus-units");
   const durations: Record<string, number> = {};
-  for (const [flag, env, def] of [["promql-timeout", "TELEMETRY_PROMQL_TIMEOUT", "2m"], ["promql-lookback", "TELEMETRY_PROMQL_LOOKBACK", "5m"], ["promql-subquery-step", "TELEMETRY_PROMQL_SUBQUERY_STEP", "1m"]]) {
+  for (const [flag, env, def] of [["promql-timeout", "TELEMETRY_PROMQL_TIMEOUT", "2m"], ["promql-lookback", "TELEMETRY_PROMQL_LOOKBACK", "5m"], ["promql-subquery-step", "TELEMETRY_PROMQL_SUBQUERY_STEP", "1m"], ["promql-native-interval", "TELEMETRY_PROMQL_NATIVE_INTERVAL", "15s"]]) {
     const ms = parseDuration(get(flag, env, def));
     if (!ms || ms < 1) return serverError("E_BAD_PARAM", `${flag} must be a duration such as 2m, 30s`, `--${flag}`);
     durations[flag] = ms;
@@ -87,7 +88,7 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   const maxSamples = Number(get("promql-max-samples", "TELEMETRY_PROMQL_MAX_SAMPLES", "50000000"));
   if (!Number.isSafeInteger(maxSamples) || maxSamples < 1) return serverError("E_BAD_PARAM", "promql-max-samples must be a positive integer", "--promql-max-samples");
   return {
-    promql: { timeoutMs: durations["promql-timeout"], maxSamples, lookbackMs: durations["promql-lookback"], subqueryStepMs: durations["promql-subquery-step"] },
+    promql: { timeoutMs: durations["promql-timeout"], maxSamples, lookbackMs: durations["promql-lookback"], subqueryStepMs: durations["promql-subquery-step"], nativeIntervalMs: durations["promql-native-interval"] },
     store: get("store", "TELEMETRY_STORE", "./telemetry.duckdb"),
     host: get("host", "TELEMETRY_HOST", "127.0.0.1"),
     port,

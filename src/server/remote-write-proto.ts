@@ -60,6 +60,9 @@ export function decodeWriteRequest(body: Uint8Array, maxUncompressed: number): W
   return WriteRequestType.toObject(msg, { longs: Number, defaults: true, arrays: true }) as unknown as WriteRequest;
 }
 
+/** Snappy block compression (tests build malformed bodies with it). */
+export const snappyCompress = (b: Uint8Array): Uint8Array => snappy.compress(b);
+
 /** The reverse, for tests and tools that push samples. */
 export function encodeWriteRequest(req: { timeseries: { labels: RwLabel[]; samples: RwSample[] }[]; metadata?: RwMetadata[] }): Uint8Array {
   const msg = WriteRequestType.fromObject(req);

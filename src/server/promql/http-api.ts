@@ -6,16 +6,22 @@ import { isServerError } from "../errors.ts";
 import { readBody } from "../http-util.ts";
 import type { PromIndex } from "../prom-index.ts";
 import type { Store } from "../store/store.ts";
+import type { Cumulative } from "../cumulative.ts";
+import type { UnitMode } from "../../export/prometheus-naming.ts";
+import { nativeCatalog } from "./native-catalog.ts";
+import { nativeSeriesLabels, type NativeSource } from "./native-select.ts";
 import type { Matcher } from "./ast.ts";
 import { PromqlError } from "./errors.ts";
 import { parseDurationText, parsePromql } from "./parse.ts";
-import { instantQuery, rangeQuery, type PromqlLimits } from "./query.ts";
-import { matcherSql, runEvaluatorSql, type QueryBudget } from "./select.ts";
+import { budget as queryBudget, instantQuery, rangeQuery, type PromqlLimits } from "./query.ts";
+import { matcherSql, runEvaluatorSql } from "./select.ts";
 
 export interface QueryApiContext {
   readonly store: Store;
   readonly index: PromIndex;
   readonly promql: PromqlLimits;
+  readonly cumulative: Cumulative;
+  readonly prometheusUnits?: UnitMode;
 }
 
 /** The Prometheus API level this server follows (its differential tests run against 2.42). */
@@ -93,8 +99,17 @@ function seriesWhere(sets: Matcher[][], p: URLSearchParams, params: Record<strin
   return parts.length ? parts.join(" AND ") : "TRUE";
 }
 
+function sortedLimited(values: Set<string>, limit: number | undefined): string[] {
+  const out = [...values].sort();
+  return limit ? out.slice(0, limit) : out;
+}
+
 export function createQueryApi(ctx: QueryApiContext) {
-  const budget = (): QueryBudget => ({ store: ctx.store, deadline: Date.now() + ctx.promql.timeoutMs, maxSamples: ctx.promql.maxSamples, loaded: 0 });
+  const native: NativeSource = { cumulative: ctx.cumulative, units: ctx.prometheusUnits ?? "base", intervalMs: ctx.promql.nativeIntervalMs };
+  const src = { store: ctx.store, native };
+  const budget = () => queryBudget(src, ctx.promql);
+  /** Label sets of the native series a request's match[] selects (all when none is given). */
+  const nativeLabels = (sets: Matcher[][]) => nativeSeriesLabels(native, sets);
 
   async function handle(path: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     const route = path === "/api/v1/query" || path === "/api/v1/query_range" || path === "/api/v1/labels" || path === "/api/v1/series" ||
@@ -111,7 +126,7 @@ export function createQueryApi(ctx: QueryApiContext) {
         case "/api/v1/query": {
           const q = p.get("query");
           if (!q) throw new PromqlError("bad_data", 'invalid parameter "query": no query given');
-          success(res, await instantQuery(ctx.store, ctx.promql, q, parseTimeParam(p.get("time"), "time", Date.now()), timeout));
+          success(res, await instantQuery(src, ctx.promql, q, parseTimeParam(p.get("time"), "time", Date.now()), timeout));
           return true;
         }
         case "/api/v1/query_range": {
@@ -124,30 +139,36 @@ export function createQueryApi(ctx: QueryApiContext) {
           const step = parseDurationParam(p.get("step"), "step");
           if (!step || step <= 0) throw new PromqlError("bad_data", 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
           if ((end - start) / step > ctx.promql.maxPoints) throw new PromqlError("bad_data", `exceeded maximum resolution of ${ctx.promql.maxPoints} points per timeseries. Try decreasing the query resolution (?step=XX)`);
-          success(res, await rangeQuery(ctx.store, ctx.promql, q, start, end, step, timeout));
+          success(res, await rangeQuery(src, ctx.promql, q, start, end, step, timeout));
           return true;
         }
         case "/api/v1/series": {
           const params: Record<string, string | number> = {};
-          const where = seriesWhere(selectors(p, true), p, params);
+          const sets = selectors(p, true);
+          const where = seriesWhere(sets, p, params);
           const limit = limitParam(p);
           const rows = await runEvaluatorSql(budget(), `SELECT labels FROM prom_series WHERE ${where} ORDER BY metric, labels${limit ? ` LIMIT ${limit}` : ""}`, params);
-          success(res, rows.map(([l]) => JSON.parse(String(l)) as Record<string, string>));
+          const all = [...rows.map(([l]) => JSON.parse(String(l)) as Record<string, string>), ...nativeLabels(sets)];
+          success(res, limit ? all.slice(0, limit) : all);
           return true;
         }
         case "/api/v1/labels": {
           const params: Record<string, string | number> = {};
-          const where = seriesWhere(selectors(p, false), p, params);
-          const limit = limitParam(p);
-          const rows = await runEvaluatorSql(budget(), `SELECT DISTINCT unnest(json_keys(labels)) AS name FROM prom_series WHERE ${where} ORDER BY name${limit ? ` LIMIT ${limit}` : ""}`, params);
-          success(res, rows.map(([n]) => String(n)));
+          const sets = selectors(p, false);
+          const where = seriesWhere(sets, p, params);
+          const rows = await runEvaluatorSql(budget(), `SELECT DISTINCT unnest(json_keys(labels)) AS name FROM prom_series WHERE ${where}`, params);
+          const names = new Set(rows.map(([n]) => String(n)));
+          for (const l of nativeLabels(sets)) for (const n of Object.keys(l)) names.add(n);
+          success(res, sortedLimited(names, limitParam(p)));
           return true;
         }
         case "/api/v1/metadata": {
           const metric = p.get("metric");
           const limit = limitParam(p);
           const data: Record<string, { type: string; help: string; unit: string }[]> = {};
-          for (const m of [...ctx.index.metadata.values()].sort((a, b) => (a.metric < b.metric ? -1 : 1))) {
+          const families = new Map(nativeCatalog(ctx.cumulative, native.units).map((s) => [s.family.name, { metric: s.family.name, type: s.family.type, help: s.family.help, unit: s.family.unit }]));
+          for (const m of ctx.index.metadata.values()) families.set(m.metric, m);
+          for (const m of [...families.values()].sort((a, b) => (a.metric < b.metric ? -1 : 1))) {
             if (metric && m.metric !== metric) continue;
             if (limit && Object.keys(data).length >= limit) break;
             data[m.metric] = [{ type: m.type, help: m.help, unit: m.unit }];
@@ -165,12 +186,14 @@ export function createQueryApi(ctx: QueryApiContext) {
       const name = decodeURIComponent(/^\/api\/v1\/label\/([^/]+)\/values$/.exec(path)![1]);
       if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) throw new PromqlError("bad_data", `invalid label name: ${JSON.stringify(name)}`);
       const params: Record<string, string | number> = { label: `$."${name}"` };
-      const where = seriesWhere(selectors(p, false), p, params);
-      const limit = limitParam(p);
+      const sets = selectors(p, false);
+      const where = seriesWhere(sets, p, params);
       const col = name === "__name__" ? "metric" : "json_extract_string(labels, $label)";
       if (name === "__name__") delete params.label;
-      const rows = await runEvaluatorSql(budget(), `SELECT DISTINCT ${col} AS v FROM prom_series WHERE ${where} AND ${col} IS NOT NULL ORDER BY v${limit ? ` LIMIT ${limit}` : ""}`, params);
-      success(res, rows.map(([v]) => String(v)));
+      const rows = await runEvaluatorSql(budget(), `SELECT DISTINCT ${col} AS v FROM prom_series WHERE ${where} AND ${col} IS NOT NULL`, params);
+      const values = new Set(rows.map(([v]) => String(v)));
+      for (const l of nativeLabels(sets)) if (l[name] !== undefined) values.add(l[name]);
+      success(res, sortedLimited(values, limitParam(p)));
       return true;
     } catch (e) {
       replyError(res, e instanceof PromqlError ? e : new PromqlError("internal", (e as Error).message));

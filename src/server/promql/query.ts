@@ -6,6 +6,7 @@ import { PromqlError } from "./errors.ts";
 import { Evaluator } from "./evaluator.ts";
 import { formatValue, labelsKey, type Labels } from "./labels.ts";
 import { functionType, parsePromql, typeName } from "./parse.ts";
+import type { NativeSource } from "./native-select.ts";
 import type { QueryBudget } from "./select.ts";
 
 export interface PromqlLimits {
@@ -19,9 +20,11 @@ export interface PromqlLimits {
   readonly subqueryStepMs: number;
   /** Points per series a range query may have (Prometheus: 11,000). */
   readonly maxPoints: number;
+  /** The scrape interval the SDK's own (delta) metrics are presented at (default 15 s). */
+  readonly nativeIntervalMs: number;
 }
 
-export const DEFAULT_PROMQL_LIMITS: PromqlLimits = { timeoutMs: 120_000, maxSamples: 50_000_000, lookbackMs: 300_000, subqueryStepMs: 60_000, maxPoints: 11_000 };
+export const DEFAULT_PROMQL_LIMITS: PromqlLimits = { timeoutMs: 120_000, maxSamples: 50_000_000, lookbackMs: 300_000, subqueryStepMs: 60_000, maxPoints: 11_000, nativeIntervalMs: 15_000 };
 
 type Point = [number, string];
 export type QueryData =
@@ -29,15 +32,21 @@ export type QueryData =
   | { resultType: "vector"; result: { metric: Labels; value: Point }[] }
   | { resultType: "matrix"; result: { metric: Labels; values: Point[] }[] };
 
-function budget(store: Store, limits: PromqlLimits, timeoutMs: number): QueryBudget {
-  return { store, deadline: Date.now() + Math.min(timeoutMs, limits.timeoutMs), maxSamples: limits.maxSamples, loaded: 0 };
+/** What a query reads: the store, and the native metrics' catalog when the server has one. */
+export interface QuerySource {
+  readonly store: Store;
+  readonly native?: NativeSource;
+}
+
+export function budget(src: QuerySource, limits: PromqlLimits, timeoutMs = Infinity): QueryBudget {
+  return { store: src.store, ...(src.native ? { native: src.native } : {}), deadline: Date.now() + Math.min(timeoutMs, limits.timeoutMs), maxSamples: limits.maxSamples, loaded: 0 };
 }
 
 const seconds = (ms: number): number => ms / 1000;
 
-export async function instantQuery(store: Store, limits: PromqlLimits, query: string, t: number, timeoutMs = Infinity): Promise<QueryData> {
+export async function instantQuery(src: QuerySource, limits: PromqlLimits, query: string, t: number, timeoutMs = Infinity): Promise<QueryData> {
   const expr = parsePromql(query);
-  const ev = new Evaluator(budget(store, limits, timeoutMs), { lookback: limits.lookbackMs, subqueryStep: limits.subqueryStepMs });
+  const ev = new Evaluator(budget(src, limits, timeoutMs), { lookback: limits.lookbackMs, subqueryStep: limits.subqueryStepMs });
   if (expr.kind === "matrix" || expr.kind === "subquery") {
     const series = await ev.matrix(expr, t);
     return { resultType: "matrix", result: series.map((s) => ({ metric: s.labels, values: Array.from(s.t, (ts, i): Point => [seconds(ts), formatValue(s.v[i])]) })) };
@@ -48,13 +57,13 @@ export async function instantQuery(store: Store, limits: PromqlLimits, query: st
   return { resultType: "vector", result: v.steps[0].map((s) => ({ metric: s.labels, value: [seconds(t), formatValue(s.v)] })) };
 }
 
-export async function rangeQuery(store: Store, limits: PromqlLimits, query: string, start: number, end: number, step: number, timeoutMs = Infinity): Promise<QueryData> {
+export async function rangeQuery(src: QuerySource, limits: PromqlLimits, query: string, start: number, end: number, step: number, timeoutMs = Infinity): Promise<QueryData> {
   const expr = parsePromql(query);
   const type = typeOf(expr, functionType);
   if (type !== "scalar" && type !== "vector") throw new PromqlError("bad_data", `invalid expression type "${typeName(type)}" for range query, must be Scalar or instant Vector`);
   const grid: number[] = [];
   for (let t = start; t <= end; t += step) grid.push(t);
-  const ev = new Evaluator(budget(store, limits, timeoutMs), { lookback: limits.lookbackMs, subqueryStep: limits.subqueryStepMs });
+  const ev = new Evaluator(budget(src, limits, timeoutMs), { lookback: limits.lookbackMs, subqueryStep: limits.subqueryStepMs });
   const v = await ev.eval(expr, grid);
   if (v.type === "scalar") return { resultType: "matrix", result: [{ metric: {}, values: Array.from(v.v, (x, i): Point => [seconds(grid[i]), formatValue(x)]) }] };
   if (v.type !== "vector") throw new PromqlError("bad_data", "range query on a string");

@@ -3,6 +3,7 @@
 // where and how it runs (connection, deadline) is decided in one place.
 import type { Matcher } from "./ast.ts";
 import { PromqlError } from "./errors.ts";
+import { selectNative, type NativeSource } from "./native-select.ts";
 import type { Store } from "../store/store.ts";
 import { StoreError } from "../store/store.ts";
 
@@ -13,6 +14,8 @@ export interface QueryBudget {
   readonly maxSamples: number;
   /** Samples loaded so far by this query. */
   loaded: number;
+  /** The SDK's and OTLP's own metrics, presented as scraped series (absent: remote-written series only). */
+  readonly native?: NativeSource;
 }
 
 export interface RawSeries {
@@ -71,6 +74,14 @@ export async function selectSeriesLabels(b: QueryBudget, matcherSets: readonly (
 
 /** Samples of every series the matchers select with `mint <= t <= maxt` (ms). */
 export async function selectSamples(b: QueryBudget, matchers: readonly Matcher[], mint: number, maxt: number): Promise<RawSeries[]> {
+  const [pushed, native] = await Promise.all([selectPushed(b, matchers, mint, maxt), b.native ? selectNative(b, b.native, matchers, mint, maxt) : []]);
+  if (b.loaded > b.maxSamples) throw tooManySamples(b);
+  return native.length === 0 ? pushed : [...pushed, ...native];
+}
+
+const tooManySamples = (b: QueryBudget) => new PromqlError("execution", `query processing would load too many samples into memory in query execution (more than ${b.maxSamples}; see --promql-max-samples)`);
+
+async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: number, maxt: number): Promise<RawSeries[]> {
   const params: Record<string, string | number> = {};
   const where = matcherSql(matchers, params);
   const series = await runEvaluatorSql(b, `SELECT id, labels FROM prom_series WHERE ${where}`, params);
@@ -85,7 +96,7 @@ export async function selectSamples(b: QueryBudget, matchers: readonly Matcher[]
     { mint: Math.floor(mint), maxt: Math.floor(maxt) },
   );
   b.loaded += rows.length;
-  if (b.loaded > b.maxSamples) throw new PromqlError("execution", `query processing would load too many samples into memory in query execution (more than ${b.maxSamples}; see --promql-max-samples)`);
+  if (b.loaded > b.maxSamples) throw tooManySamples(b);
   checkDeadline(b);
   const out: RawSeries[] = [];
   let i = 0;

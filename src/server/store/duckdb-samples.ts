@@ -1,6 +1,6 @@
 // Prometheus-model samples in DuckDB: appends from remote write, the series index loaded at
 // start, and the one read entry point the PromQL evaluator uses (parameterised SQL with a deadline).
-import { BIGINT, DOUBLE, TIMESTAMP, DuckDBDataChunk, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { BIGINT, DOUBLE, TIMESTAMP, DuckDBDataChunk, DuckDBListValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { serverError } from "../errors.ts";
 import { timestampMs } from "./duckdb-append.ts";
 import { StoreError, type PromMetadata, type PromSeries, type SampleUnit } from "./store.ts";
@@ -54,6 +54,13 @@ export async function loadPromSeries(r: DuckDBConnection): Promise<{ series: Pro
   };
 }
 
+/** BIGINTs as numbers, LISTs as arrays. */
+function plain(v: unknown): unknown {
+  if (typeof v === "bigint") return Number(v);
+  if (v instanceof DuckDBListValue) return v.items.map(plain);
+  return v;
+}
+
 /** Runs one internal read (never user SQL), interrupted after `timeoutMs`; BIGINTs come back as numbers. */
 export async function readRows(conn: DuckDBConnection, sql: string, params: Record<string, DuckDBValue>, timeoutMs: number): Promise<unknown[][]> {
   let timedOut = false;
@@ -63,7 +70,7 @@ export async function readRows(conn: DuckDBConnection, sql: string, params: Reco
   }, Math.max(1, timeoutMs));
   try {
     const reader = await conn.runAndReadAll(sql, params);
-    return reader.getRows().map((row) => row.map((v) => (typeof v === "bigint" ? Number(v) : v)));
+    return reader.getRows().map((row) => row.map(plain));
   } catch (e) {
     if (timedOut) throw new StoreError(serverError("E_QUERY_TIMEOUT", `query interrupted after ${timeoutMs} ms`));
     throw e;

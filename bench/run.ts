@@ -11,6 +11,7 @@ const SUITES: Record<string, () => Promise<{ default: (ctx: SuiteContext) => Pro
   "wire-size": () => import("./wire-size.ts"),
   "server-ingest": () => import("./server-ingest.ts"),
   scrape: () => import("./scrape.ts"),
+  promql: () => import("./promql.ts"),
 };
 
 const args = process.argv.slice(2);

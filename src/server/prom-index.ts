@@ -50,8 +50,4 @@ export class PromIndex {
   markStored(series: readonly PromSeries[]): void {
     for (const s of series) this.committed.add(s.id);
   }
-
-  get size(): number {
-    return this.byKey.size;
-  }
 }

@@ -12,7 +12,8 @@ import { nativeCatalog } from "./native-catalog.ts";
 import { nativeSeriesLabels, type NativeSource } from "./native-select.ts";
 import type { Matcher } from "./ast.ts";
 import { PromqlError } from "./errors.ts";
-import { parseDurationText, parsePromql } from "./parse.ts";
+import { parseDurationText } from "./literals.ts";
+import { parsePromql } from "./parse.ts";
 import { budget as queryBudget, instantQuery, rangeQuery, type PromqlLimits } from "./query.ts";
 import { matcherSql, runEvaluatorSql } from "./select.ts";
 

@@ -2,7 +2,7 @@
 // label rewriting, histogram_quantile. Each returns the output vector for that step.
 import { PromqlError } from "./errors.ts";
 import { dropName, labelsKey, type Labels, type Vector } from "./labels.ts";
-import { toJsRegex } from "./parse.ts";
+import { toJsRegex } from "./literals.ts";
 
 export interface InstantArgs {
   readonly vector: Vector;

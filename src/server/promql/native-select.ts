@@ -9,7 +9,7 @@ import type { Cumulative } from "../cumulative.ts";
 import type { Matcher } from "./ast.ts";
 import { labelsKey, type Labels } from "./labels.ts";
 import { nativeCatalog, type NativeSeries } from "./native-catalog.ts";
-import { toJsRegex } from "./parse.ts";
+import { toJsRegex } from "./literals.ts";
 import { runEvaluatorSql, type QueryBudget, type RawSeries } from "./select.ts";
 
 export interface NativeSource {

@@ -6,6 +6,7 @@ import { parser } from "@prometheus-io/lezer-promql";
 import { COMPARISON, SET_OPS, typeOf, type BinaryOp, type Expr, type Matcher, type MatchOp, type ValueType, type VectorMatching, type VectorSelector } from "./ast.ts";
 import { badData, PromqlError, unsupported } from "./errors.ts";
 import { FUNCTIONS } from "./function-table.ts";
+import { matchesEmpty, parseDurationText, parseNumber, position, toJsRegex } from "./literals.ts";
 
 const AGGREGATIONS = new Set(["sum", "avg", "min", "max", "count", "stddev", "stdvar", "topk", "bottomk", "quantile", "count_values", "group"]);
 const BINARY_OPS: Readonly<Record<string, BinaryOp>> = {
@@ -13,36 +14,6 @@ const BINARY_OPS: Readonly<Record<string, BinaryOp>> = {
   Eql: "==", Neq: "!=", Gtr: ">", Lss: "<", Gte: ">=", Lte: "<=", And: "and", Or: "or", Unless: "unless",
 };
 const MATCH_OPS: Readonly<Record<string, MatchOp>> = { EqlSingle: "=", Neq: "!=", EqlRegex: "=~", NeqRegex: "!~" };
-const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const DURATION_MS = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
-
-/** Prometheus's duration syntax (`1h30m`, `90s`, `1y`); undefined when it is not one. */
-export function parseDurationText(s: string): number | undefined {
-  const m = DURATION.exec(s);
-  if (!m || s === "") return undefined;
-  let ms = 0;
-  for (let i = 0; i < DURATION_MS.length; i++) if (m[i + 1] !== undefined) ms += Number(m[i + 1]) * DURATION_MS[i];
-  return ms;
-}
-
-/** Go's strconv.ParseFloat as PromQL number literals use it: decimal, hex, Inf, NaN. */
-function parseNumber(text: string): number | undefined {
-  const t = text.toLowerCase();
-  if (t === "inf" || t === "+inf") return Infinity;
-  if (t === "-inf") return -Infinity;
-  if (t === "nan") return NaN;
-  if (/^0x[0-9a-f]+$/.test(t)) return parseInt(t.slice(2), 16);
-  if (/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) return Number(t);
-  return undefined;
-}
-
-/** "line:col" of an offset, 1-based, as Prometheus prints positions. */
-export function position(query: string, offset: number): string {
-  const before = query.slice(0, offset);
-  const line = before.split("\n").length;
-  return `${line}:${offset - before.lastIndexOf("\n")}`;
-}
-
 class Converter {
   constructor(private readonly q: string) {}
 
@@ -301,24 +272,6 @@ function fnType(name: string): ValueType {
 
 export function typeName(t: ValueType): string {
   return t === "vector" ? "instant vector" : t === "matrix" ? "range vector" : t;
-}
-
-/** Go's RE2 named groups `(?P<n>...)` are spelled `(?<n>...)` in JavaScript. */
-export function toJsRegex(re: string): string {
-  return `^(?:${re.replace(/\(\?P</g, "(?<")})$`;
-}
-
-function matchesEmpty(m: Matcher): boolean {
-  switch (m.op) {
-    case "=":
-      return m.value === "";
-    case "!=":
-      return m.value !== "";
-    case "=~":
-      return new RegExp(toJsRegex(m.value)).test("");
-    case "!~":
-      return !new RegExp(toJsRegex(m.value)).test("");
-  }
 }
 
 /** Parses and type-checks; throws PromqlError (bad_data, with the position) when the query is not valid. */

@@ -65,13 +65,6 @@ export function matcherSql(matchers: readonly Matcher[], params: Record<string, 
   return conds.length ? conds.join(" AND ") : "TRUE";
 }
 
-export async function selectSeriesLabels(b: QueryBudget, matcherSets: readonly (readonly Matcher[])[], limit?: number): Promise<Record<string, string>[]> {
-  const params: Record<string, string | number> = {};
-  const where = matcherSets.map((ms, k) => `(${matcherSql(ms, params, `s${k}`)})`).join(" OR ");
-  const rows = await runEvaluatorSql(b, `SELECT DISTINCT labels FROM prom_series WHERE ${where || "TRUE"} ORDER BY labels${limit ? ` LIMIT ${limit | 0}` : ""}`, params);
-  return rows.map(([l]) => JSON.parse(String(l)) as Record<string, string>);
-}
-
 /** Samples of every series the matchers select with `mint <= t <= maxt` (ms). */
 export async function selectSamples(b: QueryBudget, matchers: readonly Matcher[], mint: number, maxt: number): Promise<RawSeries[]> {
   const [pushed, native] = await Promise.all([selectPushed(b, matchers, mint, maxt), b.native ? selectNative(b, b.native, matchers, mint, maxt) : []]);

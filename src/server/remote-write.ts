@@ -77,6 +77,8 @@ export async function remoteWrite(req: IncomingMessage, res: ServerResponse, ctx
   if (encoding !== "snappy") return sendError(res, serverError("E_BAD_ENCODING", `remote write bodies are snappy-compressed; got content-encoding ${encoding}`));
   const type = String(req.headers["content-type"] ?? "application/x-protobuf");
   if (!/^application\/x-protobuf/.test(type)) return sendError(res, serverError("E_BAD_CONTENT_TYPE", `expected application/x-protobuf, got ${type}`));
+  // Remote write 2.0 uses the same path with another message; decoding it as 1.0 would misread it.
+  if (/proto=io\.prometheus\.write\.v2/.test(type)) return sendError(res, serverError("E_BAD_CONTENT_TYPE", "remote write 2.0 is not supported; send remote write 1.0 (prometheus.WriteRequest)"));
   const body = await readBody(req, ctx.limits.maxBody);
   if (isServerError(body)) return sendError(res, body);
   let decoded: WriteRequest;

@@ -100,7 +100,7 @@ describe("bad input and bounds", () => {
     expect((await promql("/api/v1/query", { query: "1+1" })).status).toBe(200);
   }, 60_000);
 
-  it("remote write: garbage 400, bad protobuf 400, bad label 400, oversized 413, no token 401; the server keeps storing", async () => {
+  it("remote write: garbage 400, bad protobuf 400, bad label 400, 2.0 415, oversized 413, no token 401; the server keeps storing", async () => {
     const garbage = await write("definitely not snappy");
     expect(garbage.status).toBe(400);
     expect(((await garbage.json()) as any).error.code).toBe("E_BAD_PROTOBUF");
@@ -108,6 +108,8 @@ describe("bad input and bounds", () => {
     const badLabel = await write(encodeWriteRequest({ timeseries: [{ labels: [{ name: "__name__", value: "x" }, { name: "bad-label", value: "v" }], samples: [{ value: 1, timestamp: t0 }] }] }));
     expect(badLabel.status).toBe(400);
     expect(((await badLabel.json()) as any).error).toMatchObject({ code: "E_BAD_SERIES", where: "timeseries[0].labels" });
+    const v2 = await write(encodeWriteRequest({ timeseries: [] }), { ...RW_HEADERS, "content-type": "application/x-protobuf;proto=io.prometheus.write.v2.Request" });
+    expect(v2.status).toBe(415);
     const huge = await write(new Uint8Array(128 * 1024));
     expect(huge.status).toBe(413);
     expect((await write(encodeWriteRequest({ timeseries: [] }), { "content-type": "application/x-protobuf", "content-encoding": "snappy" })).status).toBe(401);

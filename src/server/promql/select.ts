@@ -31,17 +31,25 @@ export function checkDeadline(b: QueryBudget): void {
   if (Date.now() > b.deadline) throw new PromqlError("timeout", "query timed out in expression evaluation");
 }
 
-/** The one function through which the evaluator reads the store. */
-export async function runEvaluatorSql(b: QueryBudget, sql: string, params: Record<string, string | number>): Promise<unknown[][]> {
+/** The one place through which the evaluator reads the store (rows, or DOUBLE columns). */
+async function guarded<T>(b: QueryBudget, read: (timeoutMs: number) => Promise<T>): Promise<T> {
   checkDeadline(b);
   try {
-    return await b.store.readRows(sql, params, b.deadline - Date.now());
+    return await read(b.deadline - Date.now());
   } catch (e) {
     if (e instanceof StoreError && e.error.code === "E_QUERY_TIMEOUT") throw new PromqlError("timeout", "query timed out in expression evaluation");
     const message = (e as Error).message;
     if (/regex|regular expression/i.test(message)) throw new PromqlError("bad_data", `invalid regular expression in a label matcher: ${message}`);
     throw new PromqlError("internal", `store read failed: ${message}`);
   }
+}
+
+export function runEvaluatorSql(b: QueryBudget, sql: string, params: Record<string, string | number>): Promise<unknown[][]> {
+  return guarded(b, (timeoutMs) => b.store.readRows(sql, params, timeoutMs));
+}
+
+export function runEvaluatorColumns(b: QueryBudget, sql: string, params: Record<string, string | number>): Promise<Float64Array[]> {
+  return guarded(b, (timeoutMs) => b.store.readDoubleColumns(sql, params, timeoutMs));
 }
 
 /** WHERE clause over prom_series for the matchers; absent labels compare as "" like Prometheus. */
@@ -81,36 +89,39 @@ async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: 
   if (series.length === 0) return [];
   const ids = series.map(([id]) => Number(id));
   const byId = new Map(series.map(([id, l]) => [Number(id), JSON.parse(String(l)) as Record<string, string>]));
-  const rows = await runEvaluatorSql(
+  // Insertion order (DuckDB keeps it without ORDER BY) is time order for well-behaved senders;
+  // a series that arrived out of order is sorted below, stably, so the sample written last wins.
+  const [sid, time, value, isNull] = await runEvaluatorColumns(
     b,
-    `SELECT series, epoch_ms(time), value FROM prom_samples
-     WHERE series IN (${ids.join(",")}) AND time >= make_timestamp($mint * 1000) AND time <= make_timestamp($maxt * 1000)
-     ORDER BY series, time, rowid`,
+    `SELECT series::DOUBLE, epoch_ms(time)::DOUBLE, value, (value IS NULL)::DOUBLE FROM prom_samples
+     WHERE series IN (${ids.join(",")}) AND time >= make_timestamp($mint * 1000) AND time <= make_timestamp($maxt * 1000)`,
     { mint: Math.floor(mint), maxt: Math.floor(maxt) },
   );
-  b.loaded += rows.length;
+  b.loaded += sid.length;
   if (b.loaded > b.maxSamples) throw tooManySamples(b);
   checkDeadline(b);
+  const rowsOf = new Map<number, number[]>();
+  for (let r = 0; r < sid.length; r++) {
+    let list = rowsOf.get(sid[r]);
+    if (!list) rowsOf.set(sid[r], (list = []));
+    list.push(r);
+  }
   const out: RawSeries[] = [];
-  let i = 0;
-  while (i < rows.length) {
-    const id = Number(rows[i][0]);
-    let j = i;
-    while (j < rows.length && Number(rows[j][0]) === id) j++;
+  for (const [id, rows] of rowsOf) {
+    let sorted = true;
+    for (let i = 1; i < rows.length && sorted; i++) if (time[rows[i]] < time[rows[i - 1]]) sorted = false;
+    if (!sorted) rows.sort((x, y) => time[x] - time[y] || x - y);
     const t: number[] = [], v: number[] = [], stale: number[] = [];
-    for (let r = i; r < j; r++) {
-      const time = Number(rows[r][1]);
-      const value = rows[r][2];
+    for (const r of rows) {
       // Equal timestamps: the row written last wins.
-      if (t.length > 0 && t[t.length - 1] === time) {
+      if (t.length > 0 && t[t.length - 1] === time[r]) {
         t.pop(); v.pop(); stale.pop();
       }
-      t.push(time);
-      v.push(value === null ? NaN : Number(value));
-      stale.push(value === null ? 1 : 0);
+      t.push(time[r]);
+      v.push(value[r]);
+      stale.push(isNull[r]);
     }
     out.push({ labels: byId.get(id)!, t: Float64Array.from(t), v: Float64Array.from(v), stale: Uint8Array.from(stale) });
-    i = j;
   }
   // Series without samples in range are not part of the result.
   return out;

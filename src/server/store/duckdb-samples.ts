@@ -54,6 +54,50 @@ export async function loadPromSeries(r: DuckDBConnection): Promise<{ series: Pro
   };
 }
 
+/**
+ * Like readRows for statements whose every column is DOUBLE, read straight from the result's
+ * vectors into typed arrays (NULL as NaN): about six times faster than row conversion for the
+ * millions of samples a range query can load.
+ */
+export async function readDoubleColumns(conn: DuckDBConnection, sql: string, params: Record<string, DuckDBValue>, timeoutMs: number): Promise<Float64Array[]> {
+  return interruptible(conn, timeoutMs, async () => {
+    const result = await conn.run(sql, params);
+    const chunks = await result.fetchAllChunks();
+    let n = 0;
+    for (const c of chunks) n += c.rowCount;
+    const out = Array.from({ length: result.columnCount }, () => new Float64Array(n));
+    let at = 0;
+    for (const c of chunks) {
+      for (let col = 0; col < out.length; col++) {
+        const vec = c.getColumnVector(col), dst = out[col];
+        for (let i = 0; i < c.rowCount; i++) {
+          const v = vec.getItem(i);
+          dst[at + i] = v === null ? NaN : (v as number);
+        }
+      }
+      at += c.rowCount;
+    }
+    return out;
+  });
+}
+
+/** Runs `task`, interrupting the connection after `timeoutMs` (then E_QUERY_TIMEOUT). */
+async function interruptible<T>(conn: DuckDBConnection, timeoutMs: number, task: () => Promise<T>): Promise<T> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.interrupt();
+  }, Math.max(1, timeoutMs));
+  try {
+    return await task();
+  } catch (e) {
+    if (timedOut) throw new StoreError(serverError("E_QUERY_TIMEOUT", `query interrupted after ${timeoutMs} ms`));
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** BIGINTs as numbers, LISTs as arrays. */
 function plain(v: unknown): unknown {
   if (typeof v === "bigint") return Number(v);
@@ -63,18 +107,5 @@ function plain(v: unknown): unknown {
 
 /** Runs one internal read (never user SQL), interrupted after `timeoutMs`; BIGINTs come back as numbers. */
 export async function readRows(conn: DuckDBConnection, sql: string, params: Record<string, DuckDBValue>, timeoutMs: number): Promise<unknown[][]> {
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    conn.interrupt();
-  }, Math.max(1, timeoutMs));
-  try {
-    const reader = await conn.runAndReadAll(sql, params);
-    return reader.getRows().map((row) => row.map(plain));
-  } catch (e) {
-    if (timedOut) throw new StoreError(serverError("E_QUERY_TIMEOUT", `query interrupted after ${timeoutMs} ms`));
-    throw e;
-  } finally {
-    clearTimeout(timer);
-  }
+  return interruptible(conn, timeoutMs, async () => (await conn.runAndReadAll(sql, params)).getRows().map((row) => row.map(plain)));
 }

@@ -6,7 +6,7 @@ import type { WireSetDescriptor } from "../../wire/batch.ts";
 import { setState, type SeriesState } from "../stream-state.ts";
 import { appendDistributionPoints, appendScalarPoints, countScalar, timestampMs } from "./duckdb-append.ts";
 import { cumulativeRows, readOnlyQuery, seriesRows } from "./duckdb-read.ts";
-import { appendSamples, loadPromSeries, readRows } from "./duckdb-samples.ts";
+import { appendSamples, loadPromSeries, readDoubleColumns, readRows } from "./duckdb-samples.ts";
 import { DDL, SCHEMA_VERSION, STAGING_DDL } from "./duckdb-schema.ts";
 import type { CommitResult, CommitUnit, CumulativeRow, LoadedStream, PromMetadata, PromSeries, QueryResult, SampleUnit, SeriesQuery, SeriesRow, Store } from "./store.ts";
 
@@ -227,6 +227,10 @@ export class DuckDBStore implements Store {
 
   readRows(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<unknown[][]> {
     return readRows(this.reader, sql, params, timeoutMs);
+  }
+
+  readDoubleColumns(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<Float64Array[]> {
+    return readDoubleColumns(this.reader, sql, params, timeoutMs);
   }
 
   async deleteOlderThan(before: number): Promise<number> {

@@ -153,6 +153,8 @@ export interface Store {
   appendSamples(unit: SampleUnit): Promise<void>;
   /** Internal parameterised read (the PromQL evaluator's), interrupted after `timeoutMs`. */
   readRows(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<unknown[][]>;
+  /** The same for statements whose columns are all DOUBLE: one Float64Array per column, NULL as NaN. */
+  readDoubleColumns(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<Float64Array[]>;
   /** Deletes points, batches and events older than `before` (ms); returns the rows removed. */
   deleteOlderThan(before: number): Promise<number>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 // Prometheus-model samples in DuckDB: appends from remote write, the series index loaded at
 // start, and the one read entry point the PromQL evaluator uses (parameterised SQL with a deadline).
-import { BIGINT, DOUBLE, TIMESTAMP, DuckDBDataChunk, DuckDBListValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { BIGINT, DOUBLE, TIMESTAMP, DuckDBDataChunk, DuckDBListValue, DuckDBTimestampValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { serverError } from "../errors.ts";
 import { timestampMs } from "./duckdb-append.ts";
 import { StoreError, type PromMetadata, type PromSeries, type SampleUnit } from "./store.ts";
@@ -18,6 +18,9 @@ export async function appendSamples(w: DuckDBConnection, u: SampleUnit): Promise
       a.closeSync();
     }
     if (u.length > 0) {
+      // Scrapes stamp many series with one time, and a request holds few series: share the values.
+      const times = new Map<number, DuckDBTimestampValue>();
+      const ids = new Map<number, bigint>();
       const a = await w.createAppender("prom_samples");
       for (let start = 0; start < u.length; start += CHUNK) {
         const n = Math.min(CHUNK, u.length - start);
@@ -25,8 +28,12 @@ export async function appendSamples(w: DuckDBConnection, u: SampleUnit): Promise
         const [time, series, value] = [0, 1, 2].map((c) => chunk.getColumnVector(c));
         for (let i = 0; i < n; i++) {
           const r = start + i;
-          time.setItem(i, timestampMs(u.times[r]));
-          series.setItem(i, BigInt(u.ids[r]));
+          let ts = times.get(u.times[r]);
+          if (!ts) times.set(u.times[r], (ts = timestampMs(u.times[r])));
+          let id = ids.get(u.ids[r]);
+          if (id === undefined) ids.set(u.ids[r], (id = BigInt(u.ids[r])));
+          time.setItem(i, ts);
+          series.setItem(i, id);
           value.setItem(i, u.stale[r] ? null : u.values[r]);
         }
         time.flush(); series.flush(); value.flush();

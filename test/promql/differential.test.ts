@@ -127,6 +127,8 @@ describe("PromQL against Prometheus 2.42", () => {
       const [a, b] = await Promise.all([ask(ours.url, "/api/v1/query", { query: q, time }), ask(prom.url, "/api/v1/query", { query: q, time })]);
       if (b.status !== "error") wrong.push(`${q}: Prometheus accepted it`);
       else if (a.status !== "error" || a.errorType !== b.errorType) wrong.push(`${q}: ours ${a.status} ${a.errorType ?? ""}, Prometheus ${b.errorType} (${b.error})`);
+      // Parse errors carry the same "invalid parameter" prefix and position.
+      else if (/parse error/.test(b.error ?? "") && a.error?.split(": parse error")[0] !== b.error?.split(": parse error")[0]) wrong.push(`${q}: ours "${a.error}", Prometheus "${b.error}"`);
     }
     for (const q of INSTANT_ONLY) {
       const r = ranges()[0];

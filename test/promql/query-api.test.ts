@@ -86,7 +86,7 @@ describe("bad input and bounds", () => {
     const r = await promql("/api/v1/query", { query: "sum(rate(foo[5m]) by" });
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ status: "error", errorType: "bad_data" });
-    expect(r.body.error).toMatch(/^1:\d+: parse error/);
+    expect(r.body.error).toMatch(/^invalid parameter "query": 1:\d+: parse error/);
   });
 
   it("unsupported constructs are 400 bad_data naming them, never answered", async () => {

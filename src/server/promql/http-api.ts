@@ -197,7 +197,10 @@ export function createQueryApi(ctx: QueryApiContext) {
       success(res, sortedLimited(values, limitParam(p)));
       return true;
     } catch (e) {
-      replyError(res, e instanceof PromqlError ? e : new PromqlError("internal", (e as Error).message));
+      // Prometheus names the parameter a parse error comes from.
+      if (e instanceof PromqlError && /^\d+:\d+: parse error/.test(e.message) && (path === "/api/v1/query" || path === "/api/v1/query_range")) {
+        replyError(res, new PromqlError("bad_data", `invalid parameter "query": ${e.message}`));
+      } else replyError(res, e instanceof PromqlError ? e : new PromqlError("internal", (e as Error).message));
       return true;
     }
   }

@@ -187,7 +187,7 @@ class Converter {
     }
     if (bool && !COMPARISON.has(op)) throw this.fail(opNode, "bool modifier can only be used on comparison operators");
     if (COMPARISON.has(op) && !bool && lt === "scalar" && rt === "scalar") throw this.fail(opNode, "comparisons between scalars must use BOOL modifier");
-    if (SET_OPS.has(op) && (lt === "scalar" || rt === "scalar")) throw this.fail(opNode, `set operator ${op} not allowed in binary scalar expression`);
+    if (SET_OPS.has(op) && (lt === "scalar" || rt === "scalar")) throw this.fail(n, `set operator "${op}" not allowed in binary scalar expression`);
     const hasClause = kids.some((k) => k.name === "MatchingModifierClause");
     if (hasClause && (lt === "scalar" || rt === "scalar")) throw this.fail(opNode, "vector matching only allowed between instant vectors");
     return { kind: "binary", op, lhs, rhs, bool, matching };
@@ -234,15 +234,16 @@ class Converter {
       } else if (k.name === "FunctionCallBody") body = k;
     }
     if (!AGGREGATIONS.has(op)) throw unsupported(`aggregation ${op}`);
-    const args = this.children(body!).map((a) => this.expr(a));
+    const argNodes = this.children(body!);
+    const args = argNodes.map((a) => this.expr(a));
     const wantsParam = op === "topk" || op === "bottomk" || op === "quantile" || op === "count_values";
     if (args.length !== (wantsParam ? 2 : 1)) throw this.fail(n, `wrong number of arguments for aggregate expression provided, expected ${wantsParam ? 2 : 1}, got ${args.length}`);
     const expr = args[args.length - 1];
-    if (typeOf(expr, fnType) !== "vector") throw this.fail(n, `expected type instant vector in aggregation expression, got ${typeName(typeOf(expr, fnType))}`);
+    if (typeOf(expr, fnType) !== "vector") throw this.fail(argNodes[args.length - 1], `expected type instant vector in aggregation expression, got ${typeName(typeOf(expr, fnType))}`);
     const param = wantsParam ? args[0] : null;
     if (param) {
       const want = op === "count_values" ? "string" : "scalar";
-      if (typeOf(param, fnType) !== want) throw this.fail(n, `expected type ${typeName(want)} in aggregation parameter, got ${typeName(typeOf(param, fnType))}`);
+      if (typeOf(param, fnType) !== want) throw this.fail(argNodes[0], `expected type ${typeName(want)} in aggregation parameter, got ${typeName(typeOf(param, fnType))}`);
     }
     return { kind: "aggregate", op, expr, param, grouping, without };
   }
@@ -252,7 +253,8 @@ class Converter {
     const func = this.text(id);
     const sig = FUNCTIONS[func];
     if (!sig) throw unsupported(`function ${func}()`);
-    const args = this.children(body).map((a) => this.expr(a));
+    const argNodes = this.children(body);
+    const args = argNodes.map((a) => this.expr(a));
     const min = sig.args.length - (sig.optional ?? 0);
     if (args.length < min || (!sig.variadic && args.length > sig.args.length)) {
       throw this.fail(n, `expected ${sig.optional ? `${min} to ${sig.args.length}` : min} argument(s) in call to ${JSON.stringify(func)}, got ${args.length}`);
@@ -260,7 +262,7 @@ class Converter {
     args.forEach((a, i) => {
       const want = sig.args[Math.min(i, sig.args.length - 1)];
       const got = typeOf(a, fnType);
-      if (got !== want) throw this.fail(n, `expected type ${typeName(want)} in call to function ${JSON.stringify(func)}, got ${typeName(got)}`);
+      if (got !== want) throw this.fail(argNodes[i], `expected type ${typeName(want)} in call to function ${JSON.stringify(func)}, got ${typeName(got)}`);
     });
     return { kind: "call", func, args };
   }

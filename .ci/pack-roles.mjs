@@ -53,7 +53,7 @@ const ROLES = [
     description: "telemetry-server: receives percore streams and OTLP metrics, stores them in DuckDB, serves SQL, JSON series and Prometheus exposition",
     dirs: ["src/schema", "src/wire", "src/exposition", "src/server", "src/cli"],
     bin: { "telemetry-server": "bin/telemetry-server.cjs" },
-    dependencies: ["@duckdb/node-api", "ws", "msgpackr", "protobufjs", "otlp-proto-messages"],
+    dependencies: ["@duckdb/node-api", "ws", "msgpackr", "protobufjs", "otlp-proto-messages", "@prometheus-io/lezer-promql", "@lezer/lr", "@lezer/common", "snappyjs"],
     readme: "The telemetry server, installed on its own: `npm install percore-server`, then `npx telemetry-server --store ./telemetry.duckdb`.",
   },
 ];

@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<{ default: (ctx: SuiteContext) => Pro
   "server-ingest": () => import("./server-ingest.ts"),
   scrape: () => import("./scrape.ts"),
   "query-isolation": () => import("./query-isolation.ts"),
+  promql: () => import("./promql.ts"),
 };
 
 const args = process.argv.slice(2);

@@ -1,5 +1,5 @@
 // Reading back from the telemetry server over HTTP: the same path `telemetry-server query` takes
-// when a server is running (POST /api/v1/query), printed as a small table.
+// when a server is running (POST /api/v1/sql), printed as a small table.
 export interface QueryResult {
   readonly columns: readonly { readonly name: string; readonly type: string }[];
   readonly rows: readonly (readonly unknown[])[];
@@ -7,7 +7,7 @@ export interface QueryResult {
 }
 
 export async function query(serverUrl: string, sql: string): Promise<QueryResult> {
-  const res = await fetch(`${serverUrl}/api/v1/query`, {
+  const res = await fetch(`${serverUrl}/api/v1/sql`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ sql }),

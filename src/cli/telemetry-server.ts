@@ -11,8 +11,8 @@ const HELP = `Usage:
   telemetry-server query "SELECT ..."     run one read-only SQL statement against the store
 
 Serve options (environment variable in brackets):
-${OPTIONS.map(([flag, env, def, text]) => `  ${flag.padEnd(28)} ${text}${def ? ` (default ${def})` : ""} [${env}]`).join("\n")}
-  --help                       show this text
+${OPTIONS.map(([flag, env, def, text]) => `  ${flag.padEnd(34)} ${text}${def ? ` (default ${def})` : ""} [${env}]`).join("\n")}
+  --help                 show this text
 
 Query options:
   --url <url>            server to ask (default http://$TELEMETRY_HOST:$TELEMETRY_PORT, i.e. http://127.0.0.1:4318)
@@ -23,8 +23,10 @@ Query options:
   --json                 print {columns, rows, truncated} as JSON instead of a table
 
 Endpoints: POST /v1/batches (msgpack), POST /v1/events (NDJSON), WebSocket /v1/ws, POST /v1/metrics (OTLP/HTTP,
-protobuf or JSON, gzip), POST /api/v1/query, GET /api/v1/series, GET /api/v1/store, GET /metrics, GET /healthz.
-Query limits (time, concurrency, result size, memory) and shutdown: docs/server.md#limits.
+protobuf or JSON, gzip), POST /api/v1/write (Prometheus remote write), POST /api/v1/sql, GET /api/v1/series?metric=,
+GET /api/v1/store, GET /metrics, GET /healthz; Prometheus query API (PromQL): /api/v1/query, /api/v1/query_range,
+/api/v1/labels, /api/v1/label/<name>/values, /api/v1/series?match[]=, /api/v1/metadata. See docs/server.md and
+docs/query-api.md. Query limits (time, concurrency, result size, memory) and shutdown: docs/server.md#limits.
 `;
 
 /** Usage errors (bad flags) exit 2; failures of the environment (files, ports, the store) exit 1. */
@@ -183,11 +185,11 @@ async function query(sql: string | undefined, flags: Map<string, string>): Promi
       if (served === undefined || served.id === null || served.id !== id) {
         fail(`${named} is held by another process, and the server at ${target.url} ${served === undefined ? "does not answer" : "has a different store open"}: pass --url of the server that has ${named} open`);
       }
-      result = await ask<QueryResult>(target, "/api/v1/query", { sql });
+      result = await ask<QueryResult>(target, "/api/v1/sql", { sql });
     }
   } else {
     // A running server holds the file's write lock, so ask it first.
-    result = await ask<QueryResult>(target, "/api/v1/query", { sql });
+    result = await ask<QueryResult>(target, "/api/v1/sql", { sql });
     if (result === undefined) {
       const path = "./telemetry.duckdb";
       result = await queryFile(path, sql);

@@ -150,15 +150,9 @@ export function formatNumber(v: number): string {
   return String(v);
 }
 
-/**
- * Label pairs `a="x",b="y"` of an attribute map, sorted by label name. Keys that sanitize to the
- * same label are merged with `;` (ordered by original key), as the OpenTelemetry spec says, so
- * the exposition never repeats a label.
- */
-export function labelPairs(attrs: Readonly<Record<string, unknown>>): string {
-  const keys = Object.keys(attrs);
-  if (keys.length === 0) return "";
-  keys.sort();
+/** Label name -> value of an attribute map (names sanitized, colliding keys merged with `;`). */
+export function labelMap(attrs: Readonly<Record<string, unknown>>): Map<string, string> {
+  const keys = Object.keys(attrs).sort();
   const merged = new Map<string, string>();
   for (const k of keys) {
     const v = attrs[k];
@@ -168,6 +162,17 @@ export function labelPairs(attrs: Readonly<Record<string, unknown>>): string {
     const prev = merged.get(name);
     merged.set(name, prev === undefined ? text : `${prev};${text}`);
   }
+  return merged;
+}
+
+/**
+ * Label pairs `a="x",b="y"` of an attribute map, sorted by label name. Keys that sanitize to the
+ * same label are merged with `;` (ordered by original key), as the OpenTelemetry spec says, so
+ * the exposition never repeats a label.
+ */
+export function labelPairs(attrs: Readonly<Record<string, unknown>>): string {
+  const merged = labelMap(attrs);
+  if (merged.size === 0) return "";
   const names = [...merged.keys()].sort();
   let out = "";
   for (const n of names) out += (out ? "," : "") + `${n}="${escapeLabelValue(merged.get(n)!)}"`;

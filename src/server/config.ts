@@ -21,6 +21,8 @@ export interface ServeConfig {
   readonly storeLimits: Partial<StoreLimits>;
   /** After SIGTERM/SIGINT, the process exits within this long even if the store is not closed yet. */
   readonly shutdownGraceMs: number;
+  /** PromQL bounds (docs/query-api.md). */
+  readonly promql: { timeoutMs: number; maxSamples: number; lookbackMs: number; subqueryStepMs: number; nativeIntervalMs: number };
 }
 
 export interface ConnectionLimits {
@@ -56,6 +58,11 @@ export const OPTIONS = [
   ["--memory-limit <bytes>", "TELEMETRY_MEMORY_LIMIT", "1GiB", "DuckDB memory_limit (queries spill to disk beyond it)"],
   ["--max-temp-size <bytes>", "TELEMETRY_MAX_TEMP_SIZE", "4GiB", "DuckDB max_temp_directory_size: disk a query may spill to"],
   ["--shutdown-grace <duration>", "TELEMETRY_SHUTDOWN_GRACE", "10s", "after SIGTERM/SIGINT, exit within this long; a second signal exits at once"],
+  ["--promql-timeout <duration>", "TELEMETRY_PROMQL_TIMEOUT", "2m", "a PromQL query running longer is stopped (503 timeout)"],
+  ["--promql-max-samples <n>", "TELEMETRY_PROMQL_MAX_SAMPLES", "50000000", "samples one PromQL query may load from the store (past it: 422 execution)"],
+  ["--promql-lookback <duration>", "TELEMETRY_PROMQL_LOOKBACK", "5m", "how far back an instant selector looks for a sample (Prometheus's lookback delta)"],
+  ["--promql-native-interval <duration>", "TELEMETRY_PROMQL_NATIVE_INTERVAL", "15s", "PromQL shows the SDK's own metrics as if scraped at this interval"],
+  ["--promql-subquery-step <duration>", "TELEMETRY_PROMQL_SUBQUERY_STEP", "1m", "step of subqueries written without one, e.g. rate(x[5m])[1h:]"],
 ] as const;
 
 /** "1048576", "64KiB", "8MiB", "1GiB", "10MB". */
@@ -91,7 +98,8 @@ export function readFlags(args: readonly string[]): { flags: Map<string, string>
 export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv = process.env): ServeConfig | ServerError {
   const known = new Set(["store", "host", "port", "token", "token-file", "retain", "stream-idle", "max-body", "prometheus-units", "help",
     "max-connections", "header-timeout", "body-timeout", "idle-timeout",
-    "query-timeout", "max-queries", "max-result-bytes", "memory-limit", "max-temp-size", "shutdown-grace"]);
+    "query-timeout", "max-queries", "max-result-bytes", "memory-limit", "max-temp-size", "shutdown-grace",
+    "promql-timeout", "promql-max-samples", "promql-lookback", "promql-subquery-step", "promql-native-interval"]);
   for (const k of flags.keys()) if (!known.has(k)) return serverError("E_BAD_PARAM", `unknown option --${k}`, `--${k}`);
   const get = (flag: string, envName: string, def: string) => flags.get(flag) ?? env[envName] ?? def;
   const port = Number(get("port", "TELEMETRY_PORT", "4318"));
@@ -113,9 +121,18 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   if (isServerError(limits)) return limits;
   const shutdownGraceMs = parseDuration(get("shutdown-grace", "TELEMETRY_SHUTDOWN_GRACE", "10s"));
   if (!shutdownGraceMs) return serverError("E_BAD_PARAM", "shutdown-grace must be a duration such as 10s or 500ms", "--shutdown-grace");
+  const durations: Record<string, number> = {};
+  for (const [flag, env, def] of [["promql-timeout", "TELEMETRY_PROMQL_TIMEOUT", "2m"], ["promql-lookback", "TELEMETRY_PROMQL_LOOKBACK", "5m"], ["promql-subquery-step", "TELEMETRY_PROMQL_SUBQUERY_STEP", "1m"], ["promql-native-interval", "TELEMETRY_PROMQL_NATIVE_INTERVAL", "15s"]]) {
+    const ms = parseDuration(get(flag, env, def));
+    if (!ms || ms < 1) return serverError("E_BAD_PARAM", `${flag} must be a duration such as 2m, 30s`, `--${flag}`);
+    durations[flag] = ms;
+  }
+  const maxSamples = Number(get("promql-max-samples", "TELEMETRY_PROMQL_MAX_SAMPLES", "50000000"));
+  if (!Number.isSafeInteger(maxSamples) || maxSamples < 1) return serverError("E_BAD_PARAM", "promql-max-samples must be a positive integer", "--promql-max-samples");
   return {
     storeLimits: limits,
     shutdownGraceMs,
+    promql: { timeoutMs: durations["promql-timeout"], maxSamples, lookbackMs: durations["promql-lookback"], subqueryStepMs: durations["promql-subquery-step"], nativeIntervalMs: durations["promql-native-interval"] },
     store: get("store", "TELEMETRY_STORE", "./telemetry.duckdb"),
     host: get("host", "TELEMETRY_HOST", "127.0.0.1"),
     port,

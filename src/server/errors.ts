@@ -23,6 +23,7 @@ export type ErrorCode =
   | "E_BAD_ENCODING"
   | "E_BAD_PROTOBUF"
   | "E_BAD_OTLP"
+  | "E_BAD_SERIES"
   | "E_UNAUTHORIZED"
   | "E_NOT_FOUND"
   | "E_METHOD"
@@ -73,6 +74,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   E_BAD_ENCODING: 415,
   E_BAD_PROTOBUF: 400,
   E_BAD_OTLP: 400,
+  // Remote write: a label set or sample Prometheus would also refuse.
+  E_BAD_SERIES: 400,
   E_UNAUTHORIZED: 401,
   E_NOT_FOUND: 404,
   E_METHOD: 405,

@@ -1,5 +1,6 @@
 // The HTTP API. Ingest: POST /v1/batches (msgpack batch), POST /v1/events (NDJSON). Reading:
-// POST /api/v1/query, GET /api/v1/series, GET /api/v1/store (which file is open), GET /metrics. OTLP/HTTP: POST /v1/metrics.
+// POST /api/v1/sql, GET /api/v1/series?metric=, GET /api/v1/store (which file is open), GET /metrics. OTLP/HTTP: POST /v1/metrics.
+// Prometheus: POST /api/v1/write (remote write), and the query API under /api/v1 (promql/http-api.ts).
 // GET /healthz needs no token.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -11,6 +12,8 @@ import { splitMsgpack } from "./decode-msgpack.ts";
 import { negotiate } from "../exposition/prometheus-text.ts";
 import { otlpMetrics } from "./otlp-route.ts";
 import { renderPrometheus } from "./prometheus.ts";
+import { createQueryApi } from "./promql/http-api.ts";
+import { remoteWrite } from "./remote-write.ts";
 import type { RouteContext } from "./route-context.ts";
 import { parseSeriesParams, seriesQuery } from "./series-api.ts";
 import { StoreError } from "./store/store.ts";
@@ -20,6 +23,7 @@ const MSGPACK_TYPES = /^application\/(x-)?(vnd\.)?msgpack|^application\/octet-st
 export function createRouter(ctx: RouteContext) {
   // One event stream per keep-alive connection: the headers and address are recorded once.
   const eventStreams = new WeakMap<Socket, EventStreamHandle>();
+  const queryApi = createQueryApi(ctx);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -29,9 +33,12 @@ export function createRouter(ctx: RouteContext) {
     const is = (method: string, p: string) => path === p && (req.method === method || (method === "GET" && req.method === "HEAD"));
     if (is("POST", "/v1/batches")) return batches(req, res);
     if (is("POST", "/v1/events")) return events(req, res);
-    if (is("POST", "/api/v1/query") || is("GET", "/api/v1/query")) return query(req, res, url);
-    if (is("GET", "/api/v1/series")) return series(res, url);
+    if (is("POST", "/api/v1/sql") || is("GET", "/api/v1/sql")) return query(req, res, url);
+    if (is("POST", "/api/v1/write")) return remoteWrite(req, res, ctx);
     if (is("GET", "/api/v1/store")) return send(res, 200, { id: ctx.storeId ?? null });
+    // The JSON series endpoint keeps its `metric=` form; Prometheus's series API takes match[].
+    if (is("GET", "/api/v1/series") && url.searchParams.has("metric") && !url.searchParams.has("match[]")) return series(res, url);
+    if (path.startsWith("/api/v1/") && (await queryApi(path, req, res, url))) return;
     if (is("POST", "/v1/metrics")) return otlpMetrics(req, res, ctx);
     if (is("GET", "/metrics")) {
       const { format, contentType } = negotiate(req.headers.accept);
@@ -39,7 +46,7 @@ export function createRouter(ctx: RouteContext) {
       res.writeHead(200, { "content-type": contentType, "content-length": String(Buffer.byteLength(body)) });
       return void res.end(req.method === "HEAD" ? undefined : body);
     }
-    const known = ["/v1/batches", "/v1/events", "/v1/metrics", "/api/v1/query", "/api/v1/series", "/api/v1/store", "/metrics"];
+    const known = ["/v1/batches", "/v1/events", "/v1/metrics", "/api/v1/sql", "/api/v1/write", "/api/v1/store", "/metrics"];
     if (known.includes(path)) return sendError(res, serverError("E_METHOD", `${req.method} not allowed on ${path}`));
     return sendError(res, serverError("E_NOT_FOUND", `no route ${path}`));
   }

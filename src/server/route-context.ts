@@ -5,6 +5,8 @@ import type { Cumulative } from "./cumulative.ts";
 import type { Ingestor } from "./ingest.ts";
 import type { Limits } from "./limits.ts";
 import type { OtlpIngest } from "./otlp-ingest.ts";
+import type { PromIndex } from "./prom-index.ts";
+import type { PromqlLimits } from "./promql/query.ts";
 import type { Store } from "./store/store.ts";
 
 export interface RouteContext {
@@ -20,4 +22,7 @@ export interface RouteContext {
   readonly otlp: OtlpIngest;
   /** Identity of the store file this server has open (store-identity.ts), for `query --store`. */
   readonly storeId?: string;
+  /** Series pushed by remote write, and the PromQL limits. */
+  readonly index: PromIndex;
+  readonly promql: PromqlLimits;
 }

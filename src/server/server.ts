@@ -11,6 +11,8 @@ import { Ingestor } from "./ingest.ts";
 import { streamFromStore } from "./stream-cache.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { OtlpIngest } from "./otlp-ingest.ts";
+import { PromIndex } from "./prom-index.ts";
+import { DEFAULT_PROMQL_LIMITS, type PromqlLimits } from "./promql/query.ts";
 import { openStore } from "./store/open-store.ts";
 import { libuvPoolSize, THREADS_FOR_INGEST } from "./store/query-pool.ts";
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store/store-limits.ts";
@@ -38,6 +40,8 @@ export interface ServerOptions {
   readonly connections?: Partial<ConnectionLimits>;
   /** Wraps the opened store (tests inject store faults through the Store interface with it). */
   readonly wrapStore?: (store: Store) => Store;
+  /** PromQL query timeout, samples cap, lookback delta, default subquery step. */
+  readonly promql?: Partial<PromqlLimits>;
 }
 
 export interface RunningServer {
@@ -71,7 +75,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let shuttingDown = false;
   const otlp = new OtlpIngest(ingest, cumulative, limits);
-  const ctx = { ingest, store, cumulative, limits, otlp, token: options.token, storeId: storeIdentity(options.store), prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
+  const index = await PromIndex.load(store);
+  const promql: PromqlLimits = { ...DEFAULT_PROMQL_LIMITS, ...options.promql };
+  const ctx = { ingest, store, cumulative, limits, otlp, index, promql, token: options.token, storeId: storeIdentity(options.store), prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
   const ws = createWsHandler(ctx);
   const conn: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
   const server: Server = createServer(

@@ -1,6 +1,7 @@
 // A real Prometheus (Debian's `prometheus` binary) scrapes the SDK's endpoint and the telemetry
 // server's /metrics on 127.0.0.1 every second; its HTTP API must then answer the totals that
-// were recorded. Prometheus asks for OpenMetrics first, so this also proves that exposition
+// were recorded; the server's own PromQL (over the delta batches) answers the same. Prometheus
+// asks for OpenMetrics first, so this also proves that exposition
 // parses in the real scraper.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -117,5 +118,34 @@ describe("a real Prometheus scraping both endpoints", () => {
     expected[`count(target_info{job="sdk",service_name="scraped"})`] = 1;
     const seen = await until(expected);
     expect(seen, `prometheus log:\n${log}`).toEqual(expected);
+  }, 60_000);
+
+  it("the server's own PromQL answers the same totals from the delta batches, and the same histogram_quantile", async () => {
+    const ask = async (url: string, q: string) => {
+      const res = await fetch(`${url}/api/v1/query`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ query: q }) });
+      const body = (await res.json()) as { status: string; error?: string; data: { result: { value: [number, string] }[] } };
+      expect(body.status, `${q}: ${body.error}`).toBe("success");
+      expect(body.data.result, q).toHaveLength(1);
+      return Number(body.data.result[0].value[1]);
+    };
+    // Flushed deltas show from the next point of the 15 s presentation grid on, as a next scrape would.
+    const first = "sum(interop_api_requests_total{job=\"scraped\"})";
+    for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((res) => setTimeout(res, 250))) {
+      const res = await fetch(`${server.url}/api/v1/query?query=${encodeURIComponent(first)}`);
+      if (((await res.json()) as { data?: { result: unknown[] } }).data?.result.length === 1) break;
+    }
+    const r = totals.perRoute;
+    // Our series carry job = service.name ("scraped"); Prometheus's scrape of the SDK has job="sdk".
+    const queries: [string, number][] = [
+      ["sum(interop_api_requests_total{JOB})", r.reduce((a, x) => a + x.requestsGet + x.requestsPost, 0)],
+      ["sum(interop_api_duration_seconds_count{JOB})", r[0].durationCount + r[1].durationCount],
+      ['sum(interop_api_duration_seconds_sum{JOB,route="/plain"})', r[0].durationSum / 1000],
+      ["sum(interop_api_in_flight{JOB})", r[0].inFlight + r[1].inFlight],
+      ["sum(interop_host_uptime_seconds_total{JOB})", totals.uptime],
+    ];
+    for (const [q, want] of queries) expect(await ask(server.url, q.replace("JOB", 'job="scraped"')), q).toBeCloseTo(want, 9);
+    const quantile = "histogram_quantile(0.9, sum by (le) (interop_api_duration_seconds_bucket{JOB}))";
+    const theirs = await ask(promUrl, quantile.replace("JOB", 'job="sdk"'));
+    expect(await ask(server.url, quantile.replace("JOB", 'job="scraped"'))).toBeCloseTo(theirs, 9);
   }, 60_000);
 });

@@ -31,7 +31,7 @@ describe("--token", () => {
   const calls: [string, string, string?][] = [
     ["POST", "/v1/batches"],
     ["POST", "/v1/events", '{"a":1}'],
-    ["POST", "/api/v1/query", '{"sql":"SELECT 1"}'],
+    ["POST", "/api/v1/sql", '{"sql":"SELECT 1"}'],
     ["GET", "/api/v1/series?metric=job.items"],
     ["GET", "/metrics"],
   ];
@@ -93,7 +93,7 @@ describe("read-only queries", () => {
   ];
   for (const sql of refused) {
     it(`refuses: ${sql}`, async () => {
-      const res = await fetch(`${server.url}/api/v1/query`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ sql }) });
+      const res = await fetch(`${server.url}/api/v1/sql`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ sql }) });
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       const body = (await res.json()) as { error: { code: string } };
@@ -120,7 +120,7 @@ describe("read-only queries", () => {
   ] as const;
   for (const [sql, fn] of disclosing) {
     it(`refuses what changes the store or shows paths: ${sql}`, async () => {
-      const res = await fetch(`${server.url}/api/v1/query`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ sql }) });
+      const res = await fetch(`${server.url}/api/v1/sql`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ sql }) });
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(res.status).toBe(403);
       expect(body.error.code).toBe("E_READ_ONLY");

@@ -32,6 +32,12 @@ export const DDL: readonly string[] = [
     SELECT time, stream_id, series, slot, field, value, NULL::DOUBLE AS count, NULL::DOUBLE AS min, NULL::DOUBLE AS max, NULL::DOUBLE[] AS buckets FROM points
     UNION ALL
     SELECT time, stream_id, series, slot, field, value, count, min, max, buckets FROM distribution_points`,
+  // Samples pushed in the Prometheus data model (remote write): one row per series with its full
+  // label set (`__name__` included) as JSON, and one row per sample. A NULL value is a staleness
+  // marker (Prometheus's special NaN), kept so PromQL ends the series there.
+  `CREATE TABLE IF NOT EXISTS prom_series (id BIGINT, metric VARCHAR, labels JSON)`,
+  `CREATE TABLE IF NOT EXISTS prom_samples (time TIMESTAMP, series BIGINT, value DOUBLE)`,
+  `CREATE TABLE IF NOT EXISTS prom_metadata (metric VARCHAR, type VARCHAR, help VARCHAR, unit VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS events (
     time TIMESTAMP, stream_id INTEGER, event_id VARCHAR UNIQUE, event_time TIMESTAMP,
     event_type VARCHAR, event_name VARCHAR, payload JSON)`,

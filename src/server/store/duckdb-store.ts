@@ -11,11 +11,12 @@ import { setState, type SeriesState, type SetState } from "../stream-state.ts";
 import { appendDistributionPoints, appendScalarPoints, countScalar, timestampMs } from "./duckdb-append.ts";
 import { runUserQuery } from "./duckdb-query.ts";
 import { cumulativeRows, seriesRows } from "./duckdb-read.ts";
+import { appendSamples, loadPromSeries, readDoubleColumns, readRows } from "./duckdb-samples.ts";
 import { DDL, SCHEMA_VERSION, STAGING_DDL } from "./duckdb-schema.ts";
 import { serverError } from "../errors.ts";
 import { QueryPool } from "./query-pool.ts";
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store-limits.ts";
-import { StoreError, type CommitResult, type CommitUnit, type CumulativeRow, type LoadedStream, type QueryResult, type SeriesQuery, type SeriesRow, type Store } from "./store.ts";
+import { StoreError, type CommitResult, type CommitUnit, type CumulativeRow, type LoadedStream, type PromMetadata, type PromSeries, type QueryResult, type SampleUnit, type SeriesQuery, type SeriesRow, type Store } from "./store.ts";
 
 export interface DuckDBStoreOptions {
   readonly path: string;
@@ -300,6 +301,22 @@ export class DuckDBStore implements Store {
     return this.queries.interruptAll();
   }
 
+  loadPromSeries(): Promise<{ series: PromSeries[]; metadata: PromMetadata[] }> {
+    return this.load((conn) => loadPromSeries(conn));
+  }
+
+  appendSamples(unit: SampleUnit): Promise<void> {
+    return appendSamples(this.w(), unit);
+  }
+
+  readRows(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<unknown[][]> {
+    return this.queries.run((conn) => readRows(conn, sql, params, timeoutMs));
+  }
+
+  readDoubleColumns(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<Float64Array[]> {
+    return this.queries.run((conn) => readDoubleColumns(conn, sql, params, timeoutMs));
+  }
+
   async deleteOlderThan(before: number): Promise<number> {
     const w = this.w();
     const t = timestampMs(before);
@@ -309,6 +326,7 @@ export class DuckDBStore implements Store {
       n += (await w.run("DELETE FROM points WHERE time < $1", [t])).rowsChanged;
       n += (await w.run("DELETE FROM distribution_points WHERE time < $1", [t])).rowsChanged;
       n += (await w.run("DELETE FROM events WHERE time < $1", [t])).rowsChanged;
+      n += (await w.run("DELETE FROM prom_samples WHERE time < $1", [t])).rowsChanged;
       await w.run("DELETE FROM batches WHERE end_time < $1", [t]);
       await w.run("COMMIT");
     } catch (e) {

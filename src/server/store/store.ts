@@ -115,6 +115,33 @@ export interface SeriesRow {
   readonly buckets: readonly number[] | null;
 }
 
+/** A series in the Prometheus data model: its full label set, `__name__` included. */
+export interface PromSeries {
+  readonly id: number;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface PromMetadata {
+  readonly metric: string;
+  readonly type: string;
+  readonly help: string;
+  readonly unit: string;
+}
+
+/** One remote-write request's worth of samples, stored in one transaction. */
+export interface SampleUnit {
+  /** Series seen for the first time. */
+  readonly series: PromSeries[];
+  readonly length: number;
+  readonly ids: ArrayLike<number>;
+  /** ms since the epoch. */
+  readonly times: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+  /** 1 where the sample is a staleness marker (stored as NULL). */
+  readonly stale: ArrayLike<number>;
+  readonly metadata: PromMetadata[];
+}
+
 export interface Store {
   /** Highest stream id in use; new ids continue from it. */
   maxStreamId(): Promise<number>;
@@ -132,6 +159,13 @@ export interface Store {
   series(q: SeriesQuery): Promise<SeriesRow[]>;
   /** Interrupts every running user query and refuses new ones (shutdown); resolves once they have returned. */
   interruptQueries(): Promise<unknown>;
+  /** Every Prometheus-model series and metadata entry, for the in-memory index built at start. */
+  loadPromSeries(): Promise<{ series: PromSeries[]; metadata: PromMetadata[] }>;
+  appendSamples(unit: SampleUnit): Promise<void>;
+  /** Internal parameterised read (the PromQL evaluator's), interrupted after `timeoutMs`. */
+  readRows(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<unknown[][]>;
+  /** The same for statements whose columns are all DOUBLE: one Float64Array per column, NULL as NaN. */
+  readDoubleColumns(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<Float64Array[]>;
   /** Deletes points, batches and events older than `before` (ms); returns the rows removed. */
   deleteOlderThan(before: number): Promise<number>;
   close(): Promise<void>;

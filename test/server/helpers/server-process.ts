@@ -82,7 +82,7 @@ export function freePort(): Promise<number> {
 }
 
 export async function query(url: string, sql: string, token?: string): Promise<unknown[][]> {
-  const res = await fetch(`${url}/api/v1/query`, {
+  const res = await fetch(`${url}/api/v1/sql`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ sql }),
@@ -134,7 +134,7 @@ export function serverPool() {
 
 /** One SQL request, whatever its answer: status, parsed body, headers. */
 export async function sql(url: string, statement: string, extra: Record<string, unknown> = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(`${url}/api/v1/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sql: statement, ...extra }) });
+  const res = await fetch(`${url}/api/v1/sql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sql: statement, ...extra }) });
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 

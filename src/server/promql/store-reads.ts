@@ -1,0 +1,65 @@
+// The one place through which the PromQL evaluator reads the store: every statement it runs goes
+// through `runEvaluatorSql` or `runEvaluatorColumns`, which run on the store's query connections
+// (each read counts against --max-queries like a SQL query) within the PromQL deadline.
+import { PromqlError, type PromErrorType } from "./errors.ts";
+import type { UnitMode } from "../../exposition/prometheus-naming.ts";
+import type { Cumulative } from "../cumulative.ts";
+import type { Store } from "../store/store.ts";
+import { StoreError } from "../store/store.ts";
+
+/** The SDK's and OTLP's own (delta) metrics, presented as scraped series. */
+export interface NativeSource {
+  readonly cumulative: Cumulative;
+  readonly units: UnitMode;
+  /** The scrape interval the series are presented at (ms). */
+  readonly intervalMs: number;
+}
+
+export interface QueryBudget {
+  readonly store: Store;
+  /** Date.now() value past which the query stops with a timeout. */
+  readonly deadline: number;
+  readonly maxSamples: number;
+  /** Samples loaded so far by this query. */
+  loaded: number;
+  /** The SDK's and OTLP's own metrics, presented as scraped series (absent: remote-written series only). */
+  readonly native?: NativeSource;
+}
+
+export interface RawSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  /** ms, ascending, no duplicates. */
+  readonly t: Float64Array;
+  readonly v: Float64Array;
+  /** 1 where the sample is a staleness marker. */
+  readonly stale: Uint8Array;
+}
+
+export function checkDeadline(b: QueryBudget): void {
+  if (Date.now() > b.deadline) throw new PromqlError("timeout", "query timed out in expression evaluation");
+}
+
+/** Store errors that mean "not now": the query may be retried. */
+const BUSY = new Set(["E_TOO_MANY_QUERIES", "E_SHUTTING_DOWN"]);
+
+/** The one place through which the evaluator reads the store (rows, or DOUBLE columns). */
+async function guarded<T>(b: QueryBudget, read: (timeoutMs: number) => Promise<T>): Promise<T> {
+  checkDeadline(b);
+  try {
+    return await read(b.deadline - Date.now());
+  } catch (e) {
+    if (e instanceof StoreError && e.error.code === "E_QUERY_TIMEOUT") throw new PromqlError("timeout", "query timed out in expression evaluation");
+    if (e instanceof StoreError && BUSY.has(e.error.code)) throw new PromqlError("unavailable", e.error.message);
+    const message = (e as Error).message;
+    if (/regex|regular expression/i.test(message)) throw new PromqlError("bad_data", `invalid regular expression in a label matcher: ${message}`);
+    throw new PromqlError("internal", `store read failed: ${message}`);
+  }
+}
+
+export function runEvaluatorSql(b: QueryBudget, sql: string, params: Record<string, string | number>): Promise<unknown[][]> {
+  return guarded(b, (timeoutMs) => b.store.readRows(sql, params, timeoutMs));
+}
+
+export function runEvaluatorColumns(b: QueryBudget, sql: string, params: Record<string, string | number>): Promise<Float64Array[]> {
+  return guarded(b, (timeoutMs) => b.store.readDoubleColumns(sql, params, timeoutMs));
+}

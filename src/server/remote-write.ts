@@ -1,0 +1,106 @@
+// POST /api/v1/write: Prometheus remote-write 1.0 (snappy + protobuf). Every sample of a request
+// is validated first, then the request is stored in one transaction between ingest commits, or
+// not at all (as Prometheus's own receiver does). Answers 204 like Prometheus; bad bodies 400,
+// oversized 413. Exemplars and native histograms are not stored: a request carrying native
+// histograms is refused (400) rather than half stored; exemplars are counted in the
+// `x-percore-exemplars-dropped` reply header.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isServerError, serverError, type ServerError } from "./errors.ts";
+import { readBody, sendError } from "./http-util.ts";
+import type { Ingestor } from "./ingest.ts";
+import type { Limits } from "./limits.ts";
+import type { PromIndex } from "./prom-index.ts";
+import { decodeWriteRequest, METRIC_TYPES, type WriteRequest } from "./remote-write-proto.ts";
+import type { PromMetadata, SampleUnit, Store } from "./store/store.ts";
+
+export interface RemoteWriteContext {
+  readonly ingest: Ingestor;
+  readonly store: Store;
+  readonly index: PromIndex;
+  readonly limits: Limits;
+  readonly shuttingDown: () => boolean;
+}
+
+/** Decompressed bodies may be this many times larger than --max-body. */
+export const UNCOMPRESSED_FACTOR = 8;
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const view = new DataView(new ArrayBuffer(8));
+
+/** Prometheus's staleness marker is the NaN with bits 0x7ff0000000000002 (the quiet bit may be set on the way). */
+export function isStaleMarker(v: number): boolean {
+  if (!Number.isNaN(v)) return false;
+  view.setFloat64(0, v, true);
+  return view.getUint32(0, true) === 2 && (view.getUint32(4, true) & 0x7ff7ffff) === 0x7ff00000;
+}
+
+/** Turns a decoded request into rows, or says which series/sample is wrong. */
+export function sampleUnit(req: WriteRequest, index: PromIndex): SampleUnit | ServerError {
+  let total = 0;
+  for (const ts of req.timeseries) total += ts.samples.length;
+  const ids = new Float64Array(total), times = new Float64Array(total), values = new Float64Array(total), stale = new Uint8Array(total);
+  let n = 0;
+  for (let i = 0; i < req.timeseries.length; i++) {
+    const ts = req.timeseries[i];
+    if (ts.histograms.length > 0) return serverError("E_BAD_PROTOBUF", "native histograms are not supported; send classic histograms (_bucket/_sum/_count)", `timeseries[${i}]`);
+    const labels: Record<string, string> = {};
+    for (const l of ts.labels) {
+      if (!LABEL_NAME.test(l.name)) return serverError("E_BAD_SERIES", `invalid label name ${JSON.stringify(l.name)}`, `timeseries[${i}].labels`);
+      if (l.name in labels) return serverError("E_BAD_SERIES", `duplicate label name ${l.name}`, `timeseries[${i}].labels`);
+      // An empty value is the same as no label in Prometheus.
+      if (l.value !== "") labels[l.name] = l.value;
+    }
+    if (labels.__name__ === undefined) return serverError("E_BAD_SERIES", "series without a __name__ label", `timeseries[${i}].labels`);
+    if (!METRIC_NAME.test(labels.__name__)) return serverError("E_BAD_SERIES", `invalid metric name ${JSON.stringify(labels.__name__)}`, `timeseries[${i}].labels`);
+    if (ts.samples.length === 0) continue;
+    const id = index.idOf(labels);
+    for (let j = 0; j < ts.samples.length; j++) {
+      const s = ts.samples[j];
+      if (!Number.isSafeInteger(s.timestamp)) return serverError("E_BAD_SERIES", `timestamp ${s.timestamp} is not an integer of ms`, `timeseries[${i}].samples[${j}]`);
+      ids[n] = id;
+      times[n] = s.timestamp;
+      values[n] = s.value;
+      stale[n] = isStaleMarker(s.value) ? 1 : 0;
+      n++;
+    }
+  }
+  const metadata: PromMetadata[] = req.metadata
+    .filter((m) => m.metricFamilyName !== "")
+    .map((m) => ({ metric: m.metricFamilyName, type: METRIC_TYPES[m.type] ?? "unknown", help: m.help, unit: m.unit }));
+  return { series: [], length: n, ids, times, values, stale, metadata };
+}
+
+export async function remoteWrite(req: IncomingMessage, res: ServerResponse, ctx: RemoteWriteContext): Promise<void> {
+  if (ctx.shuttingDown()) return sendError(res, serverError("E_SHUTTING_DOWN", "server is shutting down"));
+  const encoding = String(req.headers["content-encoding"] ?? "snappy").toLowerCase();
+  if (encoding !== "snappy") return sendError(res, serverError("E_BAD_ENCODING", `remote write bodies are snappy-compressed; got content-encoding ${encoding}`));
+  const type = String(req.headers["content-type"] ?? "application/x-protobuf");
+  if (!/^application\/x-protobuf/.test(type)) return sendError(res, serverError("E_BAD_CONTENT_TYPE", `expected application/x-protobuf, got ${type}`));
+  // Remote write 2.0 uses the same path with another message; decoding it as 1.0 would misread it.
+  if (/proto=io\.prometheus\.write\.v2/.test(type)) return sendError(res, serverError("E_BAD_CONTENT_TYPE", "remote write 2.0 is not supported; send remote write 1.0 (prometheus.WriteRequest)"));
+  const body = await readBody(req, ctx.limits.maxBody);
+  if (isServerError(body)) return sendError(res, body);
+  let decoded: WriteRequest;
+  try {
+    decoded = decodeWriteRequest(body, ctx.limits.maxBody * UNCOMPRESSED_FACTOR);
+  } catch (e) {
+    return sendError(res, serverError("E_BAD_PROTOBUF", (e as Error).message));
+  }
+  const unit = sampleUnit(decoded, ctx.index);
+  if (isServerError(unit)) return sendError(res, unit);
+  let exemplars = 0;
+  for (const ts of decoded.timeseries) exemplars += ts.exemplars.length;
+  try {
+    await ctx.ingest.runExclusive(async () => {
+      const series = ctx.index.unstored(unit.ids);
+      await ctx.store.appendSamples({ ...unit, series });
+      ctx.index.markStored(series);
+      for (const m of unit.metadata) ctx.index.metadata.set(m.metric, m);
+    });
+  } catch (e) {
+    return sendError(res, serverError("E_STORE", `samples not stored: ${(e as Error).message}`));
+  }
+  res.writeHead(204, exemplars > 0 ? { "x-percore-exemplars-dropped": String(exemplars) } : {});
+  res.end();
+}

@@ -1,0 +1,118 @@
+// Prometheus-model samples in DuckDB: appends from remote write, the series index loaded at
+// start, and the one read entry point the PromQL evaluator uses (parameterised SQL with a deadline).
+import { BIGINT, DOUBLE, TIMESTAMP, DuckDBDataChunk, DuckDBListValue, DuckDBTimestampValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { serverError } from "../errors.ts";
+import { timestampMs } from "./duckdb-append.ts";
+import { StoreError, type PromMetadata, type PromSeries, type SampleUnit } from "./store.ts";
+
+const CHUNK = 2048;
+
+export async function appendSamples(w: DuckDBConnection, u: SampleUnit): Promise<void> {
+  await w.run("BEGIN TRANSACTION");
+  try {
+    if (u.series.length > 0) {
+      const a = await w.createAppender("prom_series");
+      for (const s of u.series) {
+        a.appendBigInt(BigInt(s.id)); a.appendVarchar(s.labels.__name__ ?? ""); a.appendVarchar(JSON.stringify(s.labels)); a.endRow();
+      }
+      a.closeSync();
+    }
+    if (u.length > 0) {
+      // Scrapes stamp many series with one time, and a request holds few series: share the values.
+      const times = new Map<number, DuckDBTimestampValue>();
+      const ids = new Map<number, bigint>();
+      const a = await w.createAppender("prom_samples");
+      for (let start = 0; start < u.length; start += CHUNK) {
+        const n = Math.min(CHUNK, u.length - start);
+        const chunk = DuckDBDataChunk.create([TIMESTAMP, BIGINT, DOUBLE], n);
+        const [time, series, value] = [0, 1, 2].map((c) => chunk.getColumnVector(c));
+        for (let i = 0; i < n; i++) {
+          const r = start + i;
+          let ts = times.get(u.times[r]);
+          if (!ts) times.set(u.times[r], (ts = timestampMs(u.times[r])));
+          let id = ids.get(u.ids[r]);
+          if (id === undefined) ids.set(u.ids[r], (id = BigInt(u.ids[r])));
+          time.setItem(i, ts);
+          series.setItem(i, id);
+          value.setItem(i, u.stale[r] ? null : u.values[r]);
+        }
+        time.flush(); series.flush(); value.flush();
+        a.appendDataChunk(chunk);
+      }
+      a.closeSync();
+    }
+    for (const m of u.metadata) {
+      await w.run("DELETE FROM prom_metadata WHERE metric = $1", [m.metric]);
+      await w.run("INSERT INTO prom_metadata VALUES ($1, $2, $3, $4)", [m.metric, m.type, m.help, m.unit]);
+    }
+    await w.run("COMMIT");
+  } catch (e) {
+    await w.run("ROLLBACK").catch(() => undefined);
+    throw e;
+  }
+}
+
+export async function loadPromSeries(r: DuckDBConnection): Promise<{ series: PromSeries[]; metadata: PromMetadata[] }> {
+  const s = await r.runAndReadAll("SELECT id, labels FROM prom_series ORDER BY id");
+  const m = await r.runAndReadAll("SELECT metric, type, help, unit FROM prom_metadata");
+  return {
+    series: (s.getRowsJson() as unknown[][]).map(([id, labels]) => ({ id: Number(id), labels: JSON.parse(String(labels)) as Record<string, string> })),
+    metadata: (m.getRowsJson() as unknown[][]).map(([metric, type, help, unit]) => ({ metric: String(metric), type: String(type), help: String(help ?? ""), unit: String(unit ?? "") })),
+  };
+}
+
+/**
+ * Like readRows for statements whose every column is DOUBLE, read straight from the result's
+ * vectors into typed arrays (NULL as NaN): about six times faster than row conversion for the
+ * millions of samples a range query can load.
+ */
+export async function readDoubleColumns(conn: DuckDBConnection, sql: string, params: Record<string, DuckDBValue>, timeoutMs: number): Promise<Float64Array[]> {
+  return interruptible(conn, timeoutMs, async () => {
+    const result = await conn.run(sql, params);
+    const chunks = await result.fetchAllChunks();
+    let n = 0;
+    for (const c of chunks) n += c.rowCount;
+    const out = Array.from({ length: result.columnCount }, () => new Float64Array(n));
+    let at = 0;
+    for (const c of chunks) {
+      for (let col = 0; col < out.length; col++) {
+        const vec = c.getColumnVector(col), dst = out[col];
+        for (let i = 0; i < c.rowCount; i++) {
+          const v = vec.getItem(i);
+          dst[at + i] = v === null ? NaN : (v as number);
+        }
+      }
+      at += c.rowCount;
+    }
+    return out;
+  });
+}
+
+/** Runs `task`, interrupting the connection after `timeoutMs` (then E_QUERY_TIMEOUT). */
+async function interruptible<T>(conn: DuckDBConnection, timeoutMs: number, task: () => Promise<T>): Promise<T> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.interrupt();
+  }, Math.max(1, timeoutMs));
+  try {
+    return await task();
+  } catch (e) {
+    if (timedOut) throw new StoreError(serverError("E_QUERY_TIMEOUT", `query interrupted after ${timeoutMs} ms`));
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** BIGINTs as numbers, LISTs as arrays. */
+function plain(v: unknown): unknown {
+  if (typeof v === "bigint") return Number(v);
+  if (v instanceof DuckDBListValue) return v.items.map(plain);
+  return v;
+}
+
+/** Runs one internal read (never user SQL), interrupted after `timeoutMs`; BIGINTs come back as numbers. */
+export async function readRows(conn: DuckDBConnection, sql: string, params: Record<string, DuckDBValue>, timeoutMs: number): Promise<unknown[][]> {
+  return interruptible(conn, timeoutMs, async () => (await conn.runAndReadAll(sql, params)).getRows().map((row) => row.map(plain)));
+}

@@ -55,7 +55,7 @@ export interface AnalysisInput {
   readonly workers: number;
   readonly chunks: readonly ChunkResult[];
   readonly cadenceMs: number;
-  readonly collector: CollectorCost;
+  readonly collector: Omit<CollectorCost, "batches">;
   readonly promMergeMs: readonly number[];
   readonly reports: readonly WorkerReport[];
   readonly counted: Readonly<Record<string, number>>;
@@ -89,13 +89,14 @@ export function analyse(input: AnalysisInput): Analysis {
   const allocBytes = names.map((_, v) => Math.max(0, median(chunks.map((c) => median(c.allocBytes.filter((_, i) => i % names.length === v))))));
   const allocTotal = allocBytes.reduce((a, b) => a + b, 0);
   const gcNsPerTask = (v: number) => (allocTotal > 0 ? (gcMs * 1e6 * allocBytes[v]) / allocTotal / input.recorded : 0);
-  const mainSide: Record<string, readonly number[]> = { percore: input.collector.flushMs, "prom-client": input.promMergeMs };
+  // Outside the workers: percore's collector (in its own thread's figure), prom-client's merge on main.
+  const outsideWorkers: Record<string, number> = { percore: input.collector.msPerSec, "prom-client": perSecond(input.promMergeMs, cadenceMs) };
   const variants = names.slice(1).map((name, i): VariantFigures => {
     const v = i + 1;
     const inTask = pairedByChunk(chunks, (c) => c.taskMs, v, 1e6);
     const recordings = pairedByChunk(chunks, (c) => c.recordNs, v, 1);
     const workers = input.reports.reduce((sum, r) => sum + perSecond(r.shipMs[name] ?? [], cadenceMs), 0);
-    const collectorOrMain = perSecond(mainSide[name] ?? [], cadenceMs);
+    const collectorOrMain = outsideWorkers[name] ?? 0;
     const periodicNsPerTask = ((workers + collectorOrMain) * 1e6) / tasksPerSecFullLoad;
     const outside = gcNsPerTask(v) + periodicNsPerTask;
     const overlap = inTask.ci95[0] <= recordings.ci95[1] && recordings.ci95[0] <= inTask.ci95[1];
@@ -121,8 +122,7 @@ export interface RunContext {
   readonly seconds: number;
   readonly loadBefore: string;
   readonly loadAfter: string;
-  readonly collectorHost: string;
-  readonly collectorWindow: CpuWindow;
+  readonly collector: Omit<CollectorCost, "batches">;
   readonly workerWindows: readonly CpuWindow[];
   readonly workerGcMs: readonly number[];
 }
@@ -143,8 +143,9 @@ export function printReport(a: Analysis, c: RunContext): void {
   }
   const ours = a.variants.find((v) => v.name === "percore")!;
   const halfWidth = (ours.inTask.ci95[1] - ours.inTask.ci95[0]) / 2;
-  const w = c.collectorWindow;
+  const w = c.collector.window;
   console.log(`\n- percore: ${pct(ours.totalPctB, 3)} of the task by CPU time counted (B), ${pct(ours.totalPctA, 3)} by paired timing (A); A resolves ±${ns(halfWidth)} ns = ±${pct((halfWidth / a.offNsPerTask) * 100, 3)} of the task`);
-  console.log(`- collector thread (${c.collectorHost}): over ${(w.wallMs / 1000).toFixed(0)} s, event loop ${pct(w.eluUtilization * 100, 1)} busy, thread CPU ${w.threadCpuMs?.toFixed(0) ?? "n/a"} ms, process CPU ${w.processCpuMs.toFixed(0)} ms (the main thread also dispatches the pool, so its flushes are timed one by one)`);
+  const how = c.collector.dedicated ? "its whole thread CPU per second, the thread itself included" : "the median flush, timed alone, per second: this thread also dispatches the pool";
+  console.log(`- collector in the ${c.collector.host}: ${c.collector.msPerSec.toFixed(3)} ms CPU per second (${how}); over ${(w.wallMs / 1000).toFixed(0)} s its event loop was ${pct(w.eluUtilization * 100, 1)} busy, its thread ${w.threadCpuMs?.toFixed(0) ?? "n/a"} ms on CPU, the process ${w.processCpuMs.toFixed(0)} ms; median flush ${median(c.collector.flushMs).toFixed(3)} ms`);
   console.log(`- workers: thread CPU ${c.workerWindows.map((x) => `${x.threadCpuMs?.toFixed(0) ?? "n/a"} ms`).join(", ")} over ${c.workerWindows.map((x) => `${(x.wallMs / 1000).toFixed(0)} s`).join(", ")}; in GC ${c.workerGcMs.map((x) => `${x.toFixed(0)} ms`).join(", ")} (every variant together: timings by median leave GC pauses out)`);
 }

@@ -12,12 +12,13 @@
 //    collector's thread; prom-client's snapshot in the workers and merge on main; OpenTelemetry's
 //    collect + OTLP serialization in the workers), divided by the tasks a fully loaded pool completes per second.
 import { readFileSync } from "node:fs";
-import { BroadcastChannel } from "node:worker_threads";
+import { once } from "node:events";
+import { BroadcastChannel, Worker } from "node:worker_threads";
 import { Piscina } from "piscina";
 import promClient from "prom-client";
 import type { ExportBatch } from "../src/export/exporter.ts";
 import { TotalsExporter } from "../test/helpers/totals.ts";
-import { hostCollector } from "./fixtures/collector-host.ts";
+import { hostCollector, type CollectorCost, type CollectorHost } from "./fixtures/collector-host.ts";
 import { REPORT_CHANNEL, SHIP_CADENCE_MS, type Shipped, type WorkerReport } from "./fixtures/task-variant.ts";
 import type { ChunkInput, ChunkResult } from "./fixtures/worker-interleave.ts";
 import { writeResult, type SuiteContext } from "./harness.ts";
@@ -41,6 +42,31 @@ export interface Plan {
 const FULL: Plan = { warmupChunks: 20, chunks: 400, minSeconds: 15, batch: 20, rounds: 200, recordCalls: 8, recordReps: 50 };
 const QUICK: Plan = { warmupChunks: 2, chunks: 4, minSeconds: 0, batch: 4, rounds: 20, recordCalls: 8, recordReps: 5 };
 
+/** `--collector=main` (default) or `--collector=worker`: which thread hosts percore's collector. */
+function collectorOption(): "main" | "worker" {
+  const value = process.argv.find((a) => a.startsWith("--collector="))?.slice("--collector=".length) ?? "main";
+  if (value !== "main" && value !== "worker") throw new Error(`worker-threads: --collector=${value} is not known; use --collector=main (default) or --collector=worker`);
+  return value;
+}
+
+/** Starts the collector in the chosen thread; stop() returns its cost, measured in that thread. */
+async function startCollector(where: "main" | "worker"): Promise<CollectorHost> {
+  if (where === "main") return hostCollector("main thread", SHIP_CADENCE_MS, false);
+  const thread = new Worker(new URL("../examples/lib/ts-task.mjs", import.meta.url), {
+    argv: [new URL("./fixtures/collector-thread.ts", import.meta.url).href],
+    execArgv: ["--conditions=source"],
+  });
+  await once(thread, "message"); // "ready": the collector is listening
+  return {
+    async stop() {
+      thread.postMessage("stop");
+      const [cost] = (await once(thread, "message")) as [CollectorCost];
+      await thread.terminate();
+      return cost;
+    },
+  };
+}
+
 const loadavg = (): string => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const PROM_COUNT = "bench_task_count_total";
 type PromSnapshot = promClient.MetricObjectWithValues<promClient.MetricValue<string>>[];
@@ -48,7 +74,7 @@ type PromSnapshot = promClient.MetricObjectWithValues<promClient.MetricValue<str
 export default async function workerThreads(ctx: SuiteContext): Promise<void> {
   const plan = ctx.quick ? QUICK : FULL;
   const loadBefore = loadavg();
-  const collector = hostCollector("main", SHIP_CADENCE_MS);
+  const collector = await startCollector(collectorOption());
   const pool = new Piscina<ChunkInput, ChunkResult>({
     filename: new URL("../examples/lib/ts-task.mjs", import.meta.url).href,
     argv: [new URL("./fixtures/worker-interleave.ts", import.meta.url).href],
@@ -104,13 +130,13 @@ export default async function workerThreads(ctx: SuiteContext): Promise<void> {
   }
   request.close();
   if (reports.size !== threads.size) throw new Error(`worker-threads: ${reports.size} of ${threads.size} workers reported within 10 s`);
-  const cost = await collector.stop();
+  const { batches, ...collectorFigures } = await collector.stop();
   await pool.destroy();
   const loadAfter = loadavg();
 
   // Nothing lost: what reached the main thread, per variant, against what was recorded.
   const totals = new TotalsExporter();
-  for (const bytes of cost.batches) totals.export({ bytes } as ExportBatch);
+  for (const bytes of batches) totals.export({ bytes } as ExportBatch);
   const promMerged = promClient.AggregatorRegistry.aggregate(promSnapshots());
   const counted: Record<string, number> = {
     percore: ["read", "write"].flatMap((op) => ["ok", "error"].map((outcome) => totals.total("bench.task.count", {}, { op, outcome }))).reduce((a, b) => a + b, 0),
@@ -118,8 +144,8 @@ export default async function workerThreads(ctx: SuiteContext): Promise<void> {
     OpenTelemetry: [...(latest.get("OpenTelemetry")?.values() ?? [])].reduce((n, s) => n + s.tasks, 0),
   };
 
-  const result = analyse({ workers: WORKERS, chunks, cadenceMs: SHIP_CADENCE_MS, collector: cost, promMergeMs: mergeMs, reports: [...reports.values()], counted, recorded });
-  const context = { plan, seconds, loadBefore, loadAfter, collectorHost: cost.host, collectorWindow: cost.window, workerWindows: [...reports.values()].map((r) => r.window), workerGcMs: [...reports.values()].map((r) => r.gcMs) };
+  const result = analyse({ workers: WORKERS, chunks, cadenceMs: SHIP_CADENCE_MS, collector: collectorFigures, promMergeMs: mergeMs, reports: [...reports.values()], counted, recorded });
+  const context = { plan, seconds, loadBefore, loadAfter, collector: collectorFigures, workerWindows: [...reports.values()].map((r) => r.window), workerGcMs: [...reports.values()].map((r) => r.gcMs) };
   printReport(result, context);
   writeResult("worker-threads", ctx, { workers: WORKERS, ...context, ...result });
 }

@@ -1,6 +1,6 @@
 // Worker threads: what 10 recordings per task cost in a 2-thread piscina pool, for percore,
 // prom-client (a registry per worker, snapshots merged on main) and OpenTelemetry (an SDK per
-// worker), measured two ways that must agree (see bench/README.md for why this shape):
+// worker), measured two ways side by side (bench/README.md says why this shape and how far they agree):
 //
 // A. One pool runs every variant: each worker holds all of them, and a round runs the same task
 //    once per variant, in rotated order, each timed in the worker. The paired difference against
@@ -11,8 +11,8 @@
 //    each library spends per second to ship an interval (percore's collector flush in the
 //    collector's thread; prom-client's snapshot in the workers and merge on main; OpenTelemetry's
 //    collect + OTLP serialization in the workers), divided by the tasks a fully loaded pool completes per second.
-import { readFileSync } from "node:fs";
 import { once } from "node:events";
+import os from "node:os";
 import { BroadcastChannel, Worker } from "node:worker_threads";
 import { Piscina } from "piscina";
 import promClient from "prom-client";
@@ -67,7 +67,8 @@ async function startCollector(where: "main" | "worker"): Promise<CollectorHost> 
   };
 }
 
-const loadavg = (): string => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+/** The 1, 5 and 15 minute load averages, as /proc/loadavg shows them: printed beside every run. */
+const loadavg = (): string => os.loadavg().map((x) => x.toFixed(2)).join(" ");
 const PROM_COUNT = "bench_task_count_total";
 type PromSnapshot = promClient.MetricObjectWithValues<promClient.MetricValue<string>>[];
 

@@ -8,6 +8,9 @@ import type { ChunkResult } from "./fixtures/worker-interleave.ts";
 import { ITERATIONS } from "./fixtures/worker-task-work.ts";
 import { median, medianInterval } from "./stats.ts";
 
+/** The variant whose cost is known in advance (fixtures/worker-task-yardstick.ts). */
+export const YARDSTICK = "1% yardstick";
+
 export interface Estimate {
   /** Median over chunks of the chunk's median paired difference, ns per task. */
   readonly ns: number;
@@ -145,6 +148,8 @@ export function printReport(a: Analysis, c: RunContext): void {
   const halfWidth = (ours.inTask.ci95[1] - ours.inTask.ci95[0]) / 2;
   const w = c.collector.window;
   console.log(`\n- percore: ${pct(ours.totalPctB, 3)} of the task by CPU time counted (B), ${pct(ours.totalPctA, 3)} by paired timing (A); A resolves ±${ns(halfWidth)} ns = ±${pct((halfWidth / a.offNsPerTask) * 100, 3)} of the task`);
+  const yard = a.variants.find((v) => v.name === YARDSTICK);
+  if (yard) console.log(`- ${YARDSTICK} (a known cost) read as ${pct(yard.totalPctA, 3)} by A and ${pct(yard.totalPctB, 3)} by B`);
   const how = c.collector.dedicated ? "its whole thread CPU per second, the thread itself included" : "the median flush, timed alone, per second: this thread also dispatches the pool";
   console.log(`- collector in the ${c.collector.host}: ${c.collector.msPerSec.toFixed(3)} ms CPU per second (${how}); over ${(w.wallMs / 1000).toFixed(0)} s its event loop was ${pct(w.eluUtilization * 100, 1)} busy, its thread ${w.threadCpuMs?.toFixed(0) ?? "n/a"} ms on CPU, the process ${w.processCpuMs.toFixed(0)} ms; median flush ${median(c.collector.flushMs).toFixed(3)} ms`);
   console.log(`- workers: thread CPU ${c.workerWindows.map((x) => `${x.threadCpuMs?.toFixed(0) ?? "n/a"} ms`).join(", ")} over ${c.workerWindows.map((x) => `${(x.wallMs / 1000).toFixed(0)} s`).join(", ")}; in GC ${c.workerGcMs.map((x) => `${x.toFixed(0)} ms`).join(", ")} (every variant together: timings by median leave GC pauses out)`);

@@ -4,7 +4,7 @@
 //   for i in 1 2 3 4 5; do npm run bench -- worker-threads && cp bench/results/worker-threads.json .tmp/wt-run-$i.json; done
 //   node --import tsx bench/worker-threads-spread.ts .tmp/wt-run-*.json
 import { readFileSync } from "node:fs";
-import type { Analysis } from "./worker-threads-report.ts";
+import { YARDSTICK, type Analysis } from "./worker-threads-report.ts";
 
 interface RunFile {
   readonly machine: { readonly date: string };
@@ -24,7 +24,7 @@ if (quick.length) {
   process.exit(2);
 }
 
-const NAMES = ["percore", "prom-client", "OpenTelemetry"] as const;
+const NAMES = [YARDSTICK, "percore", "prom-client", "OpenTelemetry"] as const;
 const figure = (r: RunFile, name: string) => r.data.variants.find((v) => v.name === name)!;
 const columns: { readonly title: string; readonly value: (r: RunFile) => number; readonly unit: "%" | "ns" | "µs" }[] = [
   { title: "off task µs", value: (r) => r.data.offNsPerTask / 1000, unit: "µs" },

@@ -1,147 +1,152 @@
-// Worker threads: 2 piscina workers run a fixed CPU task (about 30 µs) that records 10 metrics per
-// task. Throughput with telemetry off, with percore, with prom-client (a registry per worker,
-// snapshots posted to the main thread and merged with AggregatorRegistry.aggregate) and with
-// OpenTelemetry (a MeterProvider per worker with a periodic OTLP-protobuf export posted to main).
-// Variants run interleaved in rounds (rotated order) and each round's throughput is compared with
-// the "off" run of the same round, so drift on this shared machine cancels out; the median of
-// those paired overheads is reported, with the interquartile range as the noise band.
-import { BroadcastChannel } from "node:worker_threads";
+// Worker threads: what 10 recordings per task cost in a 2-thread piscina pool, for percore,
+// prom-client (a registry per worker, snapshots merged on main) and OpenTelemetry (an SDK per
+// worker), measured two ways side by side (bench/README.md says why this shape and how far they agree):
+//
+// A. One pool runs every variant: each worker holds all of them, and a round runs the same task
+//    once per variant, in rotated order, each timed in the worker. The paired difference against
+//    "off" in the same round, same thread, same millisecond, cancels load, thread placement and
+//    JIT history; the median of the per-chunk medians, with a bootstrap interval over chunks, is
+//    the in-task cost.
+// B. The added CPU time, counted: the recordings alone, timed in the same workers, plus the CPU
+//    each library spends per second to ship an interval (percore's collector flush in the
+//    collector's thread; prom-client's snapshot in the workers and merge on main; OpenTelemetry's
+//    collect + OTLP serialization in the workers), divided by the tasks a fully loaded pool completes per second.
+import { once } from "node:events";
+import os from "node:os";
+import { BroadcastChannel, Worker } from "node:worker_threads";
 import { Piscina } from "piscina";
 import promClient from "prom-client";
-import { Collector } from "../src/runtime/collector.ts";
+import type { ExportBatch } from "../src/export/exporter.ts";
 import { TotalsExporter } from "../test/helpers/totals.ts";
-import { FLUSH_CHANNEL, type WorkerReport } from "./fixtures/worker-flush-channel.ts";
-import { ITERATIONS, type RunInput } from "./fixtures/worker-task-work.ts";
+import { hostCollector, type CollectorCost, type CollectorHost } from "./fixtures/collector-host.ts";
+import { REPORT_CHANNEL, SHIP_CADENCE_MS, type Shipped, type WorkerReport } from "./fixtures/task-variant.ts";
+import type { ChunkInput, ChunkResult } from "./fixtures/worker-interleave.ts";
 import { writeResult, type SuiteContext } from "./harness.ts";
-
-const VARIANTS = [
-  { name: "off", file: "worker-task-off.ts" },
-  { name: "percore", file: "worker-task-percore.ts" },
-  { name: "prom-client", file: "worker-task-prom.ts" },
-  { name: "OpenTelemetry", file: "worker-task-otel.ts" },
-] as const;
-type Variant = (typeof VARIANTS)[number]["name"];
+import { analyse, printReport } from "./worker-threads-report.ts";
 
 const WORKERS = 2;
-const TASKS_PER_RUN = 100;
 
-const median = (xs: readonly number[]) => quantile(xs, 0.5);
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const i = (s.length - 1) * q;
-  return s[Math.floor(i)] + (s[Math.ceil(i)] - s[Math.floor(i)]) * (i - Math.floor(i));
+/** How much to run. A chunk is one pool.run(): `rounds` rounds of one task per variant, then the recordings alone. */
+export interface Plan {
+  readonly warmupChunks: number;
+  /** At least this many measured chunks, and for at least `minSeconds` (so the periodic shipping is sampled often). */
+  readonly chunks: number;
+  readonly minSeconds: number;
+  readonly batch: number;
+  readonly rounds: number;
+  readonly recordCalls: number;
+  readonly recordReps: number;
+}
+// The recordings alone are timed 8 calls at a time (under 30 µs even for OpenTelemetry), so few
+// timings are hit by preemption on a loaded machine and the median over repetitions ignores those.
+const FULL: Plan = { warmupChunks: 20, chunks: 400, minSeconds: 15, batch: 20, rounds: 200, recordCalls: 8, recordReps: 50 };
+const QUICK: Plan = { warmupChunks: 2, chunks: 4, minSeconds: 0, batch: 4, rounds: 20, recordCalls: 8, recordReps: 5 };
+
+/** `--collector=main` (default) or `--collector=worker`: which thread hosts percore's collector. */
+function collectorOption(): "main" | "worker" {
+  const value = process.argv.find((a) => a.startsWith("--collector="))?.slice("--collector=".length) ?? "main";
+  if (value !== "main" && value !== "worker") throw new Error(`worker-threads: --collector=${value} is not known; use --collector=main (default) or --collector=worker`);
+  return value;
 }
 
-/** 95% bootstrap interval of the median (deterministic resampling), so a reader sees how sure the median is. */
-function medianInterval(xs: readonly number[]): readonly [number, number] {
-  let seed = 12345;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const medians: number[] = [];
-  for (let b = 0; b < 2000; b++) medians.push(median(Array.from(xs, () => xs[Math.floor(rand() * xs.length)])));
-  return [quantile(medians, 0.025), quantile(medians, 0.975)];
+/** Starts the collector in the chosen thread; stop() returns its cost, measured in that thread. */
+async function startCollector(where: "main" | "worker"): Promise<CollectorHost> {
+  if (where === "main") return hostCollector("main thread", SHIP_CADENCE_MS, false);
+  const thread = new Worker(new URL("../examples/lib/ts-task.mjs", import.meta.url), {
+    argv: [new URL("./fixtures/collector-thread.ts", import.meta.url).href],
+    execArgv: ["--conditions=source"],
+  });
+  await once(thread, "message"); // "ready": the collector is listening
+  return {
+    async stop() {
+      thread.postMessage("stop");
+      const [cost] = (await once(thread, "message")) as [CollectorCost];
+      await thread.terminate();
+      return cost;
+    },
+  };
 }
+
+/** The 1, 5 and 15 minute load averages, as /proc/loadavg shows them: printed beside every run. */
+const loadavg = (): string => os.loadavg().map((x) => x.toFixed(2)).join(" ");
+const PROM_COUNT = "bench_task_count_total";
+type PromSnapshot = promClient.MetricObjectWithValues<promClient.MetricValue<string>>[];
 
 export default async function workerThreads(ctx: SuiteContext): Promise<void> {
-  const runsPerRound = ctx.quick ? 4 : 30;
-  const rounds = ctx.quick ? 1 : 100;
-  const totals = new TotalsExporter();
-  const collector = new Collector({ cadenceMs: 1000, exporters: [totals] }).start();
-  const latest = new Map<Variant, Map<number, WorkerReport>>(VARIANTS.map((v) => [v.name, new Map()]));
-  const exportedBytes = new Map<Variant, number>(VARIANTS.map((v) => [v.name, 0]));
-  const pools = new Map<Variant, Piscina<RunInput, number>>();
-  for (const v of VARIANTS) {
-    const pool = new Piscina<RunInput, number>({
-      filename: new URL("../examples/lib/ts-task.mjs", import.meta.url).href,
-      argv: [new URL(`./fixtures/${v.file}`, import.meta.url).href],
-      execArgv: ["--conditions=source"],
-      minThreads: WORKERS,
-      maxThreads: WORKERS,
-      idleTimeout: 600_000,
-      // "async" lets an idle worker run its event loop: the per-worker SDKs' periodic exports need
-      // it (with the default "sync" their timers never fire). Same setting for every variant.
-      atomics: "async",
-    });
-    pool.on("message", (r: WorkerReport) => {
-      latest.get(r.variant as Variant)?.set(r.thread, r);
-      exportedBytes.set(r.variant as Variant, (exportedBytes.get(r.variant as Variant) ?? 0) + (r.bytes ?? 0));
-    });
-    pools.set(v.name, pool);
-  }
-  const nextTask = new Map<Variant, number>(VARIANTS.map((v) => [v.name, 0]));
-  const runRound = async (v: Variant): Promise<number> => {
-    const pool = pools.get(v)!;
-    let first = nextTask.get(v)!;
-    const t0 = performance.now();
-    const runs: Promise<number>[] = [];
-    for (let r = 0; r < runsPerRound; r++, first += TASKS_PER_RUN) runs.push(pool.run({ first, tasks: TASKS_PER_RUN }));
-    await Promise.all(runs);
-    const ms = performance.now() - t0;
-    nextTask.set(v, first);
-    return (runsPerRound * TASKS_PER_RUN) / (ms / 1000);
-  };
-
-  // Warm-up: start every worker and let the JIT settle before anything is measured.
-  for (const v of VARIANTS) for (let i = 0; i < (ctx.quick ? 1 : 3); i++) await runRound(v.name);
-  const throughput = new Map<Variant, number[]>(VARIANTS.map((v) => [v.name, []]));
-  const overhead = new Map<Variant, number[]>(VARIANTS.map((v) => [v.name, []]));
-  for (let round = 0; round < rounds; round++) {
-    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length].name);
-    const thr = new Map<Variant, number>();
-    for (const v of order) thr.set(v, await runRound(v));
-    for (const v of order) {
-      throughput.get(v)!.push(thr.get(v)!);
-      overhead.get(v)!.push((1 - thr.get(v)! / thr.get("off")!) * 100);
-    }
-  }
-
-  // What reached the main thread: percore after one flush; the others after a flush request.
-  await collector.flush();
-  const flush = new BroadcastChannel(FLUSH_CHANNEL);
-  flush.postMessage("prom-client");
-  flush.postMessage("OpenTelemetry");
-  const deadline = Date.now() + 5000;
-  const allFinal = (v: Variant) => [...latest.get(v)!.values()].filter((r) => r.final).length === WORKERS;
-  while (Date.now() < deadline && !(allFinal("prom-client") && allFinal("OpenTelemetry"))) await new Promise((r) => setTimeout(r, 20));
-  flush.close();
-  const promMerged = promClient.AggregatorRegistry.aggregate([...latest.get("prom-client")!.values()].map((r) => r.payload as promClient.MetricObjectWithValues<promClient.MetricValue<string>>[]));
-  const promCount = ((await promMerged.getSingleMetric("bench_task_count_total")?.get())?.values ?? []).reduce((n, v) => n + v.value, 0);
-  const counted: Record<Variant, number> = {
-    off: 0,
-    percore: ["read", "write"].flatMap((op) => ["ok", "error"].map((outcome) => totals.total("bench.task.count", {}, { op, outcome }))).reduce((a, b) => a + b, 0),
-    "prom-client": promCount,
-    OpenTelemetry: [...latest.get("OpenTelemetry")!.values()].reduce((n, r) => n + r.tasks, 0),
-  };
-
-  const offNs = (WORKERS * 1e9) / median(throughput.get("off")!);
-  const rows = VARIANTS.map(({ name }) => {
-    const thr = median(throughput.get(name)!);
-    const nsPerTask = (WORKERS * 1e9) / thr;
-    return {
-      name,
-      tasksPerSec: thr,
-      nsPerTask,
-      addedNsPerTask: nsPerTask - offNs,
-      overheadPct: median(overhead.get(name)!),
-      iqrPct: [quantile(overhead.get(name)!, 0.25), quantile(overhead.get(name)!, 0.75)] as const,
-      ci95Pct: medianInterval(overhead.get(name)!),
-      tasksRun: nextTask.get(name)!,
-      tasksCounted: counted[name],
-      exportedBytes: exportedBytes.get(name)!,
-    };
+  const plan = ctx.quick ? QUICK : FULL;
+  const loadBefore = loadavg();
+  const collector = await startCollector(collectorOption());
+  const pool = new Piscina<ChunkInput, ChunkResult>({
+    filename: new URL("../examples/lib/ts-task.mjs", import.meta.url).href,
+    argv: [new URL("./fixtures/worker-interleave.ts", import.meta.url).href],
+    execArgv: ["--conditions=source"],
+    minThreads: WORKERS,
+    maxThreads: WORKERS,
+    idleTimeout: 600_000,
+    // "async" lets a worker run its event loop between chunks, where the periodic shipping runs
+    // (with the default "sync" an idle worker blocks in Atomics.wait and its timers never fire).
+    atomics: "async",
   });
-  const ours = rows.find((r) => r.name === "percore")!;
-  console.log(`\n## Worker threads (${WORKERS} piscina workers, ${ITERATIONS} iterations ≈ ${(offNs / 1000).toFixed(1)} µs per task and worker without telemetry, 10 recordings per task, ${rounds} rounds x ${runsPerRound * TASKS_PER_RUN} tasks per variant)\n`);
-  console.log("| variant | tasks/s | ns/task/worker | overhead vs off (median of rounds) | 95% CI of the median | IQR of rounds | added ns/task | x percore (added) | tasks counted at main / run |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-  for (const r of rows) {
-    const x = r.name === "off" ? "" : (r.addedNsPerTask / ours.addedNsPerTask).toFixed(1);
-    const counted = r.name === "off" ? "-" : `${r.tasksCounted} / ${r.tasksRun}`;
-    const range = (x: readonly [number, number]) => (r.name === "off" ? "-" : `${x[0].toFixed(2)}..${x[1].toFixed(2)}%`);
-    console.log(`| ${r.name} | ${r.tasksPerSec.toFixed(0)} | ${r.nsPerTask.toFixed(0)} | ${r.name === "off" ? "-" : r.overheadPct.toFixed(2) + "%"} | ${range(r.ci95Pct)} | ${range(r.iqrPct)} | ${r.name === "off" ? "-" : r.addedNsPerTask.toFixed(0)} | ${x} | ${counted} |`);
-  }
-  console.log(`\n- percore overhead ${ours.overheadPct.toFixed(2)}% (target < 1%; 95% CI of the median ${ours.ci95Pct[0].toFixed(2)}..${ours.ci95Pct[1].toFixed(2)}%)`);
-  writeResult("worker-threads", ctx, { workers: WORKERS, iterations: ITERATIONS, tasksPerRun: TASKS_PER_RUN, runsPerRound, rounds, rows });
+  const latest = new Map<string, Map<number, Shipped>>();
+  const reports = new Map<number, WorkerReport>();
+  pool.on("message", (m: Shipped | WorkerReport) => {
+    if (m.kind === "report") reports.set(m.thread, m);
+    else latest.set(m.variant, (latest.get(m.variant) ?? new Map()).set(m.thread, m));
+  });
+  const promSnapshots = () => [...(latest.get("prom-client")?.values() ?? [])].map((s) => s.payload as PromSnapshot);
+  // prom-client's main-thread half of an interval: merge the workers' latest snapshots and render
+  // the exposition (what a scrape does), on the common cadence, timed.
+  const mergeMs: number[] = [];
+  const mergeTimer = setInterval(async () => {
+    const start = performance.now();
+    await promClient.AggregatorRegistry.aggregate(promSnapshots()).metrics();
+    mergeMs.push(performance.now() - start);
+  }, SHIP_CADENCE_MS);
 
-  await Promise.all([...pools.values()].map((p) => p.destroy()));
-  await collector.shutdown();
+  let next = 0;
+  let recorded = 0;
+  const runChunk = async () => {
+    const first = next;
+    next += plan.rounds;
+    const result = await pool.run({ first, rounds: plan.rounds, recordCalls: plan.recordCalls, recordReps: plan.recordReps });
+    recorded += result.recorded;
+    return result;
+  };
+  const runChunks = (count: number) => Promise.all(Array.from({ length: count }, runChunk));
+  await runChunks(plan.warmupChunks);
+  const chunks: ChunkResult[] = [];
+  const started = performance.now();
+  while (chunks.length < plan.chunks || performance.now() - started < plan.minSeconds * 1000) chunks.push(...(await runChunks(plan.batch)));
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(mergeTimer);
+
+  // Every worker ships a final interval and reports; then the collector flushes once more.
+  const threads = new Set(chunks.map((c) => c.thread));
+  const request = new BroadcastChannel(REPORT_CHANNEL);
+  request.postMessage("report");
+  const finalFrom = (variant: string) => [...(latest.get(variant)?.values() ?? [])].filter((s) => s.final).length;
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && !(reports.size === threads.size && finalFrom("prom-client") === threads.size && finalFrom("OpenTelemetry") === threads.size)) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  request.close();
+  if (reports.size !== threads.size) throw new Error(`worker-threads: ${reports.size} of ${threads.size} workers reported within 10 s`);
+  const { batches, ...collectorFigures } = await collector.stop();
+  await pool.destroy();
+  const loadAfter = loadavg();
+
+  // Nothing lost: what reached the main thread, per variant, against what was recorded.
+  const totals = new TotalsExporter();
+  for (const bytes of batches) totals.export({ bytes } as ExportBatch);
+  const promMerged = promClient.AggregatorRegistry.aggregate(promSnapshots());
+  const counted: Record<string, number> = {
+    percore: ["read", "write"].flatMap((op) => ["ok", "error"].map((outcome) => totals.total("bench.task.count", {}, { op, outcome }))).reduce((a, b) => a + b, 0),
+    "prom-client": ((await promMerged.getSingleMetric(PROM_COUNT)?.get())?.values ?? []).reduce((n, v) => n + v.value, 0),
+    OpenTelemetry: [...(latest.get("OpenTelemetry")?.values() ?? [])].reduce((n, s) => n + s.tasks, 0),
+  };
+
+  const result = analyse({ workers: WORKERS, chunks, cadenceMs: SHIP_CADENCE_MS, collector: collectorFigures, promMergeMs: mergeMs, reports: [...reports.values()], counted, recorded });
+  const context = { plan, seconds, loadBefore, loadAfter, collector: collectorFigures, workerWindows: [...reports.values()].map((r) => r.window), workerGcMs: [...reports.values()].map((r) => r.gcMs) };
+  printReport(result, context);
+  writeResult("worker-threads", ctx, { workers: WORKERS, ...context, ...result });
 }

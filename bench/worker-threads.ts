@@ -16,7 +16,7 @@ import os from "node:os";
 import { BroadcastChannel, Worker } from "node:worker_threads";
 import { Piscina } from "piscina";
 import promClient from "prom-client";
-import type { ExportBatch } from "../src/export/exporter.ts";
+import type { ExportBatch } from "../src/runtime/exporter.ts";
 import { TotalsExporter } from "../test/helpers/totals.ts";
 import { hostCollector, type CollectorCost, type CollectorHost } from "./fixtures/collector-host.ts";
 import { REPORT_CHANNEL, SHIP_CADENCE_MS, type Shipped, type WorkerReport } from "./fixtures/task-variant.ts";

@@ -83,7 +83,7 @@ const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
  * awaiting `between` (by default a turn of the event loop) after each chunk; `between` answering
  * false stops the walk.
  */
-export async function forEachLine(body: string, each: (text: string, line: number) => void, between: () => Promise<boolean | void> = yieldToLoop): Promise<boolean> {
+export async function forEachLine(body: string, each: (text: string, line: number) => void, between: () => Promise<unknown> = yieldToLoop): Promise<boolean> {
   let line = 0;
   let from = 0;
   let inChunk = 0;

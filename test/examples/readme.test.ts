@@ -12,7 +12,7 @@ import { ROOT } from "../../examples/lib/processes.ts";
 import { scalar, startServerProcess, tempStore, type ServerProcess } from "../server/helpers/server-process.ts";
 
 /** Every fenced ts block preceded by `<!-- readme-snippet: <file> -->`, as { file: code }. */
-export function readmeSnippets(markdown: string): Record<string, string> {
+function readmeSnippets(markdown: string): Record<string, string> {
   const out: Record<string, string> = {};
   const marker = /<!-- readme-snippet: ([\w.-]+) -->\r?\n```ts\r?\n([\s\S]*?)\r?\n```/g;
   for (const m of markdown.matchAll(marker)) out[m[1]] = m[2] + "\n";

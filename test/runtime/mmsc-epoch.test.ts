@@ -29,7 +29,7 @@ describe("mmsc min/max of an instance the collector has not seen yet", () => {
       const out = collector.collect();
       if (!out) return;
       for (const p of reader.read(out.batch)) {
-        if (p.metric !== "http.server.queue_wait" || p.attributes["worker_id"] !== 61) continue;
+        if (p.metric !== "http.server.queue_wait" || p.attributes.worker_id !== 61) continue;
         const [count, sum, min, max] = p.value as number[];
         const route = String(p.attributes.route);
         const prev = seen.get(route);

@@ -37,7 +37,7 @@ export function aggregate(op: string, vec: Vector, grouping: readonly string[], 
   for (const s of vec) {
     const labels = groupLabels(s.labels, grouping, without);
     const key = labelsKey(labels);
-    let g = groups.get(key);
+    const g = groups.get(key);
     if (!g) {
       groups.set(key, { labels, count: 1, value: s.v, mean: s.v, aux: 0, samples: [s] });
       continue;

@@ -4,8 +4,6 @@
 // point ever stored), from the series' first point until its stream closed. So `rate()` and
 // `increase()` see the counters a scraping Prometheus sees; the only difference is the moment of
 // each flush against the moment of each scrape.
-import type { UnitMode } from "../../exposition/prometheus-naming.ts";
-import type { Cumulative } from "../cumulative.ts";
 import type { Matcher } from "./ast.ts";
 import { labelsKey, type Labels } from "./labels.ts";
 import { nativeCatalog, type NativeSeries } from "./native-catalog.ts";
@@ -97,7 +95,7 @@ export async function selectNative(b: QueryBudget, src: NativeSource, matchers: 
     for (const s of picked) {
       const st = state.get(keyOf(s));
       if (!st || g < st.first || g >= st.closed || st.lastTime === -Infinity) continue;
-      const v = valueOf(s, st);
+      const v = scrapedValue(s, st);
       const k = labelsKey(s.labels);
       let acc = out.get(k);
       if (!acc) out.set(k, (acc = { labels: s.labels, t: [], v: [] }));
@@ -115,7 +113,7 @@ export async function selectNative(b: QueryBudget, src: NativeSource, matchers: 
   return [...out.values()].map((a) => ({ labels: a.labels, t: Float64Array.from(a.t), v: Float64Array.from(a.v), stale: new Uint8Array(a.t.length) }));
 }
 
-function valueOf(s: NativeSeries, st: KeyState): number {
+function scrapedValue(s: NativeSeries, st: KeyState): number {
   switch (s.part.kind) {
     case "counter":
     case "sum":

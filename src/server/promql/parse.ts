@@ -4,7 +4,7 @@
 import type { SyntaxNode } from "@lezer/common";
 import { parser } from "@prometheus-io/lezer-promql";
 import { COMPARISON, SET_OPS, typeOf, type BinaryOp, type Expr, type Matcher, type MatchOp, type ValueType, type VectorMatching, type VectorSelector } from "./ast.ts";
-import { badData, PromqlError, unsupported } from "./errors.ts";
+import { badData, type PromqlError, unsupported } from "./errors.ts";
 import { FUNCTIONS } from "./function-table.ts";
 import { matchesEmpty, parseDurationText, parseNumber, position, toJsRegex } from "./literals.ts";
 

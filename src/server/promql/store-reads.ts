@@ -1,7 +1,7 @@
 // The one place through which the PromQL evaluator reads the store: every statement it runs goes
 // through `runEvaluatorSql` or `runEvaluatorColumns`, which run on the store's query connections
 // (each read counts against --max-queries like a SQL query) within the PromQL deadline.
-import { PromqlError, type PromErrorType } from "./errors.ts";
+import { PromqlError } from "./errors.ts";
 import type { UnitMode } from "../../exposition/prometheus-naming.ts";
 import type { Cumulative } from "../cumulative.ts";
 import type { Store } from "../store/store.ts";

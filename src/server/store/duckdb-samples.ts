@@ -1,6 +1,6 @@
 // Prometheus-model samples in DuckDB: appends from remote write, the series index loaded at
 // start, and the one read entry point the PromQL evaluator uses (parameterised SQL with a deadline).
-import { BIGINT, DOUBLE, TIMESTAMP, DuckDBDataChunk, DuckDBListValue, DuckDBTimestampValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { BIGINT, DOUBLE, TIMESTAMP, DuckDBDataChunk, DuckDBListValue, type DuckDBTimestampValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { serverError } from "../errors.ts";
 import { timestampMs } from "./duckdb-append.ts";
 import { StoreError, type PromMetadata, type PromSeries, type SampleUnit } from "./store.ts";

@@ -87,7 +87,7 @@ export function generate(base: number, seed = 42): GeneratedSeries[] {
     const per: number[][] = ts.map(() => {
       const n = 5 + Math.floor(r() * 20);
       for (let j = 0; j < n; j++) {
-        const x = Math.pow(r(), 2) * (route === "/api" ? 0.8 : 2);
+        const x = r() ** 2 * (route === "/api" ? 0.8 : 2);
         sum += x;
         bounds.forEach((b, bi) => {
           if (b === "+Inf" || x <= Number(b)) counts[bi]++;

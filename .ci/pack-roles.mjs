@@ -37,7 +37,8 @@ const ROLES = [
     dependencies: ["msgpackr", "ws"],
     // Loaded only by the subpaths that use them: percore/piscina, percore/otlp.
     optionalPeers: ["piscina", "@opentelemetry/api", "@opentelemetry/otlp-transformer", "@opentelemetry/resources", "@opentelemetry/sdk-metrics"],
-    readme: "The SDK a service installs: `npm install percore`. Generate typed metric classes with `npm install -D percore-codegen`; receive and store with `percore-server`.",
+    readme:
+      "The SDK a service installs: `npm install percore`. Generate typed metric classes with `npm install -D percore-codegen`; receive and store with `percore-server`.",
   },
   {
     name: "percore-codegen",
@@ -46,7 +47,8 @@ const ROLES = [
     bin: { "telemetry-codegen": "bin/telemetry-codegen.js" },
     exports: { ".": { types: "./dist/codegen/index.d.ts", default: "./dist/codegen/index.js" } },
     dependencies: ["ts-morph"],
-    readme: "The generator, a dev dependency: `npm install -D percore-codegen`, then `npx telemetry-codegen schema.ts`. The generated module imports `percore` (the SDK) at run time.",
+    readme:
+      "The generator, a dev dependency: `npm install -D percore-codegen`, then `npx telemetry-codegen schema.ts`. The generated module imports `percore` (the SDK) at run time.",
   },
   {
     name: "percore-server",
@@ -84,7 +86,10 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 // A clean compile of its own, so files left in dist/ by earlier builds (moved or deleted modules)
 // cannot slip into a package.
-execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", build], { cwd: root, stdio: "inherit" });
+execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", build], {
+  cwd: root,
+  stdio: "inherit",
+});
 
 for (const role of ROLES) {
   const dest = join(out, role.name);
@@ -110,7 +115,10 @@ for (const role of ROLES) {
       : {}),
   };
   writeFileSync(join(dest, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
-  writeFileSync(join(dest, "README.md"), `# ${role.name}\n\n${role.description}.\n\n${role.readme}\n\nSee the percore README and docs/packages.md for which package to install for what.\n`);
+  writeFileSync(
+    join(dest, "README.md"),
+    `# ${role.name}\n\n${role.description}.\n\n${role.readme}\n\nSee the percore README and docs/packages.md for which package to install for what.\n`,
+  );
   const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", out], { cwd: dest, encoding: "utf8" }).trim().split("\n").pop();
   const path = join(out, tarball);
   console.log(`${role.name} ${relative(root, path)} packed ${statSync(path).size} bytes, unpacked ${bytesUnder(dest)} bytes`);

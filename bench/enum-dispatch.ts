@@ -11,38 +11,56 @@ const S = Array.from({ length: 16 }, (_, i) => STATUSES[(i >> 2) & 3]);
 
 function methodSwitch(x: string): number {
   switch (x) {
-    case "GET": return 0;
-    case "POST": return 1;
-    case "OTHER": return 2;
-    default: return MISS;
+    case "GET":
+      return 0;
+    case "POST":
+      return 1;
+    case "OTHER":
+      return 2;
+    default:
+      return MISS;
   }
 }
 function statusSwitch(x: string): number {
   switch (x) {
-    case "2xx": return 0;
-    case "3xx": return 1;
-    case "4xx": return 2;
-    case "5xx": return 3;
-    default: return MISS;
+    case "2xx":
+      return 0;
+    case "3xx":
+      return 1;
+    case "4xx":
+      return 2;
+    case "5xx":
+      return 3;
+    default:
+      return MISS;
   }
 }
 const methodIf = (x: string): number => (x === "GET" ? 0 : x === "POST" ? 1 : x === "OTHER" ? 2 : MISS);
 const statusIf = (x: string): number => (x === "2xx" ? 0 : x === "3xx" ? 1 : x === "4xx" ? 2 : x === "5xx" ? 3 : MISS);
 function methodChar(x: string): number {
   switch (x.charCodeAt(0)) {
-    case 71: return x === "GET" ? 0 : MISS;
-    case 80: return x === "POST" ? 1 : MISS;
-    case 79: return x === "OTHER" ? 2 : MISS;
-    default: return MISS;
+    case 71:
+      return x === "GET" ? 0 : MISS;
+    case 80:
+      return x === "POST" ? 1 : MISS;
+    case 79:
+      return x === "OTHER" ? 2 : MISS;
+    default:
+      return MISS;
   }
 }
 function statusChar(x: string): number {
   switch (x.charCodeAt(0)) {
-    case 50: return x === "2xx" ? 0 : MISS;
-    case 51: return x === "3xx" ? 1 : MISS;
-    case 52: return x === "4xx" ? 2 : MISS;
-    case 53: return x === "5xx" ? 3 : MISS;
-    default: return MISS;
+    case 50:
+      return x === "2xx" ? 0 : MISS;
+    case 51:
+      return x === "3xx" ? 1 : MISS;
+    case 52:
+      return x === "4xx" ? 2 : MISS;
+    case 53:
+      return x === "5xx" ? 3 : MISS;
+    default:
+      return MISS;
   }
 }
 const M_TABLE = new Int8Array(128).fill(-1);
@@ -65,11 +83,41 @@ export default async function enumDispatch(ctx: SuiteContext): Promise<void> {
     else v[252]++;
   };
   const tasks: BenchTask[] = [
-    { name: "plain ++ (no attributes)", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) v[0]++; } },
-    { name: "switch (generated)", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) store((methodSwitch(M[i & 15]) * 4 + statusSwitch(S[i & 15])) * 21); } },
-    { name: "if-chain", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) store((methodIf(M[i & 15]) * 4 + statusIf(S[i & 15])) * 21); } },
-    { name: "charCodeAt switch + check", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) store((methodChar(M[i & 15]) * 4 + statusChar(S[i & 15])) * 21); } },
-    { name: "first-char table + check", ops: OPS, fn: () => { for (let i = 0; i < OPS; i++) store((methodTable(M[i & 15]) * 4 + statusTable(S[i & 15])) * 21); } },
+    {
+      name: "plain ++ (no attributes)",
+      ops: OPS,
+      fn: () => {
+        for (let i = 0; i < OPS; i++) v[0]++;
+      },
+    },
+    {
+      name: "switch (generated)",
+      ops: OPS,
+      fn: () => {
+        for (let i = 0; i < OPS; i++) store((methodSwitch(M[i & 15]) * 4 + statusSwitch(S[i & 15])) * 21);
+      },
+    },
+    {
+      name: "if-chain",
+      ops: OPS,
+      fn: () => {
+        for (let i = 0; i < OPS; i++) store((methodIf(M[i & 15]) * 4 + statusIf(S[i & 15])) * 21);
+      },
+    },
+    {
+      name: "charCodeAt switch + check",
+      ops: OPS,
+      fn: () => {
+        for (let i = 0; i < OPS; i++) store((methodChar(M[i & 15]) * 4 + statusChar(S[i & 15])) * 21);
+      },
+    },
+    {
+      name: "first-char table + check",
+      ops: OPS,
+      fn: () => {
+        for (let i = 0; i < OPS; i++) store((methodTable(M[i & 15]) * 4 + statusTable(S[i & 15])) * 21);
+      },
+    },
   ];
   const rows = await measure(tasks, "switch (generated)", ctx);
   printTable("Enum dispatch: string -> position for two measurement attributes (ns per recording)", rows, "switch (generated)");

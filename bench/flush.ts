@@ -23,7 +23,10 @@ interface Case {
 
 export default async function flush(ctx: SuiteContext): Promise<void> {
   const cases: Case[] = ctx.quick
-    ? [{ instances: 1000, share: 0.01 }, { instances: 1000, share: 1 }]
+    ? [
+        { instances: 1000, share: 0.01 },
+        { instances: 1000, share: 1 },
+      ]
     : [10, 1000, 10_000].flatMap((instances) => [0.01, 0.1, 1].map((share) => ({ instances, share })));
   const rows: { instances: number; share: number; oursMs: number; otelMs: number; bytes: number; otlpBytes: number }[] = [];
   // One set of instances per size, reused across shares: a collector sees every instance of the
@@ -40,8 +43,14 @@ export default async function flush(ctx: SuiteContext): Promise<void> {
     const mutate = () => {
       for (let k = 0; k < changed; k++) {
         const s = shards[cursor++ % shards.length];
-        s.c1.inc(); s.c2.inc(); s.c3.inc(); s.c4.inc(); s.c5.inc(); s.c6.add(3);
-        s.h1.record(cursor % 700); s.h2.record(cursor % 13);
+        s.c1.inc();
+        s.c2.inc();
+        s.c3.inc();
+        s.c4.inc();
+        s.c5.inc();
+        s.c6.add(3);
+        s.h1.record(cursor % 700);
+        s.h2.record(cursor % 13);
       }
     };
     collector.collect(); // drain earlier cases' instances once
@@ -51,7 +60,9 @@ export default async function flush(ctx: SuiteContext): Promise<void> {
     const otel = new MeterProvider({ readers: [reader] });
     const meter = otel.getMeter("bench");
     const counters = Array.from({ length: 6 }, (_, i) => meter.createCounter(`c${i + 1}`));
-    const hists = Array.from({ length: 2 }, (_, i) => meter.createHistogram(`h${i + 1}`, { advice: { explicitBucketBoundaries: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000] } }));
+    const hists = Array.from({ length: 2 }, (_, i) =>
+      meter.createHistogram(`h${i + 1}`, { advice: { explicitBucketBoundaries: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000] } }),
+    );
     const attrs = Array.from({ length: c.instances }, (_, i) => ({ shard: i }));
     let ocursor = 0;
     const mutateOtel = () => {
@@ -67,7 +78,14 @@ export default async function flush(ctx: SuiteContext): Promise<void> {
     // alone and subtracted.
     const tasks: BenchTask[] = [
       { name: "changes only", ops: 1, fn: mutate },
-      { name: "changes + collect+encode", ops: 1, fn: () => { mutate(); bytes = collector.collect()?.bytes.byteLength ?? 0; } },
+      {
+        name: "changes + collect+encode",
+        ops: 1,
+        fn: () => {
+          mutate();
+          bytes = collector.collect()?.bytes.byteLength ?? 0;
+        },
+      },
     ];
     const otelTask = async () => {
       // OpenTelemetry's collect is async; measured on its own with a plain loop of awaited calls.
@@ -93,7 +111,9 @@ export default async function flush(ctx: SuiteContext): Promise<void> {
   console.log("| instances | changed | percore ms | OpenTelemetry delta collect + OTLP protobuf ms | x percore | percore bytes | OTLP bytes |");
   console.log("|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
-    console.log(`| ${r.instances} | ${r.share * 100}% | ${r.oursMs.toFixed(4)} | ${r.otelMs.toFixed(3)} | ${(r.otelMs / r.oursMs).toFixed(1)} | ${r.bytes} | ${r.otlpBytes} |`);
+    console.log(
+      `| ${r.instances} | ${r.share * 100}% | ${r.oursMs.toFixed(4)} | ${r.otelMs.toFixed(3)} | ${(r.otelMs / r.oursMs).toFixed(1)} | ${r.bytes} | ${r.otlpBytes} |`,
+    );
   }
   writeResult("flush", ctx, rows);
 }

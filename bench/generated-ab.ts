@@ -25,7 +25,15 @@ const raw = new Float64Array(new SharedArrayBuffer(8 * 1024));
 
 /** The tasks of one side; `new Function` gives each side its own closures (and inline caches). */
 function tasks(G: Demo, route: string): Record<string, () => void> {
-  const make = new Function("G", "route", "OPS", "M", "S", "MI", "V", `
+  const make = new Function(
+    "G",
+    "route",
+    "OPS",
+    "M",
+    "S",
+    "MI",
+    "V",
+    `
     const p = new G.Process(); const h = new G.HttpServer({ workerId: 0, route }); const b = M.map((m, i) => h.requests.at(m, S[i]));
     return {
       "counter inc()": () => { for (let i = 0; i < OPS; i++) p.tasks.inc(); },
@@ -36,7 +44,8 @@ function tasks(G: Demo, route: string): Record<string, () => void> {
       "gauge set(v, method, status)": () => { for (let i = 0; i < OPS; i++) h.heapUsed.set(V[i & 1023], M[i & 15], S[i & 15]); },
       "histogram record(v, method, status)": () => { for (let i = 0; i < OPS; i++) h.duration.record(V[i & 1023], M[i & 15], S[i & 15]); },
       "mmsc record(v, method, status)": () => { for (let i = 0; i < OPS; i++) h.queueWait.record(V[i & 1023], M[i & 15], S[i & 15]); },
-    };`);
+    };`,
+  );
   return make(G, route, OPS, M, S, MI, V);
 }
 
@@ -49,8 +58,10 @@ const time = (k: string, f: () => void) => {
   best[k] = Math.min(best[k] ?? Infinity, Number(process.hrtime.bigint() - t) / OPS);
 };
 for (let r = 0; r < 300; r++) {
-  time("raw", () => { for (let i = 0; i < OPS; i++) raw[0]++; });
-  for (const k of Object.keys(A)) (time(`before ${k}`, A[k]), time(`after ${k}`, B[k]));
+  time("raw", () => {
+    for (let i = 0; i < OPS; i++) raw[0]++;
+  });
+  for (const k of Object.keys(A)) time(`before ${k}`, A[k]), time(`after ${k}`, B[k]);
 }
 const f = (k: string) => `${best[k].toFixed(2)} | ${(best[k] / best.raw).toFixed(2)}`;
 console.log(`raw Float64Array ++: ${best.raw.toFixed(2)} ns\n\n| task | before ns | x raw | after ns | x raw |\n|---|---:|---:|---:|---:|`);

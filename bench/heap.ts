@@ -18,10 +18,17 @@ export default async function heap(ctx: SuiteContext): Promise<void> {
       const m = METHODS[i % 3];
       const s = STATUSES[i & 3];
       switch (i & 3) {
-        case 0: http.requests.inc(m, s); break;
-        case 1: http.duration.record(i % 1500, m, s); break;
-        case 2: http.queueWait.record(i % 97, m, s); break;
-        default: http.inFlight.add(i & 1 ? 1 : -1, m, s);
+        case 0:
+          http.requests.inc(m, s);
+          break;
+        case 1:
+          http.duration.record(i % 1500, m, s);
+          break;
+        case 2:
+          http.queueWait.record(i % 97, m, s);
+          break;
+        default:
+          http.inFlight.add(i & 1 ? 1 : -1, m, s);
       }
     }
   };

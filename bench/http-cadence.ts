@@ -21,11 +21,25 @@ const FIELDS = 4;
 function batch(stream: string, seq: number): Batch {
   const points = Array.from({ length: SERIES }, (_, s) => [s, ...Array.from({ length: FIELDS }, (_, f) => [f, 1 + ((seq + s + f) % 7)]).flat()]);
   return {
-    v: 1, stream, seq, start: seq * cadenceMs, end: (seq + 1) * cadenceMs, points,
+    v: 1,
+    stream,
+    seq,
+    start: seq * cadenceMs,
+    end: (seq + 1) * cadenceMs,
+    points,
     ...(seq === 1
       ? {
           open: { resource: { "service.name": "http-cadence" }, schemaHash: "b", sdk: { name: "percore", version: "bench" }, view: "aggregate" as const },
-          sets: [{ name: "b", brief: "", schemaHash: "b", attributes: [{ name: "i", type: "int" as const, brief: "" }], measures: [], fields: Array.from({ length: FIELDS }, (_, f) => ({ name: `b.f${f}`, instrument: "counter" as const, unit: "1", brief: "", valueType: "int" as const })) }],
+          sets: [
+            {
+              name: "b",
+              brief: "",
+              schemaHash: "b",
+              attributes: [{ name: "i", type: "int" as const, brief: "" }],
+              measures: [],
+              fields: Array.from({ length: FIELDS }, (_, f) => ({ name: `b.f${f}`, instrument: "counter" as const, unit: "1", brief: "", valueType: "int" as const })),
+            },
+          ],
           series: Array.from({ length: SERIES }, (_, s) => [s, 0, [s]] as const),
         }
       : {}),
@@ -51,7 +65,7 @@ async function run(url: string, transport: "http" | "ws"): Promise<void> {
     const now = performance.now();
     exporters.forEach((e, i) => {
       const head = (e as unknown as { buffer: { entries: { seq: number }[] } }).buffer.entries[0]?.seq ?? nextSeq[i];
-      for (const [seq, t] of sentAt[i]) if (seq < head) (latencies.push(now - t), sentAt[i].delete(seq));
+      for (const [seq, t] of sentAt[i]) if (seq < head) latencies.push(now - t), sentAt[i].delete(seq);
     });
   }, 2);
   await new Promise((r) => setTimeout(r, seconds * 1000));
@@ -62,7 +76,9 @@ async function run(url: string, transport: "http" | "ws"): Promise<void> {
   await Promise.all(exporters.map((e) => e.shutdown()));
   latencies.sort((a, b) => a - b);
   const f = (x: number) => `${x.toFixed(0)} ms`;
-  console.log(`| ${transport} | ${streams} | ${cadenceMs} ms | ${latencies.length} | ${f(pct(latencies, 50))} | ${f(pct(latencies, 99))} | ${f(latencies[latencies.length - 1] ?? NaN)} | ${pendingAtEnd} |`);
+  console.log(
+    `| ${transport} | ${streams} | ${cadenceMs} ms | ${latencies.length} | ${f(pct(latencies, 50))} | ${f(pct(latencies, 99))} | ${f(latencies[latencies.length - 1] ?? NaN)} | ${pendingAtEnd} |`,
+  );
 }
 
 const server = await startServerProcess({ store: tempStore("http-cadence") });

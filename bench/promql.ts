@@ -22,7 +22,15 @@ function requests(base: number, routes: number, instances: number, seconds: numb
       for (let i = 0; i < instances; i++) {
         const samples: RwSample[] = [];
         for (let s = from; s < Math.min(seconds, from + secondsPerRequest); s++) samples.push({ value: s * (1 + ((r + i) % 7)), timestamp: base + s * 1000 });
-        timeseries.push({ labels: [{ name: "__name__", value: "http_server_requests_total" }, { name: "instance", value: `host-${i}:9100` }, { name: "job", value: "bench" }, { name: "route", value: `/r${r}` }], samples });
+        timeseries.push({
+          labels: [
+            { name: "__name__", value: "http_server_requests_total" },
+            { name: "instance", value: `host-${i}:9100` },
+            { name: "job", value: "bench" },
+            { name: "route", value: `/r${r}` },
+          ],
+          samples,
+        });
       }
     }
     out.push(encodeWriteRequest({ timeseries }));
@@ -33,7 +41,11 @@ function requests(base: number, routes: number, instances: number, seconds: numb
 async function ingest(url: string, bodies: Uint8Array[]): Promise<number> {
   const started = performance.now();
   for (const body of bodies) {
-    const res = await fetch(`${url}/api/v1/write`, { method: "POST", headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy" }, body: body as Uint8Array<ArrayBuffer> });
+    const res = await fetch(`${url}/api/v1/write`, {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy" },
+      body: body as Uint8Array<ArrayBuffer>,
+    });
     if (res.status !== 204) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   }
   return performance.now() - started;
@@ -44,7 +56,11 @@ async function timeQuery(url: string, start: number, end: number, runs: number):
   let series = 0;
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    const res = await fetch(`${url}/api/v1/query_range`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ query: QUERY, start: String(start / 1000), end: String(end / 1000), step: "15" }) });
+    const res = await fetch(`${url}/api/v1/query_range`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ query: QUERY, start: String(start / 1000), end: String(end / 1000), step: "15" }),
+    });
     const body = (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
     times.push(performance.now() - t);
     if (body.status !== "success") throw new Error(`${url}: ${body.error}`);
@@ -55,7 +71,9 @@ async function timeQuery(url: string, start: number, end: number, runs: number):
 }
 
 export default async function run(ctx: SuiteContext): Promise<void> {
-  const routes = ctx.quick ? 10 : 50, instances = 10 * (ctx.quick ? 1 : 2), seconds = ctx.quick ? 600 : 3600;
+  const routes = ctx.quick ? 10 : 50,
+    instances = 10 * (ctx.quick ? 1 : 2),
+    seconds = ctx.quick ? 600 : 3600;
   const samples = routes * instances * seconds;
   const base = Math.floor((Date.now() - seconds * 1000 - 60_000) / 60_000) * 60_000;
   const bodies = requests(base, routes, instances, seconds, 60);
@@ -72,8 +90,12 @@ export default async function run(ctx: SuiteContext): Promise<void> {
     console.log(`\n## PromQL: ${routes * instances} series at 1 s for ${seconds / 60} min (${samples.toLocaleString("en")} samples), ${runs} query runs\n`);
     console.log("| | percore server | Prometheus 2.42 | x Prometheus |");
     console.log("|---|---:|---:|---:|");
-    console.log(`| remote-write ingest, samples/s | ${Math.round(samples / (oursIngestMs / 1000)).toLocaleString("en")} | ${Math.round(samples / (promIngestMs / 1000)).toLocaleString("en")} | ${(promIngestMs / oursIngestMs).toFixed(2)} |`);
-    console.log(`| query_range \`${QUERY}\`, 1 h at 15 s, ms (median) | ${oursQuery.ms.toFixed(0)} | ${promQuery.ms.toFixed(0)} | ${(oursQuery.ms / promQuery.ms).toFixed(2)} |`);
+    console.log(
+      `| remote-write ingest, samples/s | ${Math.round(samples / (oursIngestMs / 1000)).toLocaleString("en")} | ${Math.round(samples / (promIngestMs / 1000)).toLocaleString("en")} | ${(promIngestMs / oursIngestMs).toFixed(2)} |`,
+    );
+    console.log(
+      `| query_range \`${QUERY}\`, 1 h at 15 s, ms (median) | ${oursQuery.ms.toFixed(0)} | ${promQuery.ms.toFixed(0)} | ${(oursQuery.ms / promQuery.ms).toFixed(2)} |`,
+    );
     if (oursQuery.series !== promQuery.series) throw new Error(`series differ: ${oursQuery.series} vs ${promQuery.series}`);
     writeResult("promql", ctx, { series: routes * instances, seconds, samples, oursIngestMs, promIngestMs, oursQueryMs: oursQuery.ms, promQueryMs: promQuery.ms });
   } finally {

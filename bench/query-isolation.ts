@@ -32,15 +32,17 @@ const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorte
 
 async function load(server: ServerProcess, shape: Shape, phase: string): Promise<Latencies> {
   const all: number[] = [];
-  await Promise.all(Array.from({ length: shape.streams }, async (_, s) => {
-    for (let seq = 1; seq <= shape.batches; seq++) {
-      const t0 = performance.now();
-      const r = await post(server.url, batch(`${phase}-${s}`, seq, 1));
-      all.push(performance.now() - t0);
-      if (r.status !== 200 || r.body.seq !== seq) throw new Error(`batch ${seq} of ${phase}-${s}: ${r.status} ${JSON.stringify(r.body)}`);
-      await new Promise((r) => setTimeout(r, shape.cadenceMs));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: shape.streams }, async (_, s) => {
+      for (let seq = 1; seq <= shape.batches; seq++) {
+        const t0 = performance.now();
+        const r = await post(server.url, batch(`${phase}-${s}`, seq, 1));
+        all.push(performance.now() - t0);
+        if (r.status !== 200 || r.body.seq !== seq) throw new Error(`batch ${seq} of ${phase}-${s}: ${r.status} ${JSON.stringify(r.body)}`);
+        await new Promise((r) => setTimeout(r, shape.cadenceMs));
+      }
+    }),
+  );
   all.sort((a, b) => a - b);
   return { p50: quantile(all, 0.5), p99: quantile(all, 0.99), max: all[all.length - 1], acked: all.length };
 }
@@ -70,7 +72,10 @@ function printTable(r: Result): void {
   console.log(`\n## Ingest ack latency with 4 runaway queries (${r.streams} HTTP streams x ${r.batches} batches, one every ${r.cadenceMs} ms each)\n`);
   console.log("| phase | acked | p50 ms | p99 ms | max ms |");
   console.log("|---|---:|---:|---:|---:|");
-  for (const [name, l] of [["no queries", r.alone], ["4 runaway queries", r.busy]] as const) {
+  for (const [name, l] of [
+    ["no queries", r.alone],
+    ["4 runaway queries", r.busy],
+  ] as const) {
     console.log(`| ${name} | ${l.acked} | ${l.p50.toFixed(1)} | ${l.p99.toFixed(1)} | ${l.max.toFixed(1)} |`);
   }
   console.log(`\np99 with 4 runaway queries = ${r.p99Ratio.toFixed(2)} x p99 without`);

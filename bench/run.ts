@@ -24,7 +24,11 @@ if (chosen.length === 0) {
   process.exit(2);
 }
 console.log(`# percore benchmarks${quick ? " (quick: proves they run, not how fast)" : ""}`);
-console.log(Object.entries(machine()).map(([k, v]) => `${k}: ${v}`).join(", "));
+console.log(
+  Object.entries(machine())
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(", "),
+);
 for (const name of chosen) {
   const suite = await SUITES[name]();
   await suite.default({ quick });

@@ -14,8 +14,13 @@ const INSTANCES = 10_000;
 const SLOTS = 10;
 
 const SET: WireSetDescriptor = {
-  name: "bench.api", brief: "", schemaHash: "bench",
-  attributes: [{ name: "route", type: "string", brief: "" }, { name: "worker_id", type: "int", brief: "" }],
+  name: "bench.api",
+  brief: "",
+  schemaHash: "bench",
+  attributes: [
+    { name: "route", type: "string", brief: "" },
+    { name: "worker_id", type: "int", brief: "" },
+  ],
   measures: [{ name: "status", brief: "", values: Array.from({ length: SLOTS }, (_, i) => `s${i}`) }],
   fields: [
     { name: "bench.api.requests", instrument: "counter", unit: "{request}", brief: "Requests", valueType: "int" },
@@ -34,32 +39,50 @@ export function batch(): Batch {
     points.push(row);
   }
   return {
-    v: 1, stream: "bench", seq: 1, start: 0, end: 1,
+    v: 1,
+    stream: "bench",
+    seq: 1,
+    start: 0,
+    end: 1,
     open: { resource: { "service.name": "bench" }, schemaHash: "bench", sdk: { name: "bench", version: "0" }, view: "aggregate" },
-    sets: [SET], series, points,
+    sets: [SET],
+    series,
+    points,
   };
 }
 
 export function serverState(b: Batch): Cumulative {
   const stream: StreamState = {
-    id: 1, key: "bench", kind: "batch", open: b.open, sets: [setState(0, SET)],
+    id: 1,
+    key: "bench",
+    kind: "batch",
+    open: b.open,
+    sets: [setState(0, SET)],
     series: new Map(b.series!.map(([id, set, attrs]) => [id, { id, set, attrs }])),
-    lastStored: 1, lastAccepted: 1, stored: 0, storedAccepted: 0,
+    lastStored: 1,
+    lastAccepted: 1,
+    stored: 0,
+    storedAccepted: 0,
   };
   const c = new Cumulative();
   c.addStream(stream);
-  c.load(b.points.flatMap((row) => {
-    const out = [];
-    for (let k = 1; k < row.length; k += 2) {
-      const key = row[k] as number;
-      const v = row[k + 1];
-      const slot = Math.floor(key / 2), field = key % 2;
-      out.push(typeof v === "number"
-        ? { stream: 1, series: row[0] as number, slot, field, value: v, count: 0, buckets: null, time: 1 }
-        : { stream: 1, series: row[0] as number, slot, field, value: v[0], count: 4, buckets: v.slice(1), time: 1 });
-    }
-    return out;
-  }));
+  c.load(
+    b.points.flatMap((row) => {
+      const out = [];
+      for (let k = 1; k < row.length; k += 2) {
+        const key = row[k] as number;
+        const v = row[k + 1];
+        const slot = Math.floor(key / 2),
+          field = key % 2;
+        out.push(
+          typeof v === "number"
+            ? { stream: 1, series: row[0] as number, slot, field, value: v, count: 0, buckets: null, time: 1 }
+            : { stream: 1, series: row[0] as number, slot, field, value: v[0], count: 4, buckets: v.slice(1), time: 1 },
+        );
+      }
+      return out;
+    }),
+  );
   return c;
 }
 
@@ -77,15 +100,26 @@ export default async function scrape(ctx: SuiteContext): Promise<void> {
   const serverFirstMs = performance.now() - t1;
   const text = renderExposition(families(), "text");
   const series = state.size;
-  console.log(`\n${series} series (${INSTANCES} instances x ${SLOTS} slots counter + ${INSTANCES} histograms), exposition ${(text.length / 1e6).toFixed(1)} MB; folding the batch in: ${applyMs.toFixed(0)} ms (SDK); server's first scrape: ${serverFirstMs.toFixed(0)} ms`);
-  const rows = await measure([
-    { name: "SDK endpoint, text 0.0.4", ops: 1, fn: () => void renderExposition(families(), "text") },
-    { name: "SDK endpoint, OpenMetrics", ops: 1, fn: () => void renderExposition(families(), "openmetrics") },
-    { name: "server /metrics, text 0.0.4", ops: 1, fn: () => void renderPrometheus(server, "text") },
-  ], "SDK endpoint, text 0.0.4", ctx);
+  console.log(
+    `\n${series} series (${INSTANCES} instances x ${SLOTS} slots counter + ${INSTANCES} histograms), exposition ${(text.length / 1e6).toFixed(1)} MB; folding the batch in: ${applyMs.toFixed(0)} ms (SDK); server's first scrape: ${serverFirstMs.toFixed(0)} ms`,
+  );
+  const rows = await measure(
+    [
+      { name: "SDK endpoint, text 0.0.4", ops: 1, fn: () => void renderExposition(families(), "text") },
+      { name: "SDK endpoint, OpenMetrics", ops: 1, fn: () => void renderExposition(families(), "openmetrics") },
+      { name: "server /metrics, text 0.0.4", ops: 1, fn: () => void renderPrometheus(server, "text") },
+    ],
+    "SDK endpoint, text 0.0.4",
+    ctx,
+  );
   printTable(`Scrape of ${series} series (ns per scrape)`, rows, "SDK endpoint, text 0.0.4");
   const ms = Object.fromEntries(rows.map((r) => [r.name, +(r.nsPerOp / 1e6).toFixed(1)]));
-  console.log("\n" + Object.entries(ms).map(([k, v]) => `- ${k}: ${v} ms per scrape (target: well under 100 ms for the SDK endpoint)`).join("\n"));
+  console.log(
+    "\n" +
+      Object.entries(ms)
+        .map(([k, v]) => `- ${k}: ${v} ms per scrape (target: well under 100 ms for the SDK endpoint)`)
+        .join("\n"),
+  );
   writeResult("scrape", ctx, { series, bytes: text.length, applyMs, serverFirstMs, msPerScrape: ms, rows });
 }
 

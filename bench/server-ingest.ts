@@ -30,10 +30,21 @@ let FIELDS = 20;
 const RESOURCE = { "service.name": "bench", "service.instance.id": "bench-1", "host.name": "localhost", "process.pid": 1 };
 
 const setDescriptor = (): WireSetDescriptor => ({
-  name: "http.server", brief: "HTTP server", schemaHash: "bench",
-  attributes: [{ name: "worker_id", type: "int", brief: "" }, { name: "route", type: "string", brief: "" }],
+  name: "http.server",
+  brief: "HTTP server",
+  schemaHash: "bench",
+  attributes: [
+    { name: "worker_id", type: "int", brief: "" },
+    { name: "route", type: "string", brief: "" },
+  ],
   measures: [],
-  fields: Array.from({ length: FIELDS }, (_, f) => ({ name: `http.server.f${f}`, instrument: "counter" as const, unit: "{request}", brief: `field ${f}`, valueType: "int" as const })),
+  fields: Array.from({ length: FIELDS }, (_, f) => ({
+    name: `http.server.f${f}`,
+    instrument: "counter" as const,
+    unit: "{request}",
+    brief: `field ${f}`,
+    valueType: "int" as const,
+  })),
 });
 const attrs = (s: number) => [s % 8, `/route/${Math.floor(s / 8)}`] as const;
 /** Typical steady-state deltas: small counts per interval. */
@@ -47,9 +58,17 @@ function makeBatch(seq: number): Batch {
     points.push(p);
   }
   return {
-    v: 1, stream: "bench", seq, start: 1_700_000_000_000 + (seq - 1) * 1000, end: 1_700_000_000_000 + seq * 1000,
+    v: 1,
+    stream: "bench",
+    seq,
+    start: 1_700_000_000_000 + (seq - 1) * 1000,
+    end: 1_700_000_000_000 + seq * 1000,
     ...(seq === 1
-      ? { open: { resource: RESOURCE, schemaHash: "bench", sdk: { name: "percore", version: "bench" }, view: "aggregate" as const }, sets: [setDescriptor()], series: Array.from({ length: SERIES }, (_, s): SeriesDecl => [s, 0, [...attrs(s)]]) }
+      ? {
+          open: { resource: RESOURCE, schemaHash: "bench", sdk: { name: "percore", version: "bench" }, view: "aggregate" as const },
+          sets: [setDescriptor()],
+          series: Array.from({ length: SERIES }, (_, s): SeriesDecl => [s, 0, [...attrs(s)]]),
+        }
       : {}),
     points,
   };
@@ -97,7 +116,7 @@ async function otlpBytes(): Promise<{ bytes: number; points: number }> {
   const record = (b: number) => {
     for (let s = 0; s < SERIES; s++) {
       const [worker, route] = attrs(s);
-      for (let f = 0; f < FIELDS; f++) counters[f].add(delta(b, s, f), { "worker_id": worker, route });
+      for (let f = 0; f < FIELDS; f++) counters[f].add(delta(b, s, f), { worker_id: worker, route });
     }
   };
   record(1);
@@ -144,9 +163,13 @@ function printLines(r: IngestResult): void {
   const fields = r.series * r.fields;
   console.log(`${r.batches} batches x ${r.series} series x ${r.fields} changed counters = ${r.values} field values, ${(r.wireBytes / 1e6).toFixed(1)} MB on the wire`);
   console.log(`ingest: ${(r.valuesPerSec / 1e6).toFixed(2)}M field values/s stored (${r.ms.toFixed(0)} ms, all acknowledged and counted in the store)`);
-  console.log(`server CPU: ${r.serverCpuMs.toFixed(0)} ms over ${r.ms.toFixed(0)} ms wall = ${(r.serverCpuShare * 100).toFixed(0)}% of one core; ${(r.valuesPerCpuSec / 1e6).toFixed(2)}M field values per CPU-second`);
+  console.log(
+    `server CPU: ${r.serverCpuMs.toFixed(0)} ms over ${r.ms.toFixed(0)} ms wall = ${(r.serverCpuShare * 100).toFixed(0)}% of one core; ${(r.valuesPerCpuSec / 1e6).toFixed(2)}M field values per CPU-second`,
+  );
   console.log(`wire, steady state: ${r.steadyBatchBytes} bytes for ${fields} changed fields = ${r.bytesPerField.toFixed(2)} bytes per field`);
-  console.log(`OTLP protobuf, same interval (${r.otlpPoints} points): ${r.otlpBytes} bytes = ${(r.otlpBytes / r.otlpPoints).toFixed(1)} bytes per field; ours is ${((r.steadyBatchBytes / r.otlpBytes) * 100).toFixed(1)}% of it (${(r.otlpBytes / r.steadyBatchBytes).toFixed(1)}x smaller)`);
+  console.log(
+    `OTLP protobuf, same interval (${r.otlpPoints} points): ${r.otlpBytes} bytes = ${(r.otlpBytes / r.otlpPoints).toFixed(1)} bytes per field; ours is ${((r.steadyBatchBytes / r.otlpBytes) * 100).toFixed(1)}% of it (${(r.otlpBytes / r.steadyBatchBytes).toFixed(1)}x smaller)`,
+  );
 }
 
 /** `npm run bench -- server-ingest`: the figures of docs/server.md as a table, and JSON. */
@@ -160,7 +183,9 @@ export default async function serverIngest(ctx: SuiteContext): Promise<void> {
   console.log(`| field values per server CPU-second | ${(r.valuesPerCpuSec / 1e6).toFixed(2)}M |`);
   console.log(`| wall time, first send to last ack | ${r.ms.toFixed(0)} ms |`);
   console.log(`| percore wire bytes per changed field | ${r.bytesPerField.toFixed(2)} |`);
-  console.log(`| OTLP protobuf bytes per point, same interval (x percore) | ${(r.otlpBytes / r.otlpPoints).toFixed(1)} (${(r.otlpBytes / r.steadyBatchBytes).toFixed(1)}x) |`);
+  console.log(
+    `| OTLP protobuf bytes per point, same interval (x percore) | ${(r.otlpBytes / r.otlpPoints).toFixed(1)} (${(r.otlpBytes / r.steadyBatchBytes).toFixed(1)}x) |`,
+  );
   writeResult("server-ingest", ctx, r);
 }
 

@@ -16,13 +16,18 @@ const LINES = Number(process.argv[2] ?? 5_000_000);
 const CLI = resolve(ROOT, process.argv[3] ?? "src/cli/telemetry-server.ts");
 const dir = mkdtempSync(join(ROOT, ".tmp", "ndjson-"));
 
-const proc = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CLI, "--store", join(dir, "t.duckdb"), "--port", "0", "--max-body", "32MiB"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+const proc = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CLI, "--store", join(dir, "t.duckdb"), "--port", "0", "--max-body", "32MiB"], {
+  cwd: ROOT,
+  stdio: ["ignore", "pipe", "inherit"],
+});
 let out = "";
-const url = await new Promise<string>((ok) => proc.stdout.on("data", (d: Buffer) => {
-  out += d.toString();
-  const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-  if (m) ok(m[1]);
-}));
+const url = await new Promise<string>((ok) =>
+  proc.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+    const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    if (m) ok(m[1]);
+  }),
+);
 const status = () => readFileSync(`/proc/${proc.pid}/status`, "utf8");
 const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status())?.[1] ?? 0);
 const rssBefore = kib("VmRSS");

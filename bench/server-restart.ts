@@ -28,7 +28,10 @@ interface Started {
 
 async function start(store: string): Promise<Started> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CLI, "--store", store, "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CLI, "--store", store, "--port", "0"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   const url = await new Promise<string>((ok, fail) => {
     proc.stdout.on("data", (d: Buffer) => {
@@ -49,11 +52,13 @@ async function build(store: string): Promise<void> {
   const ws = new WebSocket(s.url.replace("http", "ws") + "/v1/ws");
   await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
   let acked = 0;
-  const done = new Promise<void>((r) => ws.on("message", (d: Buffer) => {
-    const a = unpack(d) as { error?: unknown };
-    if (a.error) throw new Error(JSON.stringify(a.error));
-    if (++acked === STREAMS) r();
-  }));
+  const done = new Promise<void>((r) =>
+    ws.on("message", (d: Buffer) => {
+      const a = unpack(d) as { error?: unknown };
+      if (a.error) throw new Error(JSON.stringify(a.error));
+      if (++acked === STREAMS) r();
+    }),
+  );
   for (let i = 0; i < STREAMS; i++) ws.send(encodeBatch(batch(`history-${i}`, 1)));
   await done;
   ws.close();
@@ -69,7 +74,10 @@ if (!existsSync(full)) {
   console.log(`built ${STREAMS} streams in ${Math.round(performance.now() - t0)} ms (${full})`);
 }
 const empty = join(dir, "empty.duckdb");
-for (const [name, store] of [["empty store", empty], [`${STREAMS} streams`, full]] as const) {
+for (const [name, store] of [
+  ["empty store", empty],
+  [`${STREAMS} streams`, full],
+] as const) {
   const s = await start(store);
   console.log(`${name.padEnd(14)}: listening after ${Math.round(s.ms)} ms, RSS ${s.rssMiB.toFixed(0)} MiB`);
   await s.stop();

@@ -6,7 +6,17 @@
 //
 //   node --conditions=source --import tsx bench/server-storage.ts [series=200] [fields=8] [intervals=600]
 import { mkdirSync, rmSync } from "node:fs";
-import { DOUBLE, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampMillisecondsValue, INTEGER, SMALLINT, TIMESTAMP_MS, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
+import {
+  DOUBLE,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  DuckDBTimestampMillisecondsValue,
+  INTEGER,
+  SMALLINT,
+  TIMESTAMP_MS,
+  type DuckDBType,
+  type DuckDBValue,
+} from "@duckdb/node-api";
 
 const [series = 200, fields = 8, intervals = 600] = process.argv.slice(2).map(Number);
 const CHUNK = 2048;
@@ -14,7 +24,13 @@ const dir = ".tmp/bench-storage";
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 
-async function appendRows(conn: Awaited<ReturnType<DuckDBInstance["connect"]>>, table: string, types: DuckDBType[], rows: number, fill: (cols: DuckDBValue[][], row: number, at: number) => void) {
+async function appendRows(
+  conn: Awaited<ReturnType<DuckDBInstance["connect"]>>,
+  table: string,
+  types: DuckDBType[],
+  rows: number,
+  fill: (cols: DuckDBValue[][], row: number, at: number) => void,
+) {
   const appender = await conn.createAppender(table);
   for (let off = 0; off < rows; off += CHUNK) {
     const n = Math.min(CHUNK, rows - off);
@@ -42,18 +58,27 @@ async function long(): Promise<{ ingest: number; query: number; bytes: string }>
   const start = performance.now();
   await c.run("BEGIN");
   await appendRows(c, "points", types, values, (cols, r, i) => {
-    const f = r % fields, s = Math.floor(r / fields) % series, k = Math.floor(r / (fields * series));
+    const f = r % fields,
+      s = Math.floor(r / fields) % series,
+      k = Math.floor(r / (fields * series));
     cols[0][i] = new DuckDBTimestampMillisecondsValue(BigInt(t0 + k * cadence));
-    cols[1][i] = 1; cols[2][i] = s; cols[3][i] = 0; cols[4][i] = f; cols[5][i] = (r % 97) + 1;
+    cols[1][i] = 1;
+    cols[2][i] = s;
+    cols[3][i] = 0;
+    cols[4][i] = f;
+    cols[5][i] = (r % 97) + 1;
   });
   await c.run("COMMIT");
   const ingest = performance.now() - start;
   const q0 = performance.now();
-  await c.runAndReadAll(`SELECT time_bucket(INTERVAL 1 minute, p.time) t, i.route, sum(value) FROM points p JOIN instances i USING (series) WHERE p.field = 3 GROUP BY ALL ORDER BY ALL`);
+  await c.runAndReadAll(
+    `SELECT time_bucket(INTERVAL 1 minute, p.time) t, i.route, sum(value) FROM points p JOIN instances i USING (series) WHERE p.field = 3 GROUP BY ALL ORDER BY ALL`,
+  );
   const query = performance.now() - q0;
   await c.run("CHECKPOINT");
   const size = (await c.runAndReadAll("SELECT database_size FROM pragma_database_size()")).getRows()[0][0] as string;
-  c.closeSync(); db.closeSync();
+  c.closeSync();
+  db.closeSync();
   return { ingest, query, bytes: size };
 }
 
@@ -68,9 +93,12 @@ async function wide(): Promise<{ ingest: number; query: number; bytes: string }>
   const start = performance.now();
   await c.run("BEGIN");
   await appendRows(c, "set_http", types, series * intervals, (cl, r, i) => {
-    const s = r % series, k = Math.floor(r / series);
+    const s = r % series,
+      k = Math.floor(r / series);
     cl[0][i] = new DuckDBTimestampMillisecondsValue(BigInt(t0 + k * cadence));
-    cl[1][i] = 1; cl[2][i] = s; cl[3][i] = 0;
+    cl[1][i] = 1;
+    cl[2][i] = s;
+    cl[3][i] = 0;
     for (let f = 0; f < fields; f++) cl[4 + f][i] = ((r * fields + f) % 97) + 1;
   });
   await c.run("COMMIT");
@@ -80,7 +108,8 @@ async function wide(): Promise<{ ingest: number; query: number; bytes: string }>
   const query = performance.now() - q0;
   await c.run("CHECKPOINT");
   const size = (await c.runAndReadAll("SELECT database_size FROM pragma_database_size()")).getRows()[0][0] as string;
-  c.closeSync(); db.closeSync();
+  c.closeSync();
+  db.closeSync();
   return { ingest, query, bytes: size };
 }
 

@@ -21,8 +21,12 @@ export default async function wireSize(ctx: SuiteContext): Promise<void> {
   for (const r of rows) {
     const ref = rows.find((o) => o.scenario === r.scenario && o.format === "percore msgpack")!;
     const perPoint = r.points ? (r.bytes / r.points).toFixed(1) : "-";
-    console.log(`| ${r.scenario} | ${r.format} | ${r.points || "-"} | ${r.bytes} | ${perPoint} | ${r.gzip} | ${(r.bytes / ref.bytes).toFixed(1)} | ${(r.gzip / ref.gzip).toFixed(1)} |`);
+    console.log(
+      `| ${r.scenario} | ${r.format} | ${r.points || "-"} | ${r.bytes} | ${perPoint} | ${r.gzip} | ${(r.bytes / ref.bytes).toFixed(1)} | ${(r.gzip / ref.gzip).toFixed(1)} |`,
+    );
   }
-  console.log("\nData points are OpenTelemetry's (one per series and metric; a histogram is one point). Prometheus text and cumulative OTLP carry every series every time.");
+  console.log(
+    "\nData points are OpenTelemetry's (one per series and metric; a histogram is one point). Prometheus text and cumulative OTLP carry every series every time.",
+  );
   writeResult("wire-size", ctx, { instances: WORKERS * ROUTES, slots: SLOTS, rows });
 }

@@ -118,7 +118,15 @@ export function analyse(input: AnalysisInput): Analysis {
       counted: input.counted[name],
     };
   });
-  return { iterations: ITERATIONS, chunks: chunks.length, roundsPerChunk: chunks[0].taskMs.length / names.length, offNsPerTask, tasksPerSecFullLoad, recorded: input.recorded, variants };
+  return {
+    iterations: ITERATIONS,
+    chunks: chunks.length,
+    roundsPerChunk: chunks[0].taskMs.length / names.length,
+    offNsPerTask,
+    tasksPerSecFullLoad,
+    recorded: input.recorded,
+    variants,
+  };
 }
 
 export interface RunContext {
@@ -135,8 +143,12 @@ const ci = (e: Estimate) => `${ns(e.ci95[0])}..${ns(e.ci95[1])}`;
 const pct = (x: number, digits = 2) => `${x.toFixed(digits)}%`;
 
 export function printReport(a: Analysis, c: RunContext): void {
-  console.log(`\n## Worker threads (2 piscina workers, one pool for every variant; task ${ITERATIONS} iterations ≈ ${(a.offNsPerTask / 1000).toFixed(1)} µs; 10 recordings per task; ${a.chunks} chunks x ${a.roundsPerChunk} rounds in ${c.seconds.toFixed(0)} s; loadavg ${c.loadBefore} -> ${c.loadAfter})\n`);
-  console.log("| variant | A: in-task ns/task (95% CI) | B: recordings alone ns/task (95% CI) | A - B (share of task) | GC ns/task (bytes/task) | periodic ns/task (workers + collector/main, ms CPU/s) | total A | total B | counted at main / recorded |");
+  console.log(
+    `\n## Worker threads (2 piscina workers, one pool for every variant; task ${ITERATIONS} iterations ≈ ${(a.offNsPerTask / 1000).toFixed(1)} µs; 10 recordings per task; ${a.chunks} chunks x ${a.roundsPerChunk} rounds in ${c.seconds.toFixed(0)} s; loadavg ${c.loadBefore} -> ${c.loadAfter})\n`,
+  );
+  console.log(
+    "| variant | A: in-task ns/task (95% CI) | B: recordings alone ns/task (95% CI) | A - B (share of task) | GC ns/task (bytes/task) | periodic ns/task (workers + collector/main, ms CPU/s) | total A | total B | counted at main / recorded |",
+  );
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const v of a.variants) {
     const p = v.periodicMsPerSec;
@@ -147,10 +159,18 @@ export function printReport(a: Analysis, c: RunContext): void {
   const ours = a.variants.find((v) => v.name === "percore")!;
   const halfWidth = (ours.inTask.ci95[1] - ours.inTask.ci95[0]) / 2;
   const w = c.collector.window;
-  console.log(`\n- percore: ${pct(ours.totalPctB, 3)} of the task by CPU time counted (B), ${pct(ours.totalPctA, 3)} by paired timing (A); A resolves ±${ns(halfWidth)} ns = ±${pct((halfWidth / a.offNsPerTask) * 100, 3)} of the task`);
+  console.log(
+    `\n- percore: ${pct(ours.totalPctB, 3)} of the task by CPU time counted (B), ${pct(ours.totalPctA, 3)} by paired timing (A); A resolves ±${ns(halfWidth)} ns = ±${pct((halfWidth / a.offNsPerTask) * 100, 3)} of the task`,
+  );
   const yard = a.variants.find((v) => v.name === YARDSTICK);
   if (yard) console.log(`- ${YARDSTICK} (a known cost) read as ${pct(yard.totalPctA, 3)} by A and ${pct(yard.totalPctB, 3)} by B`);
-  const how = c.collector.dedicated ? "its whole thread CPU per second, the thread itself included" : "the median flush, timed alone, per second: this thread also dispatches the pool";
-  console.log(`- collector in the ${c.collector.host}: ${c.collector.msPerSec.toFixed(3)} ms CPU per second (${how}); over ${(w.wallMs / 1000).toFixed(0)} s its event loop was ${pct(w.eluUtilization * 100, 1)} busy, its thread ${w.threadCpuMs?.toFixed(0) ?? "n/a"} ms on CPU, the process ${w.processCpuMs.toFixed(0)} ms; median flush ${median(c.collector.flushMs).toFixed(3)} ms`);
-  console.log(`- workers: thread CPU ${c.workerWindows.map((x) => `${x.threadCpuMs?.toFixed(0) ?? "n/a"} ms`).join(", ")} over ${c.workerWindows.map((x) => `${(x.wallMs / 1000).toFixed(0)} s`).join(", ")}; in GC ${c.workerGcMs.map((x) => `${x.toFixed(0)} ms`).join(", ")} (every variant together: timings by median leave GC pauses out)`);
+  const how = c.collector.dedicated
+    ? "its whole thread CPU per second, the thread itself included"
+    : "the median flush, timed alone, per second: this thread also dispatches the pool";
+  console.log(
+    `- collector in the ${c.collector.host}: ${c.collector.msPerSec.toFixed(3)} ms CPU per second (${how}); over ${(w.wallMs / 1000).toFixed(0)} s its event loop was ${pct(w.eluUtilization * 100, 1)} busy, its thread ${w.threadCpuMs?.toFixed(0) ?? "n/a"} ms on CPU, the process ${w.processCpuMs.toFixed(0)} ms; median flush ${median(c.collector.flushMs).toFixed(3)} ms`,
+  );
+  console.log(
+    `- workers: thread CPU ${c.workerWindows.map((x) => `${x.threadCpuMs?.toFixed(0) ?? "n/a"} ms`).join(", ")} over ${c.workerWindows.map((x) => `${(x.wallMs / 1000).toFixed(0)} s`).join(", ")}; in GC ${c.workerGcMs.map((x) => `${x.toFixed(0)} ms`).join(", ")} (every variant together: timings by median leave GC pauses out)`,
+  );
 }

@@ -50,5 +50,7 @@ const halfWidths = ours.map((v, i) => ((v.inTask.ci95[1] - v.inTask.ci95[0]) / 2
 console.log(`\n- percore A's 95% interval within a run: ±${Math.min(...halfWidths).toFixed(3)}% to ±${Math.max(...halfWidths).toFixed(3)}% of the task`);
 for (const key of ["totalPctA", "totalPctB"] as const) {
   const xs = ours.map((v) => v[key]);
-  console.log(`- percore ${key === "totalPctA" ? "A" : "B"} total across runs: ${Math.min(...xs).toFixed(2)}%..${Math.max(...xs).toFixed(2)}% (spread ${(Math.max(...xs) - Math.min(...xs)).toFixed(2)} points)`);
+  console.log(
+    `- percore ${key === "totalPctA" ? "A" : "B"} total across runs: ${Math.min(...xs).toFixed(2)}%..${Math.max(...xs).toFixed(2)}% (spread ${(Math.max(...xs) - Math.min(...xs)).toFixed(2)} points)`,
+  );
 }

@@ -68,7 +68,11 @@ async function startCollector(where: "main" | "worker"): Promise<CollectorHost> 
 }
 
 /** The 1, 5 and 15 minute load averages, as /proc/loadavg shows them: printed beside every run. */
-const loadavg = (): string => os.loadavg().map((x) => x.toFixed(2)).join(" ");
+const loadavg = (): string =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 const PROM_COUNT = "bench_task_count_total";
 type PromSnapshot = promClient.MetricObjectWithValues<promClient.MetricValue<string>>[];
 
@@ -145,8 +149,25 @@ export default async function workerThreads(ctx: SuiteContext): Promise<void> {
     OpenTelemetry: [...(latest.get("OpenTelemetry")?.values() ?? [])].reduce((n, s) => n + s.tasks, 0),
   };
 
-  const result = analyse({ workers: WORKERS, chunks, cadenceMs: SHIP_CADENCE_MS, collector: collectorFigures, promMergeMs: mergeMs, reports: [...reports.values()], counted, recorded });
-  const context = { plan, seconds, loadBefore, loadAfter, collector: collectorFigures, workerWindows: [...reports.values()].map((r) => r.window), workerGcMs: [...reports.values()].map((r) => r.gcMs) };
+  const result = analyse({
+    workers: WORKERS,
+    chunks,
+    cadenceMs: SHIP_CADENCE_MS,
+    collector: collectorFigures,
+    promMergeMs: mergeMs,
+    reports: [...reports.values()],
+    counted,
+    recorded,
+  });
+  const context = {
+    plan,
+    seconds,
+    loadBefore,
+    loadAfter,
+    collector: collectorFigures,
+    workerWindows: [...reports.values()].map((r) => r.window),
+    workerGcMs: [...reports.values()].map((r) => r.gcMs),
+  };
   printReport(result, context);
   writeResult("worker-threads", ctx, { workers: WORKERS, ...context, ...result });
 }

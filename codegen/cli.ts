@@ -68,9 +68,15 @@ export function main(argv: readonly string[], io: CliIo = defaultIo): number {
     return 0;
   }
   if (positionals.length !== 1)
-    return fail(io, [usageError(positionals.length === 0 ? "no schema file given" : `expected one schema file, got ${positionals.length}`, "Run telemetry-codegen <schema.ts>; see --help.")]);
+    return fail(io, [
+      usageError(
+        positionals.length === 0 ? "no schema file given" : `expected one schema file, got ${positionals.length}`,
+        "Run telemetry-codegen <schema.ts>; see --help.",
+      ),
+    ]);
   const rawMax = values["max-cardinality"];
-  if (rawMax !== undefined && !/^\d+$/.test(rawMax)) return fail(io, [usageError(`--max-cardinality must be a whole number, not "${rawMax}"`, "Pass a number of slots, e.g. --max-cardinality 5000.")]);
+  if (rawMax !== undefined && !/^\d+$/.test(rawMax))
+    return fail(io, [usageError(`--max-cardinality must be a whole number, not "${rawMax}"`, "Pass a number of slots, e.g. --max-cardinality 5000.")]);
 
   const result = generate({
     schema: positionals[0],

@@ -16,7 +16,11 @@ const INSTRUMENT_TEXT: Record<InstrumentKind, string> = {
 };
 
 /** One table cell: pipes escaped, line breaks flattened (GFM tables are one line per row). */
-const cell = (text: string): string => text.trim().replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\|");
+const cell = (text: string): string =>
+  text
+    .trim()
+    .replace(/\s*\n\s*/g, " ")
+    .replace(/\|/g, "\\|");
 /** Inline code that survives backticks inside the text. */
 const code = (text: string): string => (text.includes("`") ? `\`\` ${cell(text)} \`\`` : `\`${cell(text)}\``);
 const row = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;

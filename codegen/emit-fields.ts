@@ -84,7 +84,11 @@ function emitClass(ctx: FieldContext, f: FieldDescriptor, mode: Mode): string[] 
   out.push(`/** ${doc} */`, `export class ${cls} {`);
   // Plain fields assigned in the constructor, not parameter properties: erasable syntax, so the
   // module runs under Node's built-in type stripping (Node >= 22.18).
-  const members: [string, string][] = [["v", "Float64Array"], ...(mode === "bound" ? [["s", "number"] as [string, string]] : []), ...(mmsc ? [["epoch", "Int32Array"] as [string, string]] : [])];
+  const members: [string, string][] = [
+    ["v", "Float64Array"],
+    ...(mode === "bound" ? [["s", "number"] as [string, string]] : []),
+    ...(mmsc ? [["epoch", "Int32Array"] as [string, string]] : []),
+  ];
   for (const [name, type] of members) out.push(`  private readonly ${name}: ${type};`);
   out.push("  /** @internal */", `  constructor(${members.map(([n, t]) => `${n}: ${t}`).join(", ")}) {`, ...members.map(([n]) => `    this.${n} = ${n};`), "  }");
   switch (f.instrument) {
@@ -92,21 +96,32 @@ function emitClass(ctx: FieldContext, f: FieldDescriptor, mode: Mode): string[] 
       // Int counters are [low, high]: low + n stays below 2^52 except on the rare carry
       // (counterCarry, see layout.ts). Double counters are one Float64, like the other instruments.
       const store = (n: string): string[] =>
-        int ? [`const x = this.v[${idx(0)}]! + ${n};`, `if (x < ${COUNTER_CARRY}) this.v[${idx(0)}] = x;`, `else counterCarry(this.v, ${idx(0)}, ${n});`]
-        : [n === "1" ? `this.v[${idx(0)}]!++;` : `this.v[${idx(0)}]! += ${n};`];
+        int
+          ? [`const x = this.v[${idx(0)}]! + ${n};`, `if (x < ${COUNTER_CARRY}) this.v[${idx(0)}] = x;`, `else counterCarry(this.v, ${idx(0)}, ${n});`]
+          : [n === "1" ? `this.v[${idx(0)}]!++;` : `this.v[${idx(0)}]! += ${n};`];
       out.push("  /** Adds 1. */", `  inc(${params()}): void {`);
       out.push(...guardedBlock(slotLine, checked ? "s >= 0" : "", store("1"), invalid), "  }");
       out.push(`  /** Adds \`n\` (${int ? "a whole number >= 0" : "finite, >= 0"}; anything else is dropped and counted). */`, `  add(${params("n: number")}): void {`);
-      const ok = [...(checked ? ["s >= 0"] : []), `typeof n === "number"`, ...(int ? ["n >= 0 && Math.floor(n) === n && n < Infinity"] : ["n >= 0 && n < Infinity"])].join(" && ");
+      const ok = [
+        ...(checked ? ["s >= 0"] : []),
+        `typeof n === "number"`,
+        ...(int ? ["n >= 0 && Math.floor(n) === n && n < Infinity"] : ["n >= 0 && n < Infinity"]),
+      ].join(" && ");
       out.push(...guardedBlock(slotLine, ok, store("n"), invalid), "  }");
       break;
     }
     case "upDownCounter":
-      out.push(`  /** Adds \`n\` (${int ? "a whole number, any sign; anything else is" : "finite, any sign; NaN, infinities and non-numbers are"} dropped and counted). */`, `  add(${params("n: number")}): void {`);
+      out.push(
+        `  /** Adds \`n\` (${int ? "a whole number, any sign; anything else is" : "finite, any sign; NaN, infinities and non-numbers are"} dropped and counted). */`,
+        `  add(${params("n: number")}): void {`,
+      );
       out.push(...guarded("n", int ? "n - n === 0 && Math.floor(n) === n" : "n - n === 0", `this.v[${idx(0)}]! += n;`), "  }");
       break;
     case "gauge":
-      out.push(`  /** Sets the current value (${int ? "a whole number; anything else is" : "finite; NaN, infinities and non-numbers are"} dropped and counted). */`, `  set(${params("value: number")}): void {`);
+      out.push(
+        `  /** Sets the current value (${int ? "a whole number; anything else is" : "finite; NaN, infinities and non-numbers are"} dropped and counted). */`,
+        `  set(${params("value: number")}): void {`,
+      );
       out.push(...guarded("value", int ? "value - value === 0 && Math.floor(value) === value" : "value - value === 0", `this.v[${idx(0)}] = value;`), "  }");
       break;
     case "histogram": {
@@ -121,7 +136,13 @@ function emitClass(ctx: FieldContext, f: FieldDescriptor, mode: Mode): string[] 
       const o = (k: number): string => (k === 0 ? "o" : `o + ${k}`);
       out.push(recordDoc, `  record(${params("value: number")}): void {`, ...rejecting());
       out.push("    const v = this.v;", `    const o = ${idx(0)};`, "    const e = this.epoch[0]!;");
-      out.push(`    if (v[${o(MMSC_EPOCH)}] !== e) {`, `      v[${o(MMSC_EPOCH)}] = e;`, `      v[${o(MMSC_MIN)}] = value;`, `      v[${o(MMSC_MAX)}] = value;`, "    } else {");
+      out.push(
+        `    if (v[${o(MMSC_EPOCH)}] !== e) {`,
+        `      v[${o(MMSC_EPOCH)}] = e;`,
+        `      v[${o(MMSC_MIN)}] = value;`,
+        `      v[${o(MMSC_MAX)}] = value;`,
+        "    } else {",
+      );
       out.push(`      if (value < v[${o(MMSC_MIN)}]!) v[${o(MMSC_MIN)}] = value;`, `      if (value > v[${o(MMSC_MAX)}]!) v[${o(MMSC_MAX)}] = value;`, "    }");
       out.push(`    v[${o(MMSC_SUM)}]! += value;`, `    v[${o(MMSC_COUNT)}]!++;`, "  }");
       break;

@@ -37,13 +37,15 @@ export function emitSemconv(schema: SchemaInput<unknown>, descriptors: readonly 
   for (const set of schema.attributeSets) attributeGroup(`registry.${set.name}`, `Entity attributes of attribute set ${set.name}.`, entityAttributes(set));
   schema.metricSets.forEach((set, i) => {
     const d = descriptors[i];
-    const measures = set.measures.map((m, j): YamlMapping => ({
-      id: attributeName(m),
-      type: { members: enumMembers(d.measures[j].values) },
-      brief: m.brief,
-      note: m.note,
-      stability: ATTRIBUTE_STABILITY,
-    }));
+    const measures = set.measures.map(
+      (m, j): YamlMapping => ({
+        id: attributeName(m),
+        type: { members: enumMembers(d.measures[j].values) },
+        brief: m.brief,
+        note: m.note,
+        stability: ATTRIBUTE_STABILITY,
+      }),
+    );
     attributeGroup(`registry.${d.name}.measurements`, `Measurement attributes of metric set ${d.name}.`, measures);
   });
 
@@ -75,7 +77,10 @@ function entityAttributes(set: AttributeSetInput<unknown>): YamlMapping[] {
 function enumMembers(values: readonly string[]): YamlMapping[] {
   const used = new Set<string>();
   return values.map((value) => {
-    let id = value.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+    let id = value
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_+|_+$/g, "");
     if (!/^[a-z]/.test(id)) id = `value_${id}`.replace(/_$/, "");
     let unique = id;
     for (let n = 2; used.has(unique); n++) unique = `${id}_${n}`;

@@ -11,7 +11,9 @@ const RESERVED_FIELD_KEYS = ["descriptor", "values", "epoch", "overflow", "const
 /** Parameter and local names of the generated methods, plus words that cannot be parameters. */
 const RESERVED_MEASURE_KEYS = [
   ..."n value s v o e b arguments eval".split(" "),
-  ..."break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await".split(" "),
+  ..."break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await".split(
+    " ",
+  ),
 ];
 /** Names the module imports, always declares, or uses from the global scope. */
 const FIXED = ["MetricSetBase", "checkRuntime", "MetricSetDescriptor", "SCHEMA_HASH", "DESCRIPTORS", "Float64Array", "Int32Array", "Math", "Infinity"];
@@ -66,15 +68,27 @@ export function checkIdentifiers(schema: SchemaInput<Position>, file: string): C
     errors.push(codegenError(code, file, at, message, hint));
   };
   const checkKey = (key: string, at: Position, reserved: readonly string[], role: string): void => {
-    if (!IDENTIFIER.test(key)) report("E_BAD_KEY", at, `key \`${key}\` is not a plain identifier`, "Use letters, digits and `_` (starting with a letter); set the wire name with the `name:` option.");
-    else if (reserved.includes(key)) report("E_BAD_KEY", at, `key \`${key}\` is reserved for ${role} in the generated code`, "Rename the property; keep the wire name with the `name:` option.");
+    if (!IDENTIFIER.test(key))
+      report(
+        "E_BAD_KEY",
+        at,
+        `key \`${key}\` is not a plain identifier`,
+        "Use letters, digits and `_` (starting with a letter); set the wire name with the `name:` option.",
+      );
+    else if (reserved.includes(key))
+      report("E_BAD_KEY", at, `key \`${key}\` is reserved for ${role} in the generated code`, "Rename the property; keep the wire name with the `name:` option.");
   };
   const taken = new Map<string, string>(FIXED.map((n) => [n, "the module itself"]));
   const claim = (identifier: string, what: string, at: Position): void => {
     const other = taken.get(identifier);
     if (other === undefined) taken.set(identifier, what);
     else if (other !== what)
-      report("E_NAME_CLASH", at, `generated identifier \`${identifier}\` for ${what} is also generated for ${other}`, "Rename the const or the property so the generated names differ.");
+      report(
+        "E_NAME_CLASH",
+        at,
+        `generated identifier \`${identifier}\` for ${what} is also generated for ${other}`,
+        "Rename the const or the property so the generated names differ.",
+      );
   };
 
   for (const a of schema.attributeSets) {

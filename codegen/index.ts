@@ -63,7 +63,8 @@ export function generate(options: GenerateOptions): GenerateResult {
     usage.push(usageError(`--max-cardinality must be an integer from 1 to ${MAX_CARDINALITY_LIMIT}, not ${maxCardinality}`, "Pass a whole number of slots."));
   for (const [kind, path] of requested) {
     if (path === schemaPath) usage.push(usageError(`the ${kind} output ${shown(path)} is the schema file itself`, "Choose another output path."));
-    if (requested.some(([k, p]) => p === path && k !== kind)) usage.push(usageError(`the ${kind} output ${shown(path)} is also used for another output`, "Give every output its own path."));
+    if (requested.some(([k, p]) => p === path && k !== kind))
+      usage.push(usageError(`the ${kind} output ${shown(path)} is also used for another output`, "Give every output its own path."));
   }
   if (usage.length > 0) return { ok: false, errors: usage };
 
@@ -72,15 +73,25 @@ export function generate(options: GenerateOptions): GenerateResult {
     text = readFileSync(schemaPath, "utf8");
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e);
-    return { ok: false, errors: [codegenError("E_NO_FILE", shown(schemaPath), FILE_START, `cannot read the schema file ${shown(schemaPath)}: ${reason}`, "Check the path; it is resolved from the current directory.")] };
+    return {
+      ok: false,
+      errors: [
+        codegenError(
+          "E_NO_FILE",
+          shown(schemaPath),
+          FILE_START,
+          `cannot read the schema file ${shown(schemaPath)}: ${reason}`,
+          "Check the path; it is resolved from the current directory.",
+        ),
+      ],
+    };
   }
 
   const file = shown(schemaPath);
   const read = readSchema(file, text);
   const errors = [...read.errors];
   if (!errors.some((e) => e.code === "E_SYNTAX")) {
-    for (const issue of validateSchema(read.schema, { maxCardinality }))
-      errors.push(codegenError(issue.code, file, issue.at, issue.message, issue.hint));
+    for (const issue of validateSchema(read.schema, { maxCardinality })) errors.push(codegenError(issue.code, file, issue.at, issue.message, issue.hint));
     errors.push(...checkIdentifiers(read.schema, file));
   }
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };

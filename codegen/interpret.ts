@@ -36,7 +36,12 @@ export class Interpreter {
       const v = entry.value;
       if (v?.kind === "dsl" && Object.hasOwn(ATTRIBUTE_FUNCTIONS, v.fn)) attributes.push(this.attribute(entry, v, ATTRIBUTE_FUNCTIONS[v.fn]));
       else if (v?.kind === "dsl" && v.fn === "oneOf")
-        this.ctx.report("E_BAD_ARGUMENT", v.node, `\`${entry.key}\`: oneOf(...) declares a measurement attribute, not an entity attribute`, "Move it under `measure:` of the metric set, or use str(), int(), double() or bool() here.");
+        this.ctx.report(
+          "E_BAD_ARGUMENT",
+          v.node,
+          `\`${entry.key}\`: oneOf(...) declares a measurement attribute, not an entity attribute`,
+          "Move it under `measure:` of the metric set, or use str(), int(), double() or bool() here.",
+        );
       else this.opts.wrong(v, "str(...), int(...), double(...) or bool(...)", `entity attribute \`${entry.key}\``);
     }
     const set: AttributeSetInput<Position> = {
@@ -73,7 +78,12 @@ export class Interpreter {
     }
     const maxInstances = o.number("maxInstances", DEFAULT_MAX_INSTANCES);
     if (!Number.isInteger(maxInstances) || maxInstances < 1)
-      this.ctx.report("E_BAD_VALUE", o.node("maxInstances") ?? call.node, `maxInstances must be a positive integer, not ${maxInstances}`, "Give the number of live instances per thread before new ones fold into the overflow instance.");
+      this.ctx.report(
+        "E_BAD_VALUE",
+        o.node("maxInstances") ?? call.node,
+        `maxInstances must be a positive integer, not ${maxInstances}`,
+        "Give the number of live instances per thread before new ones fold into the overflow instance.",
+      );
     const measureKey = o.keyNode("measure");
     return {
       name: this.opts.string(nameV, "the metric set name", "unresolved"),

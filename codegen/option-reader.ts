@@ -15,7 +15,12 @@ export class OptionReader {
   args(call: DslCall, min: number, max: number, usage: string): Args {
     const n = call.args.length;
     if (n < min || n > max)
-      this.ctx.report("E_BAD_ARGUMENT", call.node, `\`${call.fn}\` takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, got ${n}`, `Call it as ${usage}.`);
+      this.ctx.report(
+        "E_BAD_ARGUMENT",
+        call.node,
+        `\`${call.fn}\` takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, got ${n}`,
+        `Call it as ${usage}.`,
+      );
     return call.args;
   }
 
@@ -71,16 +76,36 @@ export class OptionReader {
     if (v === undefined) return undefined;
     if (v.kind === "call") return this.foreignCall(v, true);
     const what = v.kind === "dsl" ? `\`${v.fn}(...)\`` : describe(v);
-    return this.ctx.report("E_UNKNOWN_INSTRUMENT", v.node, `metric \`${key}\` is ${what}, not an instrument`, `Use one of ${INSTRUMENT_LIST}, imported from ${SCHEMA_MODULE}.`);
+    return this.ctx.report(
+      "E_UNKNOWN_INSTRUMENT",
+      v.node,
+      `metric \`${key}\` is ${what}, not an instrument`,
+      `Use one of ${INSTRUMENT_LIST}, imported from ${SCHEMA_MODULE}.`,
+    );
   }
 
   private foreignCall(v: ForeignCall, instrument: boolean): undefined {
     const known = DSL_FUNCTIONS.includes(v.callee);
     if (v.importedFrom !== undefined && (known || instrument))
-      return this.ctx.report("E_UNKNOWN_IMPORT", v.node, `\`${v.callee}\` is imported from "${v.importedFrom}", not from ${SCHEMA_MODULE}`, `The generator understands only the functions of ${SCHEMA_MODULE}; import \`${v.callee}\` from there.`);
+      return this.ctx.report(
+        "E_UNKNOWN_IMPORT",
+        v.node,
+        `\`${v.callee}\` is imported from "${v.importedFrom}", not from ${SCHEMA_MODULE}`,
+        `The generator understands only the functions of ${SCHEMA_MODULE}; import \`${v.callee}\` from there.`,
+      );
     if (instrument)
-      return this.ctx.report("E_UNKNOWN_INSTRUMENT", v.node, `\`${v.callee}\` is not an instrument`, known ? `Add \`${v.callee}\` to the import from ${SCHEMA_MODULE}.` : `Use one of ${INSTRUMENT_LIST}, imported from ${SCHEMA_MODULE}.`);
-    return this.ctx.report("E_UNRESOLVABLE", v.node, `cannot evaluate the call \`${snippet(v.node)}\` statically`, "The schema is never executed: write the value as a literal or as a top-level const of this file.");
+      return this.ctx.report(
+        "E_UNKNOWN_INSTRUMENT",
+        v.node,
+        `\`${v.callee}\` is not an instrument`,
+        known ? `Add \`${v.callee}\` to the import from ${SCHEMA_MODULE}.` : `Use one of ${INSTRUMENT_LIST}, imported from ${SCHEMA_MODULE}.`,
+      );
+    return this.ctx.report(
+      "E_UNRESOLVABLE",
+      v.node,
+      `cannot evaluate the call \`${snippet(v.node)}\` statically`,
+      "The schema is never executed: write the value as a literal or as a top-level const of this file.",
+    );
   }
 
   report(node: Node, message: string, hint: string): undefined {
@@ -137,7 +162,11 @@ export class Options {
       return absent;
     }
     if ((allowed as readonly string[]).includes(v.value)) return v.value as T;
-    this.reader.report(v.node, `\`${key}\` must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, not "${v.value}"`, `Use one of the listed values (default "${absent}").`);
+    this.reader.report(
+      v.node,
+      `\`${key}\` must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, not "${v.value}"`,
+      `Use one of the listed values (default "${absent}").`,
+    );
     return absent;
   }
 }

@@ -61,9 +61,19 @@ export function checkOutputs(outputs: readonly OutputFile[]): CodegenError[] {
   for (const o of outputs) {
     const onDisk = readIfExists(o.path);
     if (onDisk === undefined)
-      errors.push(codegenError("E_MISSING_OUTPUT", o.displayPath, FILE_START, `generated ${o.kind} file is missing`, "Run telemetry-codegen without --check to create it."));
+      errors.push(
+        codegenError("E_MISSING_OUTPUT", o.displayPath, FILE_START, `generated ${o.kind} file is missing`, "Run telemetry-codegen without --check to create it."),
+      );
     else if (onDisk !== o.content)
-      errors.push(codegenError("E_STALE", o.displayPath, firstDifference(onDisk, o.content), `generated ${o.kind} file is out of date with its schema`, "Run telemetry-codegen without --check to regenerate it."));
+      errors.push(
+        codegenError(
+          "E_STALE",
+          o.displayPath,
+          firstDifference(onDisk, o.content),
+          `generated ${o.kind} file is out of date with its schema`,
+          "Run telemetry-codegen without --check to regenerate it.",
+        ),
+      );
   }
   return errors;
 }

@@ -10,13 +10,7 @@ import { type CodegenError, type CodegenErrorCode, type Position, codegenError }
 export const SCHEMA_MODULE = "percore/schema";
 
 /** The value exports of `percore/schema` (a test checks this against src/schema/index.ts). */
-export const DSL_FUNCTIONS: readonly string[] = [
-  ...Object.keys(INSTRUMENT_FUNCTIONS),
-  ...Object.keys(ATTRIBUTE_FUNCTIONS),
-  "oneOf",
-  "attributes",
-  "metricSet",
-];
+export const DSL_FUNCTIONS: readonly string[] = [...Object.keys(INSTRUMENT_FUNCTIONS), ...Object.keys(ATTRIBUTE_FUNCTIONS), "oneOf", "attributes", "metricSet"];
 
 /** The type exports of `percore/schema`: importing them is fine, they never carry values. */
 export const DSL_TYPES: readonly string[] = [
@@ -89,7 +83,12 @@ export function collectImports(ctx: ReadContext): ImportScope {
     const defaultImport = decl.getDefaultImport();
     if (defaultImport) {
       if (isSchema)
-        ctx.report("E_UNKNOWN_IMPORT", defaultImport, `${SCHEMA_MODULE} has no default export`, `Import the functions by name: import { metricSet, counter } from "${SCHEMA_MODULE}".`);
+        ctx.report(
+          "E_UNKNOWN_IMPORT",
+          defaultImport,
+          `${SCHEMA_MODULE} has no default export`,
+          `Import the functions by name: import { metricSet, counter } from "${SCHEMA_MODULE}".`,
+        );
       else foreign.set(defaultImport.getText(), from);
     }
     const ns = decl.getNamespaceImport();

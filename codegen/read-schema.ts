@@ -64,7 +64,12 @@ export function readSchema(file: string, text: string): ReadResult {
         if (fn === undefined) continue;
         if (fn === "metricSet") declaredSets++;
         if (st.getDeclarationKind() !== VariableDeclarationKind.Const || !Node.isIdentifier(d.getNameNode())) {
-          ctx.report("E_NOT_CONST", d, `\`${fn}(...)\` must initialize a plain \`const\``, "Write `export const Name = " + fn + "(...)`; the const's name becomes the generated name.");
+          ctx.report(
+            "E_NOT_CONST",
+            d,
+            `\`${fn}(...)\` must initialize a plain \`const\``,
+            "Write `export const Name = " + fn + "(...)`; the const's name becomes the generated name.",
+          );
           continue;
         }
         const value = reader.evaluateConst(d);
@@ -79,12 +84,25 @@ export function readSchema(file: string, text: string): ReadResult {
       const fn = setFunction(reader, st.getExpression());
       if (fn !== undefined) {
         if (fn === "metricSet") declaredSets++;
-        ctx.report("E_NOT_CONST", st, `\`${fn}(...)\` is not assigned to a top-level const`, "Write `export const Name = " + fn + "(...)`; the const's name becomes the generated name.");
+        ctx.report(
+          "E_NOT_CONST",
+          st,
+          `\`${fn}(...)\` is not assigned to a top-level const`,
+          "Write `export const Name = " + fn + "(...)`; the const's name becomes the generated name.",
+        );
       }
     }
   }
   if (declaredSets === 0)
-    ctx.errors.push(codegenError("E_NO_SETS", file, FILE_START, "the schema declares no metric set", `Declare one: export const Http = metricSet("http.server", { metrics: { ... } }), with metricSet imported from "percore/schema".`));
+    ctx.errors.push(
+      codegenError(
+        "E_NO_SETS",
+        file,
+        FILE_START,
+        "the schema declares no metric set",
+        `Declare one: export const Http = metricSet("http.server", { metrics: { ... } }), with metricSet imported from "percore/schema".`,
+      ),
+    );
   return { schema: { attributeSets: interpreter.attributeSets, metricSets }, errors: ctx.errors };
 }
 

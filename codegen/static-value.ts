@@ -70,7 +70,8 @@ export class StaticReader {
   /** Value of a top-level const; the same object every time, so shared attribute sets keep their identity. */
   evaluateConst(decl: VariableDeclaration): StaticValue | undefined {
     const cached = this.memo.get(decl);
-    if (cached === IN_PROGRESS) return this.ctx.report("E_UNRESOLVABLE", decl.getNameNode(), `\`${decl.getName()}\` refers to itself`, "Break the cycle between the consts.");
+    if (cached === IN_PROGRESS)
+      return this.ctx.report("E_UNRESOLVABLE", decl.getNameNode(), `\`${decl.getName()}\` refers to itself`, "Break the cycle between the consts.");
     if (this.memo.has(decl)) return cached;
     this.memo.set(decl, IN_PROGRESS);
     const init = decl.getInitializer();
@@ -91,18 +92,25 @@ export class StaticReader {
     if (Node.isIdentifier(node)) return this.identifier(node);
     if (Node.isCallExpression(node)) return this.call(node);
     if (Node.isTemplateExpression(node))
-      return this.ctx.report("E_UNRESOLVABLE", node, `cannot read the template literal \`${snippet(node)}\` statically`, "Write the whole string without `${...}` substitutions.");
+      return this.ctx.report(
+        "E_UNRESOLVABLE",
+        node,
+        `cannot read the template literal \`${snippet(node)}\` statically`,
+        "Write the whole string without `${...}` substitutions.",
+      );
     return this.ctx.report("E_UNRESOLVABLE", node, `cannot evaluate \`${snippet(node)}\` statically`, HINT_LITERAL);
   }
 
   private signed(operator: SyntaxKind, operand: Node, node: Node): StaticValue | undefined {
     const value = operator === SyntaxKind.MinusToken || operator === SyntaxKind.PlusToken ? this.evaluate(operand) : undefined;
-    if (value?.kind !== "number") return this.ctx.report("E_UNRESOLVABLE", node, `cannot evaluate \`${snippet(node)}\` statically`, "Only a sign in front of a number is understood.");
+    if (value?.kind !== "number")
+      return this.ctx.report("E_UNRESOLVABLE", node, `cannot evaluate \`${snippet(node)}\` statically`, "Only a sign in front of a number is understood.");
     return { kind: "number", value: operator === SyntaxKind.MinusToken ? -value.value : value.value, node };
   }
 
   private element(e: Node): StaticValue | undefined {
-    if (Node.isSpreadElement(e)) return this.ctx.report("E_UNRESOLVABLE", e, `cannot read the spread \`${snippet(e)}\` statically`, "Write the elements out in the array.");
+    if (Node.isSpreadElement(e))
+      return this.ctx.report("E_UNRESOLVABLE", e, `cannot read the spread \`${snippet(e)}\` statically`, "Write the elements out in the array.");
     if (Node.isOmittedExpression(e)) return this.ctx.report("E_UNRESOLVABLE", e, "an array hole has no value", "Remove the extra comma.");
     return this.evaluate(e);
   }
@@ -116,7 +124,8 @@ export class StaticReader {
       if (Node.isPropertyAssignment(p)) {
         const nameNode = p.getNameNode();
         const key = keyOf(nameNode);
-        if (key === undefined) this.ctx.report("E_UNRESOLVABLE", nameNode, `cannot read the computed key \`${snippet(nameNode)}\` statically`, "Write the key as a plain identifier.");
+        if (key === undefined)
+          this.ctx.report("E_UNRESOLVABLE", nameNode, `cannot read the computed key \`${snippet(nameNode)}\` statically`, "Write the key as a plain identifier.");
         else entry = { key, keyNode: nameNode, value: this.evaluate(p.getInitializerOrThrow()) };
       } else if (Node.isShorthandPropertyAssignment(p)) {
         entry = { key: p.getName(), keyNode: p.getNameNode(), value: this.identifier(p.getNameNode()) };
@@ -144,10 +153,20 @@ export class StaticReader {
       return this.ctx.report("E_UNRESOLVABLE", node, `\`${name}\` is a schema function, not a value`, `Call it, e.g. ${name}({ ... }).`);
     const from = this.scope.foreign.get(name);
     if (from !== undefined)
-      return this.ctx.report("E_UNKNOWN_IMPORT", node, `\`${name}\` is imported from "${from}"; the generator reads only this file`, "Declare the value in the schema file as a top-level const.");
+      return this.ctx.report(
+        "E_UNKNOWN_IMPORT",
+        node,
+        `\`${name}\` is imported from "${from}"; the generator reads only this file`,
+        "Declare the value in the schema file as a top-level const.",
+      );
     if (name === "Infinity" || name === "NaN") return { kind: "number", value: name === "NaN" ? NaN : Infinity, node };
     if (this.mutable.has(name))
-      return this.ctx.report("E_UNRESOLVABLE", node, `\`${name}\` is not a const, so its value is not fixed`, "Declare it with `const` at the top level of the schema file.");
+      return this.ctx.report(
+        "E_UNRESOLVABLE",
+        node,
+        `\`${name}\` is not a const, so its value is not fixed`,
+        "Declare it with `const` at the top level of the schema file.",
+      );
     return this.ctx.report("E_UNRESOLVABLE", node, `\`${name}\` is not a top-level const of this file`, HINT_LITERAL);
   }
 

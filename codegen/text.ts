@@ -16,7 +16,9 @@ export function commentSafe(text: string): string {
 export function literal(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(literal).join(", ")}]`;
   if (value !== null && typeof value === "object") {
-    const parts = Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${literal(v)}`);
+    const parts = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}: ${literal(v)}`);
     return parts.length === 0 ? "{}" : `{ ${parts.join(", ")} }`;
   }
   if (typeof value === "number") return numberText(value);

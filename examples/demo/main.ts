@@ -41,12 +41,16 @@ async function demo(): Promise<void> {
 
   console.log(`\n# 3. load: ${opts.connections} connections for ${opts.duration} s`);
   const load = await runLoad({ target: service.ready, durationMs: Number(opts.duration) * 1000, connections: Number(opts.connections) });
-  console.log(`${load.answered} requests answered (${((load.answered / load.ms) * 1000).toFixed(0)} req/s), ${load.failed} failed; by status ${JSON.stringify(load.byStatus)}`);
+  console.log(
+    `${load.answered} requests answered (${((load.answered / load.ms) * 1000).toFixed(0)} req/s), ${load.failed} failed; by status ${JSON.stringify(load.byStatus)}`,
+  );
 
   // The same data, pulled: the service's collector also keeps a Prometheus view.
   const exposition = await (await fetch(`${service.ready}/metrics`)).text();
   const samples = exposition.split("\n").filter((l) => l.startsWith("http_server_requests_total{"));
-  console.log(`\n# the service's own Prometheus endpoint, ${service.ready}/metrics (${samples.length} request counters; as of its last flush):\n${samples.slice(0, 4).join("\n")}`);
+  console.log(
+    `\n# the service's own Prometheus endpoint, ${service.ready}/metrics (${samples.length} request counters; as of its last flush):\n${samples.slice(0, 4).join("\n")}`,
+  );
 
   console.log("\n# 4. stop the service: its collector's last flush reaches the server");
   const code = await service.stop("SIGTERM");
@@ -56,7 +60,9 @@ async function demo(): Promise<void> {
 
   console.log("\n# 5. what the server stored");
   await printStored(server.ready, load.startedAt);
-  console.log(`\nMore questions in SQL: docs/reading-back.md. A picture: npm run plot -- --url ${server.ready} --metric http.server.requests --out requests.svg (while a server runs)`);
+  console.log(
+    `\nMore questions in SQL: docs/reading-back.md. A picture: npm run plot -- --url ${server.ready} --metric http.server.requests --out requests.svg (while a server runs)`,
+  );
   if (stored !== load.answered) throw new Error("stored requests differ from answered requests");
 }
 

@@ -32,8 +32,17 @@ function cell(v: unknown): string {
 export function formatTable(r: QueryResult): string {
   const cells = r.rows.map((row) => row.map(cell));
   const widths = r.columns.map((c, i) => Math.min(48, Math.max(c.name.length, ...cells.map((row) => row[i].length))));
-  const line = (vals: readonly string[]) => vals.map((v, i) => (v.length > widths[i] ? v.slice(0, widths[i] - 1) + "…" : v.padEnd(widths[i]))).join(" | ").trimEnd();
-  return [line(r.columns.map((c) => c.name)), widths.map((w) => "-".repeat(w)).join("-+-"), ...cells.map(line), `(${r.rows.length} row${r.rows.length === 1 ? "" : "s"})`].join("\n");
+  const line = (vals: readonly string[]) =>
+    vals
+      .map((v, i) => (v.length > widths[i] ? v.slice(0, widths[i] - 1) + "…" : v.padEnd(widths[i])))
+      .join(" | ")
+      .trimEnd();
+  return [
+    line(r.columns.map((c) => c.name)),
+    widths.map((w) => "-".repeat(w)).join("-+-"),
+    ...cells.map(line),
+    `(${r.rows.length} row${r.rows.length === 1 ? "" : "s"})`,
+  ].join("\n");
 }
 
 /** Prints the SQL as the CLI command a reader can paste, then the result. */

@@ -70,7 +70,10 @@ const allSteps = [...new Set(reply.series.flatMap((s) => s.points.map((p) => p.t
 const first = allSteps[0];
 const last = allSteps[allSteps.length - 1];
 const series: ChartSeries[] = reply.series.map((s) => {
-  const label = Object.entries(s.labels).map(([k, v]) => `${k}=${String(v)}`).join(", ") || "all";
+  const label =
+    Object.entries(s.labels)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(", ") || "all";
   if (reply.instrument !== "counter") return { label, points: s.points.map((p) => ({ t: p.t, v: pick(p) })) };
   const byT = new Map(s.points.map((p) => [p.t, pick(p)]));
   const points = [];

@@ -104,8 +104,12 @@ export function renderChart(chart: Chart): string {
     out.push(`<line x1="${W - legendW}" x2="${W - legendW + 24}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);
     out.push(`<text x="${W - legendW + 30}" y="${ly + 4}" font-size="12" fill="#222">${esc(s.label.length > 30 ? s.label.slice(0, 29) + "…" : s.label)}</text>`);
   });
-  if (chart.series.length > legendRows) out.push(`<text x="${W - legendW}" y="${m.top + 14 + legendRows * 20}" font-size="12" fill="#555">+${chart.series.length - legendRows} more (not in the legend)</text>`);
-  if (chart.series.length === 0) out.push(`<text x="${m.left + pw / 2}" y="${m.top + ph / 2}" text-anchor="middle" font-size="14" fill="#999">no data in this range</text>`);
+  if (chart.series.length > legendRows)
+    out.push(
+      `<text x="${W - legendW}" y="${m.top + 14 + legendRows * 20}" font-size="12" fill="#555">+${chart.series.length - legendRows} more (not in the legend)</text>`,
+    );
+  if (chart.series.length === 0)
+    out.push(`<text x="${m.left + pw / 2}" y="${m.top + ph / 2}" text-anchor="middle" font-size="14" fill="#999">no data in this range</text>`);
   out.push("</svg>");
   return out.join("\n") + "\n";
 }

@@ -89,26 +89,46 @@ export async function waitStored(server: string, since: number, expected: number
 /** A few questions answered by the server's SQL (the same statements work with `telemetry-server query`). */
 export async function printStored(server: string, since: number): Promise<void> {
   const window = `time >= epoch_ms(${since})`;
-  await show(server, "requests and request bytes per route and status", `
+  await show(
+    server,
+    "requests and request bytes per route and status",
+    `
     SELECT attributes->>'route' AS route, measure_attributes->>'status' AS status,
       sum(value) FILTER (WHERE metric = 'http.server.requests')::BIGINT AS requests,
       coalesce(sum(value) FILTER (WHERE metric = 'http.server.payload_size'), 0)::BIGINT AS body_bytes
     FROM metric_points WHERE metric IN ('http.server.requests', 'http.server.payload_size') AND ${window}
-    GROUP BY ALL ORDER BY route, status`);
-  await show(server, "requests per worker thread (one piscina worker per core)", `
+    GROUP BY ALL ORDER BY route, status`,
+  );
+  await show(
+    server,
+    "requests per worker thread (one piscina worker per core)",
+    `
     SELECT attributes->>'worker_id' AS worker, sum(value)::BIGINT AS requests
-    FROM metric_points WHERE ${REQUESTS} AND ${window} GROUP BY ALL ORDER BY worker`);
-  await show(server, "handling time and queue wait per route (ms)", `
+    FROM metric_points WHERE ${REQUESTS} AND ${window} GROUP BY ALL ORDER BY worker`,
+  );
+  await show(
+    server,
+    "handling time and queue wait per route (ms)",
+    `
     SELECT attributes->>'route' AS route, metric,
       sum(count)::BIGINT AS n, round(sum(value) / sum(count), 3) AS mean, round(max(max), 3) AS max
     FROM metric_points WHERE metric IN ('http.server.duration', 'http.server.queue_wait') AND ${window}
-    GROUP BY ALL ORDER BY ALL`);
-  await show(server, "p99 handling time per route (histogram buckets, interpolated like histogram_quantile)", p99Sql(`${window} AND metric = 'http.server.duration'`, "attributes->>'route'"));
-  await show(server, "the piscina pool's own health", `
+    GROUP BY ALL ORDER BY ALL`,
+  );
+  await show(
+    server,
+    "p99 handling time per route (histogram buckets, interpolated like histogram_quantile)",
+    p99Sql(`${window} AND metric = 'http.server.duration'`, "attributes->>'route'"),
+  );
+  await show(
+    server,
+    "the piscina pool's own health",
+    `
     SELECT metric, instrument,
       round(CASE WHEN instrument = 'counter' THEN sum(value) ELSE arg_max(value, time) END, 3) AS "total (counter) or last (gauge)",
       round(max(value), 3) AS max_per_interval
-    FROM metric_points WHERE set_name = 'piscina.pool' AND ${window} GROUP BY metric, instrument ORDER BY metric`);
+    FROM metric_points WHERE set_name = 'piscina.pool' AND ${window} GROUP BY metric, instrument ORDER BY metric`,
+  );
   const streams = await query(server, "SELECT key, resource->>'service.name' AS service, last_seq, stored FROM streams ORDER BY id");
   console.log(`\n# streams (one per collector run; last_seq = batches acknowledged)\n${formatTable(streams)}`);
 }
@@ -123,7 +143,9 @@ async function main(): Promise<void> {
     },
   });
   const r = await runLoad({ target: values.target, durationMs: Number(values.duration) * 1000, connections: Number(values.connections) });
-  console.log(`${r.answered} requests answered in ${(r.ms / 1000).toFixed(1)} s (${((r.answered / r.ms) * 1000).toFixed(0)} req/s), ${r.failed} failed; by status ${JSON.stringify(r.byStatus)}`);
+  console.log(
+    `${r.answered} requests answered in ${(r.ms / 1000).toFixed(1)} s (${((r.answered / r.ms) * 1000).toFixed(0)} req/s), ${r.failed} failed; by status ${JSON.stringify(r.byStatus)}`,
+  );
   const stored = await waitStored(values.server, r.startedAt, r.answered);
   console.log(`the telemetry server stored ${stored} of ${r.answered} requests`);
   await printStored(values.server, r.startedAt);

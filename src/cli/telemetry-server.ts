@@ -78,7 +78,10 @@ async function serve(flags: Map<string, string>): Promise<void> {
     log(`uncaught exception: ${String(e?.stack ?? e)}`);
   });
   if (!config.token && !isLoopback(config.host)) {
-    writeSafely(process.stderr, `telemetry-server: warning: listening on ${config.host} without a token: anyone who can reach this port can write and read telemetry. Set TELEMETRY_TOKEN or --token-file.\n`);
+    writeSafely(
+      process.stderr,
+      `telemetry-server: warning: listening on ${config.host} without a token: anyone who can reach this port can write and read telemetry. Set TELEMETRY_TOKEN or --token-file.\n`,
+    );
   }
   let server: RunningServer;
   try {
@@ -183,7 +186,9 @@ async function query(sql: string | undefined, flags: Map<string, string>): Promi
       const served = await ask<{ id: string | null }>(target, "/api/v1/store");
       const id = storeIdentity(named);
       if (served === undefined || served.id === null || served.id !== id) {
-        fail(`${named} is held by another process, and the server at ${target.url} ${served === undefined ? "does not answer" : "has a different store open"}: pass --url of the server that has ${named} open`);
+        fail(
+          `${named} is held by another process, and the server at ${target.url} ${served === undefined ? "does not answer" : "has a different store open"}: pass --url of the server that has ${named} open`,
+        );
       }
       result = await ask<QueryResult>(target, "/api/v1/sql", { sql });
     }

@@ -51,7 +51,8 @@ export class OptionChecker {
   backoff(name: string, value: unknown, fallback: { initial: number; max: number }): { initial: number; max: number } {
     if (value === undefined) return fallback;
     const v = value as { initial?: unknown; max?: unknown };
-    const ok = typeof v === "object" && v !== null && typeof v.initial === "number" && typeof v.max === "number" && v.initial > 0 && v.initial <= v.max && v.max < Infinity;
+    const ok =
+      typeof v === "object" && v !== null && typeof v.initial === "number" && typeof v.max === "number" && v.initial > 0 && v.initial <= v.max && v.max < Infinity;
     if (!ok) this.fail(name, value, "{ initial, max } in ms with 0 < initial <= max", `{ initial: ${fallback.initial}, max: ${fallback.max} }`);
     return { initial: v.initial as number, max: v.max as number };
   }

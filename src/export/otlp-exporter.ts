@@ -85,15 +85,23 @@ export class OtlpExporter implements Exporter {
   constructor(private readonly options: OtlpExporterOptions = {}) {
     const check = new OptionChecker("OtlpExporter");
     this.mapper = new OtlpMapper(check.oneOf("temporality", options.temporality, ["delta", "cumulative"] as const, "delta"));
-    this.url = check.httpUrl(options.url === undefined ? "url (or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT)" : "url", options.url ?? envUrl(), "http://127.0.0.1:4318/v1/metrics");
-    this.json = check.oneOf("protocol", options.protocol ?? process.env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, ["http/protobuf", "http/json"], "http/protobuf") === "http/json";
+    this.url = check.httpUrl(
+      options.url === undefined ? "url (or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT)" : "url",
+      options.url ?? envUrl(),
+      "http://127.0.0.1:4318/v1/metrics",
+    );
+    this.json =
+      check.oneOf("protocol", options.protocol ?? process.env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, ["http/protobuf", "http/json"], "http/protobuf") === "http/json";
     this.gzip = check.oneOf("compression", options.compression ?? process.env.OTEL_EXPORTER_OTLP_METRICS_COMPRESSION, ["none", "gzip"], "none") === "gzip";
     this.timeoutMs = check.number("timeoutMs", options.timeoutMs, 10_000, 1, 10_000);
     this.shutdownTimeoutMs = check.number("shutdownTimeoutMs", options.shutdownTimeoutMs, this.timeoutMs, 0, 2000);
     this.maxAttempts = check.number("maxAttempts", options.maxAttempts, 6, 1, 6, true);
     this.backoff = check.backoff("backoffMs", options.backoffMs, { initial: 200, max: 5000 });
     this.maxQueueBytes = check.number("maxQueueBytes", options.maxQueueBytes, 32 * 1024 * 1024, 1, 32 * 1024 * 1024);
-    if (options.headers !== undefined && (typeof options.headers !== "object" || options.headers === null || Object.values(options.headers).some((v) => typeof v !== "string"))) {
+    if (
+      options.headers !== undefined &&
+      (typeof options.headers !== "object" || options.headers === null || Object.values(options.headers).some((v) => typeof v !== "string"))
+    ) {
       check.fail("headers", options.headers, "an object of string values", `{ authorization: "Bearer s3cret" }`);
     }
     const d = options.debug;

@@ -92,7 +92,19 @@ export class OtlpMapper {
 
   private accumulate(rk: string, field: Field, attributes: Attributes, v: number | readonly number[]): void {
     let r = this.running.get(rk);
-    if (!r) this.running.set(rk, (r = { field, attributes, value: 0, count: 0, buckets: field.instrument === "histogram" ? new Array<number>((field.bounds?.length ?? 0) + 1).fill(0) : null, min: Infinity, max: -Infinity }));
+    if (!r)
+      this.running.set(
+        rk,
+        (r = {
+          field,
+          attributes,
+          value: 0,
+          count: 0,
+          buckets: field.instrument === "histogram" ? new Array<number>((field.bounds?.length ?? 0) + 1).fill(0) : null,
+          min: Infinity,
+          max: -Infinity,
+        }),
+      );
     foldWire(r, field.instrument, v);
     if (field.instrument === "mmsc" && typeof v !== "number") {
       r.min = Math.min(r.min, v[2]);
@@ -137,7 +149,8 @@ export class OtlpMapper {
     const startTime = temporality === "cumulative" ? t.from : t.start;
     // asInt is a signed 64-bit integer: a value outside its range would arrive wrapped. The metric
     // goes as asDouble in this request instead (all its points: the value type is per metric).
-    if (typeof v === "number" && m.descriptor.valueType === ValueType.INT && !fitsInt64(v)) (m as { descriptor: MetricData["descriptor"] }).descriptor = { ...m.descriptor, valueType: ValueType.DOUBLE };
+    if (typeof v === "number" && m.descriptor.valueType === ValueType.INT && !fitsInt64(v))
+      (m as { descriptor: MetricData["descriptor"] }).descriptor = { ...m.descriptor, valueType: ValueType.DOUBLE };
     if (typeof v === "number") {
       (m.dataPoints as DataPoint<number>[]).push({ startTime, endTime: t.end, attributes, value: v });
       return;

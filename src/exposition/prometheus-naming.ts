@@ -60,7 +60,10 @@ const UNITS: Readonly<Record<string, UnitInfo>> = {
 
 /** A unit nobody listed: its letters and digits, so it can still be part of a name. */
 function plainWord(u: string): string {
-  return u.replace(/[^a-zA-Z0-9]+/g, "_").replace(/^_+|_+$/g, "").toLowerCase();
+  return u
+    .replace(/[^a-zA-Z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .toLowerCase();
 }
 
 function part(u: string, mode: UnitMode, singular: boolean): { word: string; scale: number } {
@@ -99,7 +102,10 @@ export function promUnit(unit: string, mode: UnitMode = "base"): PromUnit {
 
 /** Any string as a valid metric name: invalid characters become `_`, runs of `_` collapse. */
 export function sanitizeMetricName(name: string): string {
-  let n = name.replace(/[^a-zA-Z0-9_:]+/g, "_").replace(/__+/g, "_").replace(/(.)_$/, "$1");
+  let n = name
+    .replace(/[^a-zA-Z0-9_:]+/g, "_")
+    .replace(/__+/g, "_")
+    .replace(/(.)_$/, "$1");
   if (n === "" || n === "_") n = "metric";
   if (/^[0-9]/.test(n)) n = "_" + n;
   return n;

@@ -123,7 +123,7 @@ export function renderFamily(f: ExpositionFamily, format: ExpositionFormat): str
         const b = s.buckets;
         let acc = 0;
         for (let j = 0; j < le.length; j++) {
-          acc += b ? b[j] ?? 0 : 0;
+          acc += b ? (b[j] ?? 0) : 0;
           out += p[j] + formatNumber(acc) + "\n";
         }
         // +Inf equals _count by definition, whatever rounding the partial sums met.

@@ -191,7 +191,14 @@ export class Collector {
     let chunk = thread.chunks.get(m.chunk);
     if (!chunk) {
       const values = new Float64Array(m.buffer);
-      chunk = { values, base: new Float64Array(values.length), owner: new Int32Array(values.length).fill(-1), instances: [], sentinels: new Int32Array(1024), sentinelCount: 0 };
+      chunk = {
+        values,
+        base: new Float64Array(values.length),
+        owner: new Int32Array(values.length).fill(-1),
+        instances: [],
+        sentinels: new Int32Array(1024),
+        sentinelCount: 0,
+      };
       thread.chunks.set(m.chunk, chunk);
     }
     const end = m.start + m.length;

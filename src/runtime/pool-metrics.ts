@@ -7,7 +7,17 @@ import { fieldWidth } from "../schema/layout.ts";
 export const POOL_AT = { completed: 0, queueSize: 2, threads: 3, utilization: 4, workersCreated: 5, workersDestroyed: 7 } as const;
 
 const field = (key: string, name: string, instrument: "counter" | "gauge", unit: string, brief: string, offset: number) =>
-  ({ name, key, instrument, unit, brief, valueType: instrument === "counter" ? "int" : "double", stability: "development", offset, width: fieldWidth(instrument, 0, instrument === "counter" ? "int" : "double") }) as const;
+  ({
+    name,
+    key,
+    instrument,
+    unit,
+    brief,
+    valueType: instrument === "counter" ? "int" : "double",
+    stability: "development",
+    offset,
+    width: fieldWidth(instrument, 0, instrument === "counter" ? "int" : "double"),
+  }) as const;
 
 export const POOL_DESCRIPTOR: MetricSetDescriptor = {
   name: "piscina.pool",

@@ -19,8 +19,20 @@ export const SDK_DESCRIPTOR: MetricSetDescriptor = {
   attributes: [],
   measures: [],
   fields: [
-    field("invalidValues", "percore.sdk.invalid.values", "{value}", "Recorded values dropped as invalid (NaN, infinities, negative counter adds, unknown enum values, non-numbers)", SDK_INVALID),
-    field("overflowedInstances", "percore.sdk.overflowed.instances", "{instance}", "Instances folded into the overflow instance because a thread hit its instance limit", SDK_OVERFLOWED),
+    field(
+      "invalidValues",
+      "percore.sdk.invalid.values",
+      "{value}",
+      "Recorded values dropped as invalid (NaN, infinities, negative counter adds, unknown enum values, non-numbers)",
+      SDK_INVALID,
+    ),
+    field(
+      "overflowedInstances",
+      "percore.sdk.overflowed.instances",
+      "{instance}",
+      "Instances folded into the overflow instance because a thread hit its instance limit",
+      SDK_OVERFLOWED,
+    ),
     field("droppedBatches", "percore.sdk.export.dropped.batches", "{batch}", "Batches an exporter dropped (buffer full or permanent error)", SDK_DROPPED),
   ],
   stride: 6,

@@ -63,14 +63,14 @@ export class Series {
         case "counter": {
           const d = acc[at];
           acc[at] = 0;
-          if (d !== 0) (w.number(key), w.number(d), (count += 2));
+          if (d !== 0) w.number(key), w.number(d), (count += 2);
           break;
         }
         case "upDownCounter": {
           const d = acc[at];
           acc[at] = 0;
           // Workers moving in opposite directions can cancel out: then the value did not change.
-          if (d !== 0) (w.number(key), w.number((this.cumulative[at] += d)), (count += 2));
+          if (d !== 0) w.number(key), w.number((this.cumulative[at] += d)), (count += 2);
           break;
         }
         case "gauge":

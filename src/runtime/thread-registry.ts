@@ -147,10 +147,13 @@ function checkAttributes(descriptor: MetricSetDescriptor, attrs: readonly AttrVa
   descriptor.attributes.forEach((a, i) => {
     const v = attrs[i];
     const ok =
-      a.type === "string" ? typeof v === "string"
-      : a.type === "boolean" ? typeof v === "boolean"
-      : a.type === "int" ? Number.isSafeInteger(v)
-      : typeof v === "number" && Number.isFinite(v);
+      a.type === "string"
+        ? typeof v === "string"
+        : a.type === "boolean"
+          ? typeof v === "boolean"
+          : a.type === "int"
+            ? Number.isSafeInteger(v)
+            : typeof v === "number" && Number.isFinite(v);
     if (!ok) throw new TypeError(`${descriptor.name}: attribute ${a.name} (${a.key}) must be ${a.type}, got ${JSON.stringify(v)}`);
   });
 }

@@ -55,12 +55,7 @@ export const epochIndex = (stride: number, slots: number): number => stride * sl
 export const regionLength = (stride: number, slots: number): number => stride * slots + 2;
 
 /** Fills a fresh region with its initial values (gauges NaN, mmsc epoch -1). */
-export function initRegion(
-  region: Float64Array,
-  fields: readonly { instrument: InstrumentKind; offset: number }[],
-  stride: number,
-  slots: number,
-): void {
+export function initRegion(region: Float64Array, fields: readonly { instrument: InstrumentKind; offset: number }[], stride: number, slots: number): void {
   for (let s = 0; s < slots; s++) {
     for (const f of fields) {
       if (f.instrument === "gauge") region[s * stride + f.offset] = NaN;

@@ -153,7 +153,12 @@ class Checker<L> {
   attributeSet(set: AttributeSetInput<L>): void {
     this.uniqueSetName("attribute set", set, this.attributeSetNames, "Give each attribute set its own name.");
     if (set.attributes.length === 0)
-      this.report("E_EMPTY_ATTRIBUTE_SET", set.nameAt, `attribute set \`${set.name}\` declares no attributes`, "Add at least one attribute, or drop `attributes:` from the metric set.");
+      this.report(
+        "E_EMPTY_ATTRIBUTE_SET",
+        set.nameAt,
+        `attribute set \`${set.name}\` declares no attributes`,
+        "Add at least one attribute, or drop `attributes:` from the metric set.",
+      );
     const names = new Map<string, string>();
     for (const a of set.attributes) {
       const name = attributeName(a);
@@ -161,7 +166,8 @@ class Checker<L> {
       this.name("attribute", name, at, a.name !== undefined);
       this.brief(`attribute \`${a.key}\``, a.brief, a.at);
       const other = names.get(name);
-      if (other !== undefined) this.report("E_DUP_ATTRIBUTE", at, `duplicate attribute name \`${name}\` in attribute set \`${set.name}\` (also used by \`${other}\`)`, NAME_HINT + ".");
+      if (other !== undefined)
+        this.report("E_DUP_ATTRIBUTE", at, `duplicate attribute name \`${name}\` in attribute set \`${set.name}\` (also used by \`${other}\`)`, NAME_HINT + ".");
       else {
         names.set(name, a.key);
         this.conflicts(name, a.type, undefined, at, `attribute set \`${set.name}\``);
@@ -180,19 +186,36 @@ class Checker<L> {
       this.brief(`measurement attribute \`${m.key}\``, m.brief, m.at);
       const other = attrNames.get(name);
       if (other !== undefined)
-        this.report("E_DUP_ATTRIBUTE", at, `duplicate attribute name \`${name}\` in metric set \`${set.name}\` (also used by ${other})`, NAME_HINT + "; entity and measurement attributes of a set share one namespace.");
+        this.report(
+          "E_DUP_ATTRIBUTE",
+          at,
+          `duplicate attribute name \`${name}\` in metric set \`${set.name}\` (also used by ${other})`,
+          NAME_HINT + "; entity and measurement attributes of a set share one namespace.",
+        );
       else {
         attrNames.set(name, `measurement attribute \`${m.key}\``);
-        this.conflicts(name, "enum", m.values.map((v) => v.value), at, `metric set \`${set.name}\``);
+        this.conflicts(
+          name,
+          "enum",
+          m.values.map((v) => v.value),
+          at,
+          `metric set \`${set.name}\``,
+        );
       }
       checkEnumValues(m, this.report);
     }
     const cardinality = set.measures.reduce((product, m) => product * Math.max(1, m.values.length), 1);
     if (cardinality > this.budget && set.measureAt !== undefined) {
       const product = set.measures.map((m) => m.values.length).join(" x ");
-      this.report("E_CARDINALITY", set.measureAt, `metric set \`${set.name}\` has ${cardinality} measurement slots (${product}), over the budget of ${this.budget}`, "Remove values or measures, move an unbounded attribute to the entity attributes, or raise the budget with --max-cardinality.");
+      this.report(
+        "E_CARDINALITY",
+        set.measureAt,
+        `metric set \`${set.name}\` has ${cardinality} measurement slots (${product}), over the budget of ${this.budget}`,
+        "Remove values or measures, move an unbounded attribute to the entity attributes, or raise the budget with --max-cardinality.",
+      );
     }
-    if (set.fields.length === 0) this.report("E_NO_METRICS", set.nameAt, `metric set \`${set.name}\` declares no metrics`, "Add at least one instrument under `metrics:`.");
+    if (set.fields.length === 0)
+      this.report("E_NO_METRICS", set.nameAt, `metric set \`${set.name}\` declares no metrics`, "Add at least one instrument under `metrics:`.");
     for (const f of set.fields) this.field(set, f);
   }
 
@@ -200,12 +223,20 @@ class Checker<L> {
     const name = metricName(set, f);
     this.name("metric", name, f.nameAt ?? f.at, f.name !== undefined);
     const other = this.metricNames.get(name);
-    if (other !== undefined) this.report("E_DUP_METRIC", f.nameAt ?? f.at, `duplicate metric name \`${name}\` (already used by ${other})`, NAME_HINT + " so every metric has its own name.");
+    if (other !== undefined)
+      this.report("E_DUP_METRIC", f.nameAt ?? f.at, `duplicate metric name \`${name}\` (already used by ${other})`, NAME_HINT + " so every metric has its own name.");
     else this.metricNames.set(name, `\`${f.key}\` of metric set \`${set.name}\``);
-    if (f.unit === undefined) this.report("E_MISSING_UNIT", f.at, `metric \`${name}\` has no unit`, 'Add `unit:` with a UCUM unit, e.g. "ms", "By", "{request}", or "1" for a plain count.');
+    if (f.unit === undefined)
+      this.report("E_MISSING_UNIT", f.at, `metric \`${name}\` has no unit`, 'Add `unit:` with a UCUM unit, e.g. "ms", "By", "{request}", or "1" for a plain count.');
     else {
       const problem = unitProblem(f.unit);
-      if (problem) this.report("E_BAD_UNIT", f.unitAt ?? f.at, `invalid unit \`${f.unit}\` for metric \`${name}\`: ${problem}`, 'Use UCUM syntax, e.g. "1", "ms", "By", "KiBy", "{request}", "By/s".');
+      if (problem)
+        this.report(
+          "E_BAD_UNIT",
+          f.unitAt ?? f.at,
+          `invalid unit \`${f.unit}\` for metric \`${name}\`: ${problem}`,
+          'Use UCUM syntax, e.g. "1", "ms", "By", "KiBy", "{request}", "By/s".',
+        );
     }
     this.brief(`metric \`${name}\``, f.brief, f.at);
     if (f.instrument === "histogram") checkBounds(name, f, this.report);
@@ -225,7 +256,12 @@ class Checker<L> {
 
   private brief(what: string, brief: string | undefined, at: L): void {
     if (brief === undefined || brief.trim() === "")
-      this.report("E_MISSING_BRIEF", at, `${what} has ${brief === undefined ? "no" : "an empty"} brief`, "Add a one-sentence description; it becomes the docs, the JSDoc and the semconv `brief`.");
+      this.report(
+        "E_MISSING_BRIEF",
+        at,
+        `${what} has ${brief === undefined ? "no" : "an empty"} brief`,
+        "Add a one-sentence description; it becomes the docs, the JSDoc and the semconv `brief`.",
+      );
   }
 }
 
@@ -233,13 +269,14 @@ type Report<L> = (code: SchemaIssueCode, at: L, message: string, hint: string) =
 
 function checkEnumValues<L>(m: MeasureInput<L>, report: Report<L>): void {
   if (m.values.length === 0) {
-    report("E_EMPTY_ENUM", m.valuesAt, `measurement attribute \`${m.key}\` has no values`, "List the values it can take, e.g. oneOf([\"GET\", \"POST\", \"OTHER\"], ...).");
+    report("E_EMPTY_ENUM", m.valuesAt, `measurement attribute \`${m.key}\` has no values`, 'List the values it can take, e.g. oneOf(["GET", "POST", "OTHER"], ...).');
     return;
   }
   const seen = new Set<string>();
   for (const v of m.values) {
     if (v.value === "") report("E_BAD_ENUM_VALUE", v.at, `measurement attribute \`${m.key}\` has an empty value`, "Give every value at least one character.");
-    else if (seen.has(v.value)) report("E_DUP_ENUM_VALUE", v.at, `duplicate value \`${v.value}\` in measurement attribute \`${m.key}\``, "List every value once; each value gets its own slot.");
+    else if (seen.has(v.value))
+      report("E_DUP_ENUM_VALUE", v.at, `duplicate value \`${v.value}\` in measurement attribute \`${m.key}\``, "List every value once; each value gets its own slot.");
     seen.add(v.value);
   }
 }
@@ -247,17 +284,32 @@ function checkEnumValues<L>(m: MeasureInput<L>, report: Report<L>): void {
 function checkBounds<L>(name: string, f: FieldInput<L>, report: Report<L>): void {
   const bounds = f.bounds ?? [];
   if (bounds.length === 0) {
-    report("E_EMPTY_BOUNDS", f.boundsAt ?? f.at, `histogram \`${name}\` has no bucket bounds`, "Give `bounds:` at least one finite upper bound, e.g. [1, 5, 10, 50, 100].");
+    report(
+      "E_EMPTY_BOUNDS",
+      f.boundsAt ?? f.at,
+      `histogram \`${name}\` has no bucket bounds`,
+      "Give `bounds:` at least one finite upper bound, e.g. [1, 5, 10, 50, 100].",
+    );
     return;
   }
   let previous: number | undefined;
   for (const b of bounds) {
     if (!Number.isFinite(b.value)) {
-      report("E_BOUND_NOT_FINITE", b.at, `histogram \`${name}\` has a non-finite bound (${b.value})`, "Bounds must be finite; values above the last bound already land in the overflow bucket.");
+      report(
+        "E_BOUND_NOT_FINITE",
+        b.at,
+        `histogram \`${name}\` has a non-finite bound (${b.value})`,
+        "Bounds must be finite; values above the last bound already land in the overflow bucket.",
+      );
       continue;
     }
     if (previous !== undefined && b.value <= previous)
-      report("E_BOUNDS_ORDER", b.at, `histogram \`${name}\` bounds are not strictly increasing: ${b.value} follows ${previous}`, "Sort the bounds in increasing order and remove repeated ones.");
+      report(
+        "E_BOUNDS_ORDER",
+        b.at,
+        `histogram \`${name}\` bounds are not strictly increasing: ${b.value} follows ${previous}`,
+        "Sort the bounds in increasing order and remove repeated ones.",
+      );
     previous = b.value;
   }
 }
@@ -270,6 +322,11 @@ function attributeConflictChecker<L>(report: Report<L>) {
     const first = seen.get(name);
     if (first === undefined) seen.set(name, { signature, where });
     else if (first.signature !== signature)
-      report("E_ATTRIBUTE_CONFLICT", at, `attribute \`${name}\` is ${signature} here but ${first.signature} in ${first.where}`, "Use the same type and values everywhere, or give one of them a different `name:`.");
+      report(
+        "E_ATTRIBUTE_CONFLICT",
+        at,
+        `attribute \`${name}\` is ${signature} here but ${first.signature} in ${first.where}`,
+        "Use the same type and values everywhere, or give one of them a different `name:`.",
+      );
   };
 }

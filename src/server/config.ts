@@ -42,10 +42,20 @@ export const OPTIONS = [
   ["--store <path>", "TELEMETRY_STORE", "./telemetry.duckdb", "DuckDB file to store into (created if missing)"],
   ["--host <host>", "TELEMETRY_HOST", "127.0.0.1", "address to listen on"],
   ["--port <port>", "TELEMETRY_PORT", "4318", "port to listen on (0 picks a free one)"],
-  ["--token <token>", "TELEMETRY_TOKEN", "", "require `Authorization: Bearer <token>` on ingest, query and /metrics (visible in `ps`: prefer --token-file or the environment)"],
+  [
+    "--token <token>",
+    "TELEMETRY_TOKEN",
+    "",
+    "require `Authorization: Bearer <token>` on ingest, query and /metrics (visible in `ps`: prefer --token-file or the environment)",
+  ],
   ["--token-file <path>", "TELEMETRY_TOKEN_FILE", "", "read the token from this file (surrounding whitespace ignored)"],
   ["--retain <duration>", "TELEMETRY_RETAIN", "", "delete points and events older than this (e.g. 7d, 12h); default keeps all"],
-  ["--stream-idle <duration>", "TELEMETRY_STREAM_IDLE", "5m", "an HTTP batch stream with no batch for this long is logged and stored as closed (its next batch reopens it)"],
+  [
+    "--stream-idle <duration>",
+    "TELEMETRY_STREAM_IDLE",
+    "5m",
+    "an HTTP batch stream with no batch for this long is logged and stored as closed (its next batch reopens it)",
+  ],
   ["--max-body <bytes>", "TELEMETRY_MAX_BODY", "16MiB", "largest request body or WebSocket message (e.g. 1048576, 8MiB)"],
   ["--prometheus-units <m>", "TELEMETRY_PROMETHEUS_UNITS", "base", "/metrics names: base (ms shown as _seconds, lint-clean) or declared (_milliseconds)"],
   ["--max-connections <n>", "TELEMETRY_MAX_CONNECTIONS", "1000", "open connections (HTTP and WebSocket); more are closed on arrival"],
@@ -96,10 +106,33 @@ export function readFlags(args: readonly string[]): { flags: Map<string, string>
 }
 
 export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv = process.env): ServeConfig | ServerError {
-  const known = new Set(["store", "host", "port", "token", "token-file", "retain", "stream-idle", "max-body", "prometheus-units", "help",
-    "max-connections", "header-timeout", "body-timeout", "idle-timeout",
-    "query-timeout", "max-queries", "max-result-bytes", "memory-limit", "max-temp-size", "shutdown-grace",
-    "promql-timeout", "promql-max-samples", "promql-lookback", "promql-subquery-step", "promql-native-interval"]);
+  const known = new Set([
+    "store",
+    "host",
+    "port",
+    "token",
+    "token-file",
+    "retain",
+    "stream-idle",
+    "max-body",
+    "prometheus-units",
+    "help",
+    "max-connections",
+    "header-timeout",
+    "body-timeout",
+    "idle-timeout",
+    "query-timeout",
+    "max-queries",
+    "max-result-bytes",
+    "memory-limit",
+    "max-temp-size",
+    "shutdown-grace",
+    "promql-timeout",
+    "promql-max-samples",
+    "promql-lookback",
+    "promql-subquery-step",
+    "promql-native-interval",
+  ]);
   for (const k of flags.keys()) if (!known.has(k)) return serverError("E_BAD_PARAM", `unknown option --${k}`, `--${k}`);
   const get = (flag: string, envName: string, def: string) => flags.get(flag) ?? env[envName] ?? def;
   const port = Number(get("port", "TELEMETRY_PORT", "4318"));
@@ -122,7 +155,12 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   const shutdownGraceMs = parseDuration(get("shutdown-grace", "TELEMETRY_SHUTDOWN_GRACE", "10s"));
   if (!shutdownGraceMs) return serverError("E_BAD_PARAM", "shutdown-grace must be a duration such as 10s or 500ms", "--shutdown-grace");
   const durations: Record<string, number> = {};
-  for (const [flag, env, def] of [["promql-timeout", "TELEMETRY_PROMQL_TIMEOUT", "2m"], ["promql-lookback", "TELEMETRY_PROMQL_LOOKBACK", "5m"], ["promql-subquery-step", "TELEMETRY_PROMQL_SUBQUERY_STEP", "1m"], ["promql-native-interval", "TELEMETRY_PROMQL_NATIVE_INTERVAL", "15s"]]) {
+  for (const [flag, env, def] of [
+    ["promql-timeout", "TELEMETRY_PROMQL_TIMEOUT", "2m"],
+    ["promql-lookback", "TELEMETRY_PROMQL_LOOKBACK", "5m"],
+    ["promql-subquery-step", "TELEMETRY_PROMQL_SUBQUERY_STEP", "1m"],
+    ["promql-native-interval", "TELEMETRY_PROMQL_NATIVE_INTERVAL", "15s"],
+  ]) {
     const ms = parseDuration(get(flag, env, def));
     if (!ms || ms < 1) return serverError("E_BAD_PARAM", `${flag} must be a duration such as 2m, 30s`, `--${flag}`);
     durations[flag] = ms;
@@ -132,7 +170,13 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   return {
     storeLimits: limits,
     shutdownGraceMs,
-    promql: { timeoutMs: durations["promql-timeout"], maxSamples, lookbackMs: durations["promql-lookback"], subqueryStepMs: durations["promql-subquery-step"], nativeIntervalMs: durations["promql-native-interval"] },
+    promql: {
+      timeoutMs: durations["promql-timeout"],
+      maxSamples,
+      lookbackMs: durations["promql-lookback"],
+      subqueryStepMs: durations["promql-subquery-step"],
+      nativeIntervalMs: durations["promql-native-interval"],
+    },
     store: get("store", "TELEMETRY_STORE", "./telemetry.duckdb"),
     host: get("host", "TELEMETRY_HOST", "127.0.0.1"),
     port,
@@ -161,9 +205,14 @@ function readToken(inline: string, file: string): string | ServerError {
 function connectionLimits(get: (flag: string, envName: string, def: string) => string): ConnectionLimits | ServerError {
   const d = DEFAULT_CONNECTION_LIMITS;
   const maxConnections = Number(get("max-connections", "TELEMETRY_MAX_CONNECTIONS", String(d.maxConnections)));
-  if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) return serverError("E_BAD_PARAM", "max-connections must be a whole number of at least 1", "--max-connections");
+  if (!Number.isSafeInteger(maxConnections) || maxConnections < 1)
+    return serverError("E_BAD_PARAM", "max-connections must be a whole number of at least 1", "--max-connections");
   const out: Record<string, number> = {};
-  for (const [flag, env, key] of [["header-timeout", "TELEMETRY_HEADER_TIMEOUT", "headerTimeoutMs"], ["body-timeout", "TELEMETRY_BODY_TIMEOUT", "bodyTimeoutMs"], ["idle-timeout", "TELEMETRY_IDLE_TIMEOUT", "idleTimeoutMs"]] as const) {
+  for (const [flag, env, key] of [
+    ["header-timeout", "TELEMETRY_HEADER_TIMEOUT", "headerTimeoutMs"],
+    ["body-timeout", "TELEMETRY_BODY_TIMEOUT", "bodyTimeoutMs"],
+    ["idle-timeout", "TELEMETRY_IDLE_TIMEOUT", "idleTimeoutMs"],
+  ] as const) {
     const ms = parseDuration(get(flag, env, `${d[key]}ms`));
     if (!ms) return serverError("E_BAD_PARAM", `${flag} must be a duration such as 10s, 500ms, 2m`, `--${flag}`);
     out[key] = ms;
@@ -183,7 +232,8 @@ function storeLimits(flags: Map<string, string>, env: NodeJS.ProcessEnv): Partia
   const n = given("max-queries", "TELEMETRY_MAX_QUERIES");
   if (n !== undefined) {
     out.maxQueries = Number(n);
-    if (!Number.isInteger(out.maxQueries) || out.maxQueries < 1 || out.maxQueries > 1000) return serverError("E_BAD_PARAM", "max-queries must be an integer 1..1000", "--max-queries");
+    if (!Number.isInteger(out.maxQueries) || out.maxQueries < 1 || out.maxQueries > 1000)
+      return serverError("E_BAD_PARAM", "max-queries must be an integer 1..1000", "--max-queries");
   }
   const sizes = [
     ["max-result-bytes", "TELEMETRY_MAX_RESULT_BYTES", "maxResultBytes", 1024],

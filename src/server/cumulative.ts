@@ -60,10 +60,14 @@ export class Cumulative {
   }
 
   apply(rows: PointRows): void {
-    let lastStream = -1, lastSeries = -1, fc = 1;
+    let lastStream = -1,
+      lastSeries = -1,
+      fc = 1;
     let fields: readonly { instrument: string }[] = [];
     for (let i = 0; i < rows.length; i++) {
-      const stream = rows.stream[i], series = rows.series[i], field = rows.field[i];
+      const stream = rows.stream[i],
+        series = rows.series[i],
+        field = rows.field[i];
       if (stream !== lastStream || series !== lastSeries) {
         lastStream = stream;
         lastSeries = series;

@@ -46,8 +46,7 @@ export interface ServerError {
   readonly where?: string;
 }
 
-export const serverError = (code: ErrorCode, message: string, where?: string): ServerError =>
-  where === undefined ? { code, message } : { code, message, where };
+export const serverError = (code: ErrorCode, message: string, where?: string): ServerError => (where === undefined ? { code, message } : { code, message, where });
 
 export function isServerError(v: unknown): v is ServerError {
   return typeof v === "object" && v !== null && typeof (v as ServerError).code === "string" && (v as ServerError).code.startsWith("E_");

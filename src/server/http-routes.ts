@@ -90,7 +90,8 @@ export function createRouter(ctx: RouteContext) {
     }
     const r = await ctx.ingest.events.ingestNdjson(handle, text);
     if ("rejected" in r) return send(res, httpStatus(r.error), { error: r.error, stored: 0, rejected: r.rejected, errors: r.errors });
-    if (isServerError(r)) return send(res, httpStatus(r), { error: serverError(r.code, r.message, r.where), stored: "stored" in r ? r.stored : 0 }, false, retryHeaders(r));
+    if (isServerError(r))
+      return send(res, httpStatus(r), { error: serverError(r.code, r.message, r.where), stored: "stored" in r ? r.stored : 0 }, false, retryHeaders(r));
     send(res, 200, r);
   }
 
@@ -113,7 +114,8 @@ export function createRouter(ctx: RouteContext) {
       } else sql = text;
     }
     if (!sql) return sendError(res, serverError("E_BAD_QUERY", "no SQL given (POST a body, or ?sql=)"));
-    if (!Number.isSafeInteger(maxRows) || maxRows < 1 || maxRows > 1_000_000) return sendError(res, serverError("E_BAD_PARAM", "max_rows must be 1..1000000", "max_rows"));
+    if (!Number.isSafeInteger(maxRows) || maxRows < 1 || maxRows > 1_000_000)
+      return sendError(res, serverError("E_BAD_PARAM", "max_rows must be 1..1000000", "max_rows"));
     try {
       send(res, 200, await ctx.store.query(sql, { maxRows }));
     } catch (e) {

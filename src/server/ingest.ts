@@ -51,7 +51,11 @@ export class Ingestor implements IngestCore {
     readonly limits: Limits,
     readonly hooks: IngestHooks,
   ) {
-    this.queue = new CommitQueue(store, (unit) => this.committed(unit), (unit, e) => this.failed(unit, e));
+    this.queue = new CommitQueue(
+      store,
+      (unit) => this.committed(unit),
+      (unit, e) => this.failed(unit, e),
+    );
     this.cache = new StreamCache(store);
     this.events = new EventIngest(this);
     this.liveness = new StreamLiveness(this, () => this.stopped);
@@ -119,8 +123,16 @@ export class Ingestor implements IngestCore {
     if (!state) {
       if (!h.open) return serverError("E_UNKNOWN_STREAM", `stream ${h.stream} is unknown here and this batch does not open it`, "open");
       state = {
-        id: this.cache.nextId(), key: h.stream, kind: "batch", open: h.open, sets: [], series: new Map(),
-        lastStored: 0, lastAccepted: 0, stored: 0, storedAccepted: 0,
+        id: this.cache.nextId(),
+        key: h.stream,
+        kind: "batch",
+        open: h.open,
+        sets: [],
+        series: new Map(),
+        lastStored: 0,
+        lastAccepted: 0,
+        stored: 0,
+        storedAccepted: 0,
       };
       created = true;
     }
@@ -183,7 +195,12 @@ export class Ingestor implements IngestCore {
    * the result is stored like a batch with the stream's next sequence number. `build` never fails
    * half way: what it cannot store it reports to its caller and leaves out.
    */
-  async acceptForeign(key: string, open: StreamOpen, client: ClientInfo, build: ForeignBuilder): Promise<{ points: number; stored: Promise<Ack | ServerError> } | ServerError> {
+  async acceptForeign(
+    key: string,
+    open: StreamOpen,
+    client: ClientInfo,
+    build: ForeignBuilder,
+  ): Promise<{ points: number; stored: Promise<Ack | ServerError> } | ServerError> {
     const refused = this.refusal();
     if (refused) return refused;
     const loaded = await this.stream(key);
@@ -193,8 +210,16 @@ export class Ingestor implements IngestCore {
     let state = this.cache.get(key) ?? loaded;
     if (!state) {
       state = this.cache.remember({
-        id: this.cache.nextId(), key, kind: "batch", open, sets: [], series: new Map(),
-        lastStored: 0, lastAccepted: 0, stored: 0, storedAccepted: 0,
+        id: this.cache.nextId(),
+        key,
+        kind: "batch",
+        open,
+        sets: [],
+        series: new Map(),
+        lastStored: 0,
+        lastAccepted: 0,
+        stored: 0,
+        storedAccepted: 0,
       });
       unit.streams.push({ id: state.id, key, kind: "batch", opened: Date.now(), open, ...client });
       this.hooks.log(`stream opened ${key} (otlp) ${describeStream(state, client)}`);

@@ -114,7 +114,12 @@ export class OtlpIngest {
       const resource = resourceOf(rm.resource?.attributes, this.limits);
       for (const sm of rm.scopeMetrics ?? []) {
         const scope = { name: (sm.scope?.name ?? "").slice(0, 200), version: (sm.scope?.version ?? "").slice(0, 200) };
-        const key = "otlp-" + createHash("sha256").update(JSON.stringify([Object.entries(resource).sort(), scope.name, scope.version])).digest("hex").slice(0, 40);
+        const key =
+          "otlp-" +
+          createHash("sha256")
+            .update(JSON.stringify([Object.entries(resource).sort(), scope.name, scope.version]))
+            .digest("hex")
+            .slice(0, 40);
         const open: StreamOpen = { resource, schemaHash: "otlp", sdk: scope, view: "aggregate" };
         const before = tally.rejected;
         const r = await this.ingest.acceptForeign(key, open, client, (state, rows) => this.build(state, rows, sm, tally, bytes));
@@ -178,10 +183,21 @@ export class OtlpIngest {
           continue;
         }
         const descriptor: WireSetDescriptor = {
-          name, brief: metric.description ?? "", schemaHash: "otlp",
+          name,
+          brief: metric.description ?? "",
+          schemaHash: "otlp",
           attributes: attrs.keys.map((k, i) => ({ name: k, type: attrs.types[i], brief: "" })),
           measures: [],
-          fields: [{ name, instrument: plan.instrument, unit: metric.unit ?? "", brief: metric.description ?? "", valueType: v.int ? "int" : "double", ...(v.bounds ? { bounds: v.bounds } : {}) }],
+          fields: [
+            {
+              name,
+              instrument: plan.instrument,
+              unit: metric.unit ?? "",
+              brief: metric.description ?? "",
+              valueType: v.int ? "int" : "double",
+              ...(v.bounds ? { bounds: v.bounds } : {}),
+            },
+          ],
         };
         const sk = setKey(descriptor);
         let setIndex = m.sets.get(sk);

@@ -5,8 +5,14 @@
 // into running values.
 import type { InstrumentKind } from "../schema/instruments.ts";
 import {
-  FLAG_NO_RECORDED_VALUE, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA,
-  type OtlpExponentialHistogramPoint, type OtlpHistogramPoint, type OtlpMetric, type OtlpNumberPoint, type OtlpSummaryPoint,
+  FLAG_NO_RECORDED_VALUE,
+  TEMPORALITY_CUMULATIVE,
+  TEMPORALITY_DELTA,
+  type OtlpExponentialHistogramPoint,
+  type OtlpHistogramPoint,
+  type OtlpMetric,
+  type OtlpNumberPoint,
+  type OtlpSummaryPoint,
 } from "./otlp-types.ts";
 
 type Point = OtlpNumberPoint | OtlpHistogramPoint | OtlpExponentialHistogramPoint | OtlpSummaryPoint;

@@ -18,9 +18,11 @@ function inflate(body: Buffer, max: number): Promise<Buffer | ServerError> {
     // maxOutputLength bounds the work a small compressed body can cause (a "zip bomb").
     gunzip(body, { maxOutputLength: max }, (err, out) => {
       if (!err) return resolve(out);
-      resolve(err instanceof RangeError || /larger than|maxOutputLength|buffer/i.test(err.message)
-        ? serverError("E_TOO_BIG", `decompressed body exceeds the limit of ${max} bytes`)
-        : serverError("E_BAD_ENCODING", `body is not valid gzip: ${err.message}`));
+      resolve(
+        err instanceof RangeError || /larger than|maxOutputLength|buffer/i.test(err.message)
+          ? serverError("E_TOO_BIG", `decompressed body exceeds the limit of ${max} bytes`)
+          : serverError("E_BAD_ENCODING", `body is not valid gzip: ${err.message}`),
+      );
     });
   });
 }
@@ -31,7 +33,9 @@ export async function otlpMetrics(req: IncomingMessage, res: ServerResponse, ctx
   if (!json && !PROTOBUF.test(type)) {
     return sendError(res, serverError("E_BAD_CONTENT_TYPE", `expected application/x-protobuf or application/json, got ${type || "no content-type"}`));
   }
-  const encoding = String(req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+  const encoding = String(req.headers["content-encoding"] ?? "identity")
+    .trim()
+    .toLowerCase();
   if (encoding !== "identity" && encoding !== "gzip") {
     return sendError(res, serverError("E_BAD_ENCODING", `content-encoding ${encoding} is not supported (gzip or none)`));
   }
@@ -59,9 +63,10 @@ export async function otlpMetrics(req: IncomingMessage, res: ServerResponse, ctx
   if (result.rejected > 0 && result.accepted === 0) {
     return sendError(res, serverError("E_BAD_OTLP", `every data point was rejected: ${result.reasons.slice(0, 5).join("; ")}`));
   }
-  const partial = result.rejected > 0
-    ? { rejectedDataPoints: result.rejected, errorMessage: `${result.rejected} data point(s) rejected: ${result.reasons.slice(0, 5).join("; ")}` }
-    : undefined;
+  const partial =
+    result.rejected > 0
+      ? { rejectedDataPoints: result.rejected, errorMessage: `${result.rejected} data point(s) rejected: ${result.reasons.slice(0, 5).join("; ")}` }
+      : undefined;
   const payload = encodeResponse(partial, json);
   const buf = typeof payload === "string" ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf", "content-length": String(buf.length) });

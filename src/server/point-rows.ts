@@ -21,8 +21,16 @@ export class PointRows {
 
   private grow(): void {
     const n = this.time.length * 2;
-    const f64 = (a: Float64Array) => { const b = new Float64Array(n); b.set(a); return b; };
-    const i32 = (a: Int32Array) => { const b = new Int32Array(n); b.set(a); return b; };
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
     this.time = f64(this.time);
     this.stream = i32(this.stream);
     this.series = i32(this.series);

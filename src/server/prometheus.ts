@@ -53,7 +53,8 @@ export class ServerExposition {
     private readonly units: UnitMode,
   ) {
     this.claims.claim("target_info", "info");
-    for (const [stream, bySeries] of c.entries) for (const [series, byKey] of bySeries) for (const [key, entry] of byKey) this.pending.push({ stream, series, key, entry });
+    for (const [stream, bySeries] of c.entries)
+      for (const [series, byKey] of bySeries) for (const [key, entry] of byKey) this.pending.push({ stream, series, key, entry });
     const previous = c.onNewEntry;
     c.onNewEntry = (stream, series, key, entry) => {
       previous?.(stream, series, key, entry);
@@ -90,7 +91,20 @@ export class ServerExposition {
     let fam = this.byName.get(named.name);
     if (!fam) {
       if (!this.claims.claim(named.name, type)) return true;
-      fam = { persistent: true, name: named.name, type, instrument: field.instrument, boundsKey, help: field.brief || field.name, unit: named.unit, scale: named.scale, bounds: field.bounds ? [...field.bounds] : null, samples: [], byLabels: new Map(), sorted: true };
+      fam = {
+        persistent: true,
+        name: named.name,
+        type,
+        instrument: field.instrument,
+        boundsKey,
+        help: field.brief || field.name,
+        unit: named.unit,
+        scale: named.scale,
+        bounds: field.bounds ? [...field.bounds] : null,
+        samples: [],
+        byLabels: new Map(),
+        sorted: true,
+      };
       this.byName.set(named.name, fam);
       this.ordered = [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
     }
@@ -171,7 +185,15 @@ function targetInfo(services: Map<string, Map<string, string> | null>): Expositi
   const samples = [...services.entries()]
     .map(([service, attrs]) => ({ labels: labelPairs({ ...Object.fromEntries(attrs ?? []), "service.name": service }), value: 1, count: 0, buckets: null }))
     .sort((a, b) => (a.labels < b.labels ? -1 : 1));
-  return { name: "target_info", type: "info", help: "Target metadata: the resource attributes shared by every stream of a service", unit: "", scale: 1, bounds: null, samples };
+  return {
+    name: "target_info",
+    type: "info",
+    help: "Target metadata: the resource attributes shared by every stream of a service",
+    unit: "",
+    scale: 1,
+    bounds: null,
+    samples,
+  };
 }
 
 const views = new WeakMap<Cumulative, Map<UnitMode, ServerExposition>>();

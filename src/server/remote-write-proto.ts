@@ -34,11 +34,30 @@ const root = protobuf.Root.fromJSON({
 });
 const WriteRequestType = root.lookupType("prometheus.WriteRequest");
 
-export interface RwLabel { name: string; value: string }
-export interface RwSample { value: number; timestamp: number }
-export interface RwSeries { labels: RwLabel[]; samples: RwSample[]; exemplars: unknown[]; histograms: unknown[] }
-export interface RwMetadata { type: number; metricFamilyName: string; help: string; unit: string }
-export interface WriteRequest { timeseries: RwSeries[]; metadata: RwMetadata[] }
+export interface RwLabel {
+  name: string;
+  value: string;
+}
+export interface RwSample {
+  value: number;
+  timestamp: number;
+}
+export interface RwSeries {
+  labels: RwLabel[];
+  samples: RwSample[];
+  exemplars: unknown[];
+  histograms: unknown[];
+}
+export interface RwMetadata {
+  type: number;
+  metricFamilyName: string;
+  help: string;
+  unit: string;
+}
+export interface WriteRequest {
+  timeseries: RwSeries[];
+  metadata: RwMetadata[];
+}
 
 /** MetricMetadata.MetricType, by number. */
 export const METRIC_TYPES = ["unknown", "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset"] as const;

@@ -39,11 +39,15 @@ export function isStaleMarker(v: number): boolean {
 export function sampleUnit(req: WriteRequest, index: PromIndex): SampleUnit | ServerError {
   let total = 0;
   for (const ts of req.timeseries) total += ts.samples.length;
-  const ids = new Float64Array(total), times = new Float64Array(total), values = new Float64Array(total), stale = new Uint8Array(total);
+  const ids = new Float64Array(total),
+    times = new Float64Array(total),
+    values = new Float64Array(total),
+    stale = new Uint8Array(total);
   let n = 0;
   for (let i = 0; i < req.timeseries.length; i++) {
     const ts = req.timeseries[i];
-    if (ts.histograms.length > 0) return serverError("E_BAD_PROTOBUF", "native histograms are not supported; send classic histograms (_bucket/_sum/_count)", `timeseries[${i}]`);
+    if (ts.histograms.length > 0)
+      return serverError("E_BAD_PROTOBUF", "native histograms are not supported; send classic histograms (_bucket/_sum/_count)", `timeseries[${i}]`);
     const labels: Record<string, string> = {};
     for (const l of ts.labels) {
       if (!LABEL_NAME.test(l.name)) return serverError("E_BAD_SERIES", `invalid label name ${JSON.stringify(l.name)}`, `timeseries[${i}].labels`);
@@ -78,7 +82,8 @@ export async function remoteWrite(req: IncomingMessage, res: ServerResponse, ctx
   const type = String(req.headers["content-type"] ?? "application/x-protobuf");
   if (!/^application\/x-protobuf/.test(type)) return sendError(res, serverError("E_BAD_CONTENT_TYPE", `expected application/x-protobuf, got ${type}`));
   // Remote write 2.0 uses the same path with another message; decoding it as 1.0 would misread it.
-  if (/proto=io\.prometheus\.write\.v2/.test(type)) return sendError(res, serverError("E_BAD_CONTENT_TYPE", "remote write 2.0 is not supported; send remote write 1.0 (prometheus.WriteRequest)"));
+  if (/proto=io\.prometheus\.write\.v2/.test(type))
+    return sendError(res, serverError("E_BAD_CONTENT_TYPE", "remote write 2.0 is not supported; send remote write 1.0 (prometheus.WriteRequest)"));
   const body = await readBody(req, ctx.limits.maxBody);
   if (isServerError(body)) return sendError(res, body);
   let decoded: WriteRequest;

@@ -50,7 +50,19 @@ export function parseSeriesParams(q: URLSearchParams, now = Date.now()): SeriesP
   if (!stepMs || stepMs < 1) return serverError("E_BAD_PARAM", "step: a duration such as 10s, 1m", "step");
   if ((to - from) / stepMs > 100_000) return serverError("E_BAD_PARAM", "more than 100000 steps: use a larger step", "step");
   const by = q.get("by");
-  return { metric, from, to, stepMs, by: by === null ? null : by.split(",").map((s) => s.trim()).filter(Boolean) };
+  return {
+    metric,
+    from,
+    to,
+    stepMs,
+    by:
+      by === null
+        ? null
+        : by
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+  };
 }
 
 /** histogram_quantile-style linear interpolation inside the bucket holding the rank. */
@@ -71,7 +83,14 @@ export function quantile(q: number, bounds: readonly number[], buckets: readonly
   return bounds[bounds.length - 1] ?? NaN;
 }
 
-interface Acc { sum: number; last: number; avgSum: number; n: number; count: number; buckets: number[] | null }
+interface Acc {
+  sum: number;
+  last: number;
+  avgSum: number;
+  n: number;
+  count: number;
+  buckets: number[] | null;
+}
 
 export async function seriesQuery(store: Store, cumulative: Cumulative, p: SeriesParams) {
   const rows: SeriesRow[] = await store.series({ metric: p.metric, from: p.from, to: p.to, stepMs: p.stepMs });
@@ -115,19 +134,28 @@ export async function seriesQuery(store: Store, cumulative: Cumulative, p: Serie
   }
   const series = [...groups.values()].map((g) => ({
     labels: g.labels,
-    points: [...g.steps.entries()].sort((a, b) => a[0] - b[0]).map(([t, a]) => {
-      switch (instrument) {
-        case "counter":
-          return { t, sum: a.sum };
-        case "gauge":
-        case "upDownCounter":
-          return { t, last: a.last, avg: a.avgSum / a.n };
-        case "histogram":
-          return { t, count: a.count, sum: a.sum, p50: quantile(0.5, bounds, a.buckets ?? []), p90: quantile(0.9, bounds, a.buckets ?? []), p99: quantile(0.99, bounds, a.buckets ?? []) };
-        default:
-          return { t, count: a.count, sum: a.sum };
-      }
-    }),
+    points: [...g.steps.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([t, a]) => {
+        switch (instrument) {
+          case "counter":
+            return { t, sum: a.sum };
+          case "gauge":
+          case "upDownCounter":
+            return { t, last: a.last, avg: a.avgSum / a.n };
+          case "histogram":
+            return {
+              t,
+              count: a.count,
+              sum: a.sum,
+              p50: quantile(0.5, bounds, a.buckets ?? []),
+              p90: quantile(0.9, bounds, a.buckets ?? []),
+              p99: quantile(0.99, bounds, a.buckets ?? []),
+            };
+          default:
+            return { t, count: a.count, sum: a.sum };
+        }
+      }),
   }));
   return { metric: p.metric, instrument, unit, from: p.from, to: p.to, step: p.stepMs, series };
 }

@@ -77,7 +77,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const otlp = new OtlpIngest(ingest, cumulative, limits);
   const index = await PromIndex.load(store);
   const promql: PromqlLimits = { ...DEFAULT_PROMQL_LIMITS, ...options.promql };
-  const ctx = { ingest, store, cumulative, limits, otlp, index, promql, token: options.token, storeId: storeIdentity(options.store), prometheusUnits: options.prometheusUnits, shuttingDown: () => shuttingDown };
+  const ctx = {
+    ingest,
+    store,
+    cumulative,
+    limits,
+    otlp,
+    index,
+    promql,
+    token: options.token,
+    storeId: storeIdentity(options.store),
+    prometheusUnits: options.prometheusUnits,
+    shuttingDown: () => shuttingDown,
+  };
   const ws = createWsHandler(ctx);
   const conn: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
   const server: Server = createServer(
@@ -163,7 +175,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 function clientErrorResponse(e: NodeJS.ErrnoException, conn: ConnectionLimits): string {
   const [status, text, code, message] =
     e.code === "ERR_HTTP_REQUEST_TIMEOUT"
-      ? [408, "Request Timeout", "E_TIMEOUT", `request not received in time (headers within ${conn.headerTimeoutMs} ms, the whole request within ${conn.bodyTimeoutMs} ms)`]
+      ? [
+          408,
+          "Request Timeout",
+          "E_TIMEOUT",
+          `request not received in time (headers within ${conn.headerTimeoutMs} ms, the whole request within ${conn.bodyTimeoutMs} ms)`,
+        ]
       : e.code === "HPE_HEADER_OVERFLOW"
         ? [431, "Request Header Fields Too Large", "E_TOO_BIG", "request headers too large"]
         : [400, "Bad Request", "E_BAD_REQUEST", "malformed HTTP request"];
@@ -180,9 +197,14 @@ function queryConcurrency(asked: number | undefined, log: (line: string) => void
   const pool = libuvPoolSize();
   const fits = Math.max(pool - THREADS_FOR_INGEST, 1);
   if (asked !== undefined && asked > fits) {
-    throw new Error(`--max-queries ${asked} needs UV_THREADPOOL_SIZE of at least ${asked + THREADS_FOR_INGEST} (it is ${pool}); set it in the environment that starts node`);
+    throw new Error(
+      `--max-queries ${asked} needs UV_THREADPOOL_SIZE of at least ${asked + THREADS_FOR_INGEST} (it is ${pool}); set it in the environment that starts node`,
+    );
   }
   const n = asked ?? Math.min(DEFAULT_STORE_LIMITS.maxQueries, fits);
-  if (asked === undefined && n < DEFAULT_STORE_LIMITS.maxQueries) log(`queries: at most ${n} at once, since UV_THREADPOOL_SIZE is ${pool} (set it to ${DEFAULT_STORE_LIMITS.maxQueries + THREADS_FOR_INGEST} or more for the default of ${DEFAULT_STORE_LIMITS.maxQueries})`);
+  if (asked === undefined && n < DEFAULT_STORE_LIMITS.maxQueries)
+    log(
+      `queries: at most ${n} at once, since UV_THREADPOOL_SIZE is ${pool} (set it to ${DEFAULT_STORE_LIMITS.maxQueries + THREADS_FOR_INGEST} or more for the default of ${DEFAULT_STORE_LIMITS.maxQueries})`,
+    );
   return n;
 }

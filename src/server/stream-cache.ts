@@ -6,9 +6,16 @@ import type { StreamState } from "./stream-state.ts";
 
 export function streamFromStore(s: LoadedStream): StreamState {
   return {
-    id: s.id, key: s.key, kind: s.kind, ...(s.open ? { open: s.open } : {}), sets: s.sets,
+    id: s.id,
+    key: s.key,
+    kind: s.kind,
+    ...(s.open ? { open: s.open } : {}),
+    sets: s.sets,
     series: new Map(s.series.map((x) => [x.id, x])),
-    lastStored: s.lastSeq, lastAccepted: s.lastSeq, stored: s.stored, storedAccepted: s.stored,
+    lastStored: s.lastSeq,
+    lastAccepted: s.lastSeq,
+    stored: s.stored,
+    storedAccepted: s.stored,
     ...(s.closed ? { closed: true } : {}),
   };
 }

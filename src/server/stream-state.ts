@@ -48,9 +48,7 @@ export interface StreamState {
 export function setState(index: number, descriptor: WireSetDescriptor): SetState {
   let slots = 1;
   for (const m of descriptor.measures) slots *= m.values.length;
-  const widths = descriptor.fields.map((f) =>
-    f.instrument === "histogram" ? (f.bounds?.length ?? 0) + 2 : f.instrument === "mmsc" ? 4 : 0,
-  );
+  const widths = descriptor.fields.map((f) => (f.instrument === "histogram" ? (f.bounds?.length ?? 0) + 2 : f.instrument === "mmsc" ? 4 : 0));
   return { index, descriptor, slots, fieldCount: descriptor.fields.length, widths };
 }
 

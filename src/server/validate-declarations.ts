@@ -53,7 +53,8 @@ export function checkHeader(raw: unknown, limits: Limits): BatchHeader | ServerE
       return serverError("E_BAD_BATCH", `${k} must be a time in ms since the epoch`, k);
     }
   }
-  if ((raw.start as number) > (raw.end as number)) return serverError("E_BAD_BATCH", `the interval starts (${raw.start as number}) after it ends (${raw.end as number})`, "start");
+  if ((raw.start as number) > (raw.end as number))
+    return serverError("E_BAD_BATCH", `the interval starts (${raw.start as number}) after it ends (${raw.end as number})`, "start");
   let open: StreamOpen | undefined;
   if (raw.open !== undefined && raw.open !== null) {
     const o = checkOpen(raw.open, limits);
@@ -161,7 +162,8 @@ function checkSet(v: unknown, where: string, limits: Limits): WireSetDescriptor 
     const valueType = f.valueType === "int" ? "int" : "double";
     let bounds: number[] | undefined;
     if (f.instrument === "histogram") {
-      if (!Array.isArray(f.bounds) || f.bounds.length > limits.maxBounds) return serverError("E_BAD_BATCH", `histogram bounds must be an array of at most ${limits.maxBounds} numbers`, `${w}.bounds`);
+      if (!Array.isArray(f.bounds) || f.bounds.length > limits.maxBounds)
+        return serverError("E_BAD_BATCH", `histogram bounds must be an array of at most ${limits.maxBounds} numbers`, `${w}.bounds`);
       bounds = [];
       for (const [j, x] of f.bounds.entries()) {
         if (typeof x !== "number" || !Number.isFinite(x) || (j > 0 && x <= bounds[j - 1])) {

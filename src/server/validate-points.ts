@@ -23,7 +23,8 @@ export function checkSeries(
     const d = raw[i];
     if (!Array.isArray(d) || d.length !== 3) return serverError("E_BAD_BATCH", "a series is [id, set, attributes]", where);
     const [id, set, attrs] = d as unknown[];
-    if (!Number.isSafeInteger(id) || (id as number) < 0 || (id as number) > 0x7fffffff) return serverError("E_BAD_BATCH", "series id must be an integer in [0, 2^31)", `${where}[0]`);
+    if (!Number.isSafeInteger(id) || (id as number) < 0 || (id as number) > 0x7fffffff)
+      return serverError("E_BAD_BATCH", "series id must be an integer in [0, 2^31)", `${where}[0]`);
     if (!Number.isSafeInteger(set) || (set as number) < 0 || (set as number) >= sets.length) {
       return serverError("E_UNKNOWN_SET", `set ${JSON.stringify(set)} was not declared on this stream (${sets.length} sets)`, `${where}[1]`);
     }
@@ -90,7 +91,8 @@ export function decodePoints(
   const before = rows.length;
   for (let p = 0; p < points.length; p++) {
     const entry = points[p];
-    if (!Array.isArray(entry) || entry.length % 2 !== 1) return serverError("E_BAD_BATCH", "points of a series are [series id, key, value, key, value, ...]", `points[${p}]`);
+    if (!Array.isArray(entry) || entry.length % 2 !== 1)
+      return serverError("E_BAD_BATCH", "points of a series are [series id, key, value, key, value, ...]", `points[${p}]`);
     const id = entry[0];
     const series = typeof id === "number" ? lookup(id) : undefined;
     if (!series) return serverError("E_UNKNOWN_SERIES", `series ${JSON.stringify(id)} was not declared on this stream`, `points[${p}][0]`);

@@ -29,7 +29,9 @@ export function createWsHandler(ctx: WsContext) {
 
   function refuseUpgrade(socket: Duplex, status: number, e: ServerError): void {
     const body = JSON.stringify(errorBody(e));
-    socket.end(`HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : "Not Found"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : "Not Found"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   }
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -62,29 +64,33 @@ export function createWsHandler(ctx: WsContext) {
       const bytes = asBytes(data);
       if (isBinary) {
         // Accept strictly in arrival order; commits (and so acks) follow that order too.
-        accepting = accepting.then(async () => {
-          if (failed) return;
-          const r = await ctx.ingest.acceptBatch(bytes, client);
-          if (isServerError(r)) return fail(r, true);
-          // Remember which streams this connection carried, to log them closed with it.
-          if (!batchStreams.has(r.stream)) {
-            batchStreams.add(r.stream);
-            ctx.ingest.liveness.carry(r.stream, 1);
-          }
-          void r.stored.then((ack) => {
-            if (isServerError(ack)) return fail(ack, true);
-            if (ws.readyState === ws.OPEN) ws.send(msgpack.pack(ack));
-          });
-        }).catch((e: unknown) => fail(serverError("E_STORE", `internal error: ${(e as Error).message}`), true));
+        accepting = accepting
+          .then(async () => {
+            if (failed) return;
+            const r = await ctx.ingest.acceptBatch(bytes, client);
+            if (isServerError(r)) return fail(r, true);
+            // Remember which streams this connection carried, to log them closed with it.
+            if (!batchStreams.has(r.stream)) {
+              batchStreams.add(r.stream);
+              ctx.ingest.liveness.carry(r.stream, 1);
+            }
+            void r.stored.then((ack) => {
+              if (isServerError(ack)) return fail(ack, true);
+              if (ws.readyState === ws.OPEN) ws.send(msgpack.pack(ack));
+            });
+          })
+          .catch((e: unknown) => fail(serverError("E_STORE", `internal error: ${(e as Error).message}`), true));
       } else {
         const text = Buffer.from(bytes).toString("utf8");
         const e = parseEvent(text, "frame", ctx.limits);
         if (isServerError(e)) return fail(e, false);
-        accepting = accepting.then(async () => {
-          const r = await ctx.ingest.events.ingestOne(events, e);
-          if (isServerError(r)) return fail(r, false);
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(r));
-        }).catch((e: unknown) => fail(serverError("E_STORE", `internal error: ${(e as Error).message}`), false));
+        accepting = accepting
+          .then(async () => {
+            const r = await ctx.ingest.events.ingestOne(events, e);
+            if (isServerError(r)) return fail(r, false);
+            if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(r));
+          })
+          .catch((e: unknown) => fail(serverError("E_STORE", `internal error: ${(e as Error).message}`), false));
       }
     });
     ws.on("error", (err) => {
@@ -122,11 +128,14 @@ export function createWsHandler(ctx: WsContext) {
    * as closed. A peer that does not answer the closing handshake within `graceMs` is cut.
    */
   async function closeAll(code: number, reason: string, graceMs = 2000): Promise<void> {
-    const closed = [...wss.clients].map((ws) => new Promise<void>((resolve) => {
-      ws.once("close", () => resolve());
-      ws.close(code, reason);
-      setTimeout(() => ws.terminate(), graceMs).unref();
-    }));
+    const closed = [...wss.clients].map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          ws.once("close", () => resolve());
+          ws.close(code, reason);
+          setTimeout(() => ws.terminate(), graceMs).unref();
+        }),
+    );
     await Promise.all(closed);
     await Promise.allSettled([...cleanups]);
   }

@@ -5,7 +5,6 @@ import type { BatchHeader } from "./batch.ts";
 import { MsgpackWriter } from "./msgpack-writer.ts";
 import { msgpack } from "./msgpack.ts";
 
-
 export class BatchEncoder {
   private readonly out = new MsgpackWriter();
 

@@ -57,7 +57,14 @@ const CASES: Record<string, readonly Expected[]> = {
     ["E_EMPTY_ATTRIBUTE_SET", 4, 35, /attribute set `nothing\.attrs` declares no attributes/],
     ["E_NO_METRICS", 6, 31, /metric set `idle` declares no metrics/],
   ],
-  "name-clash.ts": [["E_NAME_CLASH", 9, 14, /generated identifier `HttpServerRequests` for field `requests` of metric set `api` is also generated for field `serverRequests` of metric set `web`/]],
+  "name-clash.ts": [
+    [
+      "E_NAME_CLASH",
+      9,
+      14,
+      /generated identifier `HttpServerRequests` for field `requests` of metric set `api` is also generated for field `serverRequests` of metric set `web`/,
+    ],
+  ],
   "bad-arguments.ts": [
     ["E_BAD_VALUE", 5, 17, /maxInstances must be a positive integer, not 0/],
     ["E_BAD_ARGUMENT", 7, 27, /every value of oneOf\(\.\.\.\) must be a string, not the number 1/],
@@ -99,7 +106,11 @@ async function checkCase(fixture: string, expected: readonly Expected[], dir: st
 describe("bad schemas", () => {
   it("has a fixture for every case and a case for every fixture", () => {
     const fixtures = readdirSync(join(ROOT, BAD)).sort();
-    expect(fixtures).toEqual(Object.keys(CASES).filter((f) => f !== "does-not-exist.ts").sort());
+    expect(fixtures).toEqual(
+      Object.keys(CASES)
+        .filter((f) => f !== "does-not-exist.ts")
+        .sort(),
+    );
   });
 
   for (const [fixture, expected] of Object.entries(CASES))

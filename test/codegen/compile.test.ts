@@ -74,8 +74,14 @@ describe("generated modules under tsc --strict", () => {
     writeFileSync(join(dir, "bad-method.ts"), BAD_METHOD);
     // The project's own compiler options (NodeNext, customConditions ["source"], .ts imports).
     const base = relative(dir, join(ROOT, "tsconfig.json")).split("\\").join("/");
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ extends: base, compilerOptions: { noEmit: true, noUncheckedIndexedAccess: true, erasableSyntaxOnly: true }, include: ["*.ts"] }));
-    const tsc = spawnSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json"), "--strict", "--noEmit", "--pretty", "false"], { cwd: ROOT, encoding: "utf8" });
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({ extends: base, compilerOptions: { noEmit: true, noUncheckedIndexedAccess: true, erasableSyntaxOnly: true }, include: ["*.ts"] }),
+    );
+    const tsc = spawnSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json"), "--strict", "--noEmit", "--pretty", "false"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
     errors = [...tsc.stdout.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/gm)].map((m) => ({ file: m[1], line: Number(m[2]), code: m[3], text: m[4] }));
     // A tsc that failed for another reason (crash, bad config) must not look like "no errors".
     if (tsc.status !== 0 && errors.length === 0) throw new Error(`tsc failed without diagnostics:\n${tsc.stdout}${tsc.stderr}`);

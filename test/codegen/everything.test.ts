@@ -11,7 +11,13 @@ let descriptors: readonly MetricSetDescriptor[] = [];
 let files: Record<string, OutputFile> = {};
 
 beforeAll(() => {
-  const result = generate({ schema: `${GOOD}/everything.ts`, out: "test/.generated/e/t.ts", semconv: "test/.generated/e/registry.yaml", docs: "test/.generated/e/metrics.md", cwd: ROOT });
+  const result = generate({
+    schema: `${GOOD}/everything.ts`,
+    out: "test/.generated/e/t.ts",
+    semconv: "test/.generated/e/registry.yaml",
+    docs: "test/.generated/e/metrics.md",
+    cwd: ROOT,
+  });
   if (!result.ok) throw new Error(result.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join("\n"));
   descriptors = result.descriptors;
   files = Object.fromEntries(result.outputs.map((o) => [o.kind, o]));
@@ -88,7 +94,9 @@ describe("static reading of everything.ts", () => {
     expect(module).toContain("export interface Worker {");
     expect(module).toContain("export interface CacheAttributes {");
     expect(module).toContain("constructor(attributes: CacheAttributes) {");
-    expect(module).toContain("function apiSlot(method: ApiMethod, status: ApiStatus, cache: ApiCache): number {\n  return ((apiMethodIndex(method) * 3 + apiStatusIndex(status)) * 2 + apiCacheIndex(cache)) * 24;");
+    expect(module).toContain(
+      "function apiSlot(method: ApiMethod, status: ApiStatus, cache: ApiCache): number {\n  return ((apiMethodIndex(method) * 3 + apiStatusIndex(status)) * 2 + apiCacheIndex(cache)) * 24;",
+    );
     expect(module).toContain("function jobsSlot(kind: JobsKind): number {\n  return jobsKindIndex(kind) * 14;");
     expect(module).not.toContain("function cacheSlot");
   });
@@ -111,7 +119,12 @@ describe("semantic-convention registry YAML", () => {
 
   it("has an attribute group per attribute set and per set's measurement attributes, each attribute once", () => {
     const attributeGroups = groups().filter((g) => g.type === "attribute_group");
-    expect(attributeGroups.map((g) => g.id)).toEqual(["registry.svc.worker", "registry.svc.cache.attrs", "registry.svc.api.measurements", "registry.svc.jobs.measurements"]);
+    expect(attributeGroups.map((g) => g.id)).toEqual([
+      "registry.svc.worker",
+      "registry.svc.cache.attrs",
+      "registry.svc.api.measurements",
+      "registry.svc.jobs.measurements",
+    ]);
     const ids = attributeGroups.flatMap((g) => (g.attributes ?? []).map((a) => a.id));
     expect(ids).toEqual(["worker_id", "pool.name", "weight", "pinned", "region", "method", "http.status_class", "cache", "kind"]);
     for (const g of attributeGroups) for (const a of g.attributes ?? []) expect(a).toMatchObject({ stability: "development", brief: expect.any(String) });

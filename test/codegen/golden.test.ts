@@ -57,7 +57,14 @@ describe("outputs", () => {
     const options = { schema: `${GOOD}/everything.ts`, out: "test/.generated/x/t.ts", semconv: "test/.generated/x/r.yaml", docs: "test/.generated/x/d.md", cwd: ROOT };
     const first = outputs(options).map((o) => o.content);
     expect(outputs(options).map((o) => o.content)).toEqual(first);
-    const elsewhere = outputs({ ...options, cwd: join(ROOT, "test"), schema: `../${options.schema}`, out: "../test/.generated/x/t.ts", semconv: "../test/.generated/x/r.yaml", docs: "../test/.generated/x/d.md" });
+    const elsewhere = outputs({
+      ...options,
+      cwd: join(ROOT, "test"),
+      schema: `../${options.schema}`,
+      out: "../test/.generated/x/t.ts",
+      semconv: "../test/.generated/x/r.yaml",
+      docs: "../test/.generated/x/d.md",
+    });
     expect(elsewhere.map((o) => o.content)).toEqual(first);
     for (const content of first) expect(content).not.toContain(ROOT);
   });
@@ -83,7 +90,11 @@ describe("outputs", () => {
     const rel = relative(ROOT, dir);
     const run = runInProcess([`${rel}/telemetry.ts`, "--docs", `${rel}/docs/metrics.md`, "--semconv", `${rel}/model/registry.yaml`]);
     expect(run).toMatchObject({ code: 0, stderr: "" });
-    expect(lines(run.stdout)).toEqual([`telemetry-codegen: wrote ${rel}/telemetry.generated.ts`, `telemetry-codegen: wrote ${rel}/model/registry.yaml`, `telemetry-codegen: wrote ${rel}/docs/metrics.md`]);
+    expect(lines(run.stdout)).toEqual([
+      `telemetry-codegen: wrote ${rel}/telemetry.generated.ts`,
+      `telemetry-codegen: wrote ${rel}/model/registry.yaml`,
+      `telemetry-codegen: wrote ${rel}/docs/metrics.md`,
+    ]);
     expect(lines(readFileSync(join(dir, "telemetry.generated.ts"), "utf8"))[1]).toBe("// source: telemetry.ts");
     expect(lines(readFileSync(join(dir, "docs/metrics.md"), "utf8"))[1]).toBe("<!-- source: ../telemetry.ts -->");
     expect(lines(readFileSync(join(dir, "model/registry.yaml"), "utf8"))[1]).toBe("# source: ../telemetry.ts");

@@ -61,7 +61,10 @@ describe("the generator's view of the rest of the project", () => {
 
   it("DSL_TYPES are exactly the type exports of percore/schema", () => {
     const file = new Project({ skipAddingFilesFromTsConfig: true }).addSourceFileAtPath(join(ROOT, "src/schema/index.ts"));
-    const types = file.getExportDeclarations().filter((d) => d.isTypeOnly()).flatMap((d) => d.getNamedExports().map((e) => e.getName()));
+    const types = file
+      .getExportDeclarations()
+      .filter((d) => d.isTypeOnly())
+      .flatMap((d) => d.getNamedExports().map((e) => e.getName()));
     expect([...DSL_TYPES].sort()).toEqual(types.sort());
   });
 

@@ -54,10 +54,23 @@ describe("README snippets", () => {
     symlinkSync(join(ROOT, "node_modules", "@types", "node"), join(dir, "node_modules", "@types", "node"), "dir");
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "readme-scratch", private: true, type: "module" }));
     for (const [file, code] of Object.entries(snippets)) writeFileSync(join(dir, file), code);
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
-      compilerOptions: { target: "es2022", module: "nodenext", moduleResolution: "nodenext", strict: true, noEmit: true, allowImportingTsExtensions: true, erasableSyntaxOnly: true, skipLibCheck: true, types: ["node"] },
-      include: ["*.ts"],
-    }));
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "es2022",
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          strict: true,
+          noEmit: true,
+          allowImportingTsExtensions: true,
+          erasableSyntaxOnly: true,
+          skipLibCheck: true,
+          types: ["node"],
+        },
+        include: ["*.ts"],
+      }),
+    );
 
     const gen = await run(process.execPath, [join(ROOT, "bin", "telemetry-codegen.js"), "schema.ts", "--out", "telemetry.generated.ts"], dir);
     expect(gen.output).toContain("wrote telemetry.generated.ts");

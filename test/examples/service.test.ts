@@ -47,7 +47,11 @@ describe("examples/service", () => {
 
   it("plots the stored requests per route as an SVG with title, axes and legend", async () => {
     const out = join(dirname(store), "requests.svg");
-    const r = await runScript("examples/plot/main.ts", ["--url", server.ready, "--metric", "http.server.requests", "--by", "route", "--step", "1s", "--out", out], 30_000);
+    const r = await runScript(
+      "examples/plot/main.ts",
+      ["--url", server.ready, "--metric", "http.server.requests", "--by", "route", "--step", "1s", "--out", out],
+      30_000,
+    );
     expect(r.code, r.output).toBe(0);
     const svg = readFileSync(out, "utf8");
     expect(svg).toMatch(/^<svg xmlns/);

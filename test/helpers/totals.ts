@@ -5,8 +5,7 @@ import { decodeBatch } from "../../src/wire/codec.ts";
 import { foldWire, type Running } from "../../src/wire/fold.ts";
 import { StreamReader, type DecodedPoint } from "../../src/wire/stream-reader.ts";
 
-export const pointId = (p: Pick<DecodedPoint, "metric" | "attributes" | "measures">): string =>
-  `${p.metric}${JSON.stringify(p.attributes)}${JSON.stringify(p.measures)}`;
+export const pointId = (p: Pick<DecodedPoint, "metric" | "attributes" | "measures">): string => `${p.metric}${JSON.stringify(p.attributes)}${JSON.stringify(p.measures)}`;
 
 export class TotalsExporter implements Exporter {
   readonly reader = new StreamReader();

@@ -15,7 +15,9 @@ describe("exporter options are checked at construction", () => {
     expect(() => new ServerExporter({ url: "127.0.0.1:4318" })).toThrow(
       new TypeError('ServerExporter: option url must be an absolute http:// or https:// URL, got "127.0.0.1:4318"; for example url: "http://127.0.0.1:4318"'),
     );
-    expect(() => new OtlpExporter({ url: "localhost:4318/v1/metrics" })).toThrow(/^OtlpExporter: option url must be an absolute http:\/\/ or https:\/\/ URL, got "localhost:4318\/v1\/metrics"; for example url: "http:\/\/127\.0\.0\.1:4318\/v1\/metrics"$/);
+    expect(() => new OtlpExporter({ url: "localhost:4318/v1/metrics" })).toThrow(
+      /^OtlpExporter: option url must be an absolute http:\/\/ or https:\/\/ URL, got "localhost:4318\/v1\/metrics"; for example url: "http:\/\/127\.0\.0\.1:4318\/v1\/metrics"$/,
+    );
   });
 
   it("every other option is checked too", () => {
@@ -52,7 +54,11 @@ describe("undelivered data at shutdown", () => {
       }
       const report = lines.filter((l) => l.startsWith("percore: ServerExporter:"));
       expect(report).toHaveLength(1);
-      expect(report[0]).toMatch(new RegExp(`^percore: ServerExporter: \\d+ points? in \\d+ batch(es)? not delivered to http://127\\.0\\.0\\.1:${port} \\(${transport}\\) at shutdown: no acknowledgement within 300 ms \\(shutdownTimeoutMs\\); last error: .*ECONNREFUSED.*\\n$`));
+      expect(report[0]).toMatch(
+        new RegExp(
+          `^percore: ServerExporter: \\d+ points? in \\d+ batch(es)? not delivered to http://127\\.0\\.0\\.1:${port} \\(${transport}\\) at shutdown: no acknowledgement within 300 ms \\(shutdownTimeoutMs\\); last error: .*ECONNREFUSED.*\\n$`,
+        ),
+      );
       expect(lines.some((l) => l.startsWith("flush rejected"))).toBe(false);
     }, 60_000);
   }
@@ -62,7 +68,9 @@ describe("undelivered data at shutdown", () => {
     const lines: string[] = [];
     const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
     try {
-      const collector = new Collector({ exporters: [new OtlpExporter({ url: `http://127.0.0.1:${port}/v1/metrics`, shutdownTimeoutMs: 300, backoffMs: { initial: 50, max: 100 }, maxAttempts: 1000 })] });
+      const collector = new Collector({
+        exporters: [new OtlpExporter({ url: `http://127.0.0.1:${port}/v1/metrics`, shutdownTimeoutMs: 300, backoffMs: { initial: 50, max: 100 }, maxAttempts: 1000 })],
+      });
       new HttpServer({ workerId: 8, route: "/down-otlp" }).requests.add(4, "GET", "2xx");
       await collector.shutdown();
     } finally {
@@ -70,6 +78,10 @@ describe("undelivered data at shutdown", () => {
     }
     const report = lines.filter((l) => l.startsWith("percore: OtlpExporter:"));
     expect(report).toHaveLength(1);
-    expect(report[0]).toMatch(new RegExp(`^percore: OtlpExporter: \\d+ points? in \\d+ batch(es)? not delivered to http://127\\.0\\.0\\.1:${port}/v1/metrics at shutdown: not sent within 300 ms \\(shutdownTimeoutMs\\); last error: .*ECONNREFUSED.*\\n$`));
+    expect(report[0]).toMatch(
+      new RegExp(
+        `^percore: OtlpExporter: \\d+ points? in \\d+ batch(es)? not delivered to http://127\\.0\\.0\\.1:${port}/v1/metrics at shutdown: not sent within 300 ms \\(shutdownTimeoutMs\\); last error: .*ECONNREFUSED.*\\n$`,
+      ),
+    );
   }, 60_000);
 });

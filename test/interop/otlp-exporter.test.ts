@@ -35,10 +35,13 @@ async function exportRounds(service: string, options: OtlpExporterOptions, round
 }
 
 async function storedTotals(service: string): Promise<Record<string, number>> {
-  const rows = (await query(server.url, `
+  const rows = (await query(
+    server.url,
+    `
     SELECT metric, (attributes->>'route') AS route, instrument, sum(value), sum(count), arg_max(value, time)
     FROM metric_points WHERE resource->>'service.name' = '${service}' AND (attributes->>'route') IS NOT NULL
-    GROUP BY ALL`)) as [string, string, string, number, number | null, number][];
+    GROUP BY ALL`,
+  )) as [string, string, string, number, number | null, number][];
   const out: Record<string, number> = {};
   for (const [metric, route, instrument, sum, count, last] of rows) {
     const k = `${metric}|${ROUTES.indexOf(route as never)}`;
@@ -82,7 +85,9 @@ describe("OtlpExporter into the telemetry server", () => {
 });
 
 /** A stand-in OTLP receiver that records requests and answers from a script. */
-async function fakeReceiver(script: ((n: number) => { status: number; headers?: Record<string, string> })): Promise<{ url: string; bodies: { at: number; body: Buffer; req: IncomingMessage }[]; close(): Promise<void> }> {
+async function fakeReceiver(
+  script: (n: number) => { status: number; headers?: Record<string, string> },
+): Promise<{ url: string; bodies: { at: number; body: Buffer; req: IncomingMessage }[]; close(): Promise<void> }> {
   const bodies: { at: number; body: Buffer; req: IncomingMessage }[] = [];
   const srv: Server = createServer((req, res) => {
     const parts: Buffer[] = [];

@@ -44,10 +44,13 @@ async function recordWithOtel(service: string, exporter: PushMetricExporter, rou
 }
 
 async function stored(service: string): Promise<Record<string, number>> {
-  const rows = await query(server.url, `
+  const rows = await query(
+    server.url,
+    `
     SELECT metric, instrument, attributes->>'route' AS route,
       sum(value), sum(count), arg_max(value, time)
-    FROM metric_points WHERE resource->>'service.name' = '${service}' GROUP BY ALL ORDER BY ALL`);
+    FROM metric_points WHERE resource->>'service.name' = '${service}' GROUP BY ALL ORDER BY ALL`,
+  );
   const out: Record<string, number> = {};
   for (const [metric, instrument, route, sum, count, last] of rows as [string, string, string | null, number, number | null, number][]) {
     const k = `${metric}${route ? `{${route}}` : ""}`;
@@ -95,16 +98,32 @@ describe("OTLP/HTTP ingest from the OpenTelemetry JS SDK", () => {
 });
 
 const nanos = (ms: number) => String(BigInt(ms) * 1_000_000n);
-const jsonBody = (points: unknown[], metric: Record<string, unknown> = {}) => JSON.stringify({
-  resourceMetrics: [{
-    resource: { attributes: [{ key: "service.name", value: { stringValue: "bad-input" } }] },
-    scopeMetrics: [{ scope: { name: "t" }, metrics: [{ name: "bad.sum", unit: "1", sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: points }, ...metric }] }],
-  }],
-});
+const jsonBody = (points: unknown[], metric: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    resourceMetrics: [
+      {
+        resource: { attributes: [{ key: "service.name", value: { stringValue: "bad-input" } }] },
+        scopeMetrics: [
+          { scope: { name: "t" }, metrics: [{ name: "bad.sum", unit: "1", sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: points }, ...metric }] },
+        ],
+      },
+    ],
+  });
 const post = async (body: string | Uint8Array, headers: Record<string, string>) => {
   const res = await fetch(`${server.url}/v1/metrics`, { method: "POST", headers, body: body as Uint8Array<ArrayBuffer> });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get("content-type"), text, json: (() => { try { return JSON.parse(text); } catch { return undefined; } })() };
+  return {
+    status: res.status,
+    type: res.headers.get("content-type"),
+    text,
+    json: (() => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+    })(),
+  };
 };
 const JSON_HEADERS = { "content-type": "application/json" };
 
@@ -135,10 +154,27 @@ describe("bad OTLP input", () => {
     expect(r.json.partialSuccess.errorMessage).toMatch(/time_unix_nano is zero/);
     expect(r.json.partialSuccess.errorMessage).toMatch(/NaN/);
     const hist = JSON.stringify({
-      resourceMetrics: [{ resource: {}, scopeMetrics: [{ metrics: [{ name: "bad.hist", histogram: { aggregationTemporality: 1, dataPoints: [
-        { timeUnixNano: nanos(now), count: "3", sum: 3, bucketCounts: ["1", "2"], explicitBounds: [1, 2] },
-        { timeUnixNano: nanos(now), count: "5", sum: 3, bucketCounts: ["1", "2", "1"], explicitBounds: [1, 2] },
-      ] } }] }] }],
+      resourceMetrics: [
+        {
+          resource: {},
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: "bad.hist",
+                  histogram: {
+                    aggregationTemporality: 1,
+                    dataPoints: [
+                      { timeUnixNano: nanos(now), count: "3", sum: 3, bucketCounts: ["1", "2"], explicitBounds: [1, 2] },
+                      { timeUnixNano: nanos(now), count: "5", sum: 3, bucketCounts: ["1", "2", "1"], explicitBounds: [1, 2] },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
     });
     const h = await post(hist, JSON_HEADERS);
     expect(h.status).toBe(400);
@@ -155,7 +191,11 @@ describe("bad OTLP input", () => {
     const body = JSON.parse(jsonBody([good, { ...good, timeUnixNano: "0" }]));
     // Encode through the official definitions (via the JSON mapping), then post it as protobuf.
     const { encodeRequestForTest } = await import("./helpers/otlp-encode.ts");
-    const r = await fetch(`${server.url}/v1/metrics`, { method: "POST", headers: { "content-type": "application/x-protobuf" }, body: encodeRequestForTest(body) as Uint8Array<ArrayBuffer> });
+    const r = await fetch(`${server.url}/v1/metrics`, {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf" },
+      body: encodeRequestForTest(body) as Uint8Array<ArrayBuffer>,
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toBe("application/x-protobuf");
     const { decodeResponseForTest } = await import("./helpers/otlp-encode.ts");

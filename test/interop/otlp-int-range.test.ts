@@ -8,11 +8,25 @@ import { decodeRequestForTest } from "./helpers/otlp-encode.ts";
 
 function batch(seq: number, value: number): Batch {
   return {
-    v: 1, stream: "s", seq, start: 1000 * seq, end: 1000 * seq + 1000, points: [[1, 0, value]],
+    v: 1,
+    stream: "s",
+    seq,
+    start: 1000 * seq,
+    end: 1000 * seq + 1000,
+    points: [[1, 0, value]],
     ...(seq === 1
       ? {
           open: { resource: { "service.name": "int-range" }, schemaHash: "h", sdk: { name: "percore", version: "0" }, view: "aggregate" as const },
-          sets: [{ name: "bytes", brief: "", schemaHash: "h", attributes: [], measures: [], fields: [{ name: "bytes.sent", instrument: "counter" as const, unit: "By", brief: "", valueType: "int" as const }] }],
+          sets: [
+            {
+              name: "bytes",
+              brief: "",
+              schemaHash: "h",
+              attributes: [],
+              measures: [],
+              fields: [{ name: "bytes.sent", instrument: "counter" as const, unit: "By", brief: "", valueType: "int" as const }],
+            },
+          ],
           series: [[1, 0, []] as const],
         }
       : {}),

@@ -36,22 +36,27 @@ beforeAll(async () => {
   mkdirSync(join(ROOT, ".tmp"), { recursive: true });
   dataDir = mkdtempSync(join(ROOT, ".tmp", "prometheus-"));
   const config = join(dataDir, "prometheus.yml");
-  writeFileSync(config, [
-    "global:",
-    "  scrape_interval: 1s",
-    "  scrape_timeout: 900ms",
-    "scrape_configs:",
-    "  - job_name: sdk",
-    `    static_configs: [{ targets: ["127.0.0.1:${ready.port}"] }]`,
-    "  - job_name: server",
-    `    static_configs: [{ targets: ["127.0.0.1:${server.port}"] }]`,
-    "",
-  ].join("\n"));
+  writeFileSync(
+    config,
+    [
+      "global:",
+      "  scrape_interval: 1s",
+      "  scrape_timeout: 900ms",
+      "scrape_configs:",
+      "  - job_name: sdk",
+      `    static_configs: [{ targets: ["127.0.0.1:${ready.port}"] }]`,
+      "  - job_name: server",
+      `    static_configs: [{ targets: ["127.0.0.1:${server.port}"] }]`,
+      "",
+    ].join("\n"),
+  );
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn(PROMETHEUS, [
-    `--config.file=${config}`, `--storage.tsdb.path=${join(dataDir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn",
-  ], { stdio: ["ignore", "pipe", "pipe"] });
+  prometheus = spawn(
+    PROMETHEUS,
+    [`--config.file=${config}`, `--storage.tsdb.path=${join(dataDir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   prometheus.stdout!.on("data", (d: Buffer) => (log += d.toString()));
   prometheus.stderr!.on("data", (d: Buffer) => (log += d.toString()));
 }, 60_000);
@@ -122,14 +127,18 @@ describe("a real Prometheus scraping both endpoints", () => {
 
   it("the server's own PromQL answers the same totals from the delta batches, and the same histogram_quantile", async () => {
     const ask = async (url: string, q: string) => {
-      const res = await fetch(`${url}/api/v1/query`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ query: q }) });
+      const res = await fetch(`${url}/api/v1/query`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ query: q }),
+      });
       const body = (await res.json()) as { status: string; error?: string; data: { result: { value: [number, string] }[] } };
       expect(body.status, `${q}: ${body.error}`).toBe("success");
       expect(body.data.result, q).toHaveLength(1);
       return Number(body.data.result[0].value[1]);
     };
     // Flushed deltas show from the next point of the 15 s presentation grid on, as a next scrape would.
-    const first = "sum(interop_api_requests_total{job=\"scraped\"})";
+    const first = 'sum(interop_api_requests_total{job="scraped"})';
     for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((res) => setTimeout(res, 250))) {
       const res = await fetch(`${server.url}/api/v1/query?query=${encodeURIComponent(first)}`);
       if (((await res.json()) as { data?: { result: unknown[] } }).data?.result.length === 1) break;

@@ -84,21 +84,34 @@ describe("promtool check metrics", () => {
   it("sanitises names and labels Prometheus cannot represent, and still lints clean", () => {
     const state = new PrometheusState();
     const weird: Batch = {
-      v: 1, stream: "weird", seq: 1, start: 0, end: 1,
+      v: 1,
+      stream: "weird",
+      seq: 1,
+      start: 0,
+      end: 1,
       open: { resource: { "service.name": "we ird", "9lives": "x" }, schemaHash: "h", sdk: { name: "t", version: "0" }, view: "aggregate" },
-      sets: [{
-        name: "weird", brief: "", schemaHash: "h",
-        attributes: [{ name: "__reserved", type: "string", brief: "" }, { name: "a.b", type: "string", brief: "" }, { name: "a_b", type: "string", brief: "" }, { name: "9x-y", type: "int", brief: "" }],
-        measures: [],
-        fields: [
-          { name: "9bad-name.ü", instrument: "counter", unit: "{thing}", brief: "Odd\nhelp \\ text", valueType: "double" },
-          { name: "dup.total", instrument: "counter", unit: "1", brief: "Already ends in total", valueType: "double" },
-          { name: "clash", instrument: "histogram", unit: "", brief: "A histogram", valueType: "double", bounds: [1] },
-          { name: "clash.count", instrument: "gauge", unit: "", brief: "Clashes with clash_count", valueType: "double" },
-          { name: "rate", instrument: "gauge", unit: "m/s", brief: "Speed", valueType: "double" },
-          { name: "mystery", instrument: "gauge", unit: "widgets*2", brief: "Unknown unit", valueType: "double" },
-        ],
-      }],
+      sets: [
+        {
+          name: "weird",
+          brief: "",
+          schemaHash: "h",
+          attributes: [
+            { name: "__reserved", type: "string", brief: "" },
+            { name: "a.b", type: "string", brief: "" },
+            { name: "a_b", type: "string", brief: "" },
+            { name: "9x-y", type: "int", brief: "" },
+          ],
+          measures: [],
+          fields: [
+            { name: "9bad-name.ü", instrument: "counter", unit: "{thing}", brief: "Odd\nhelp \\ text", valueType: "double" },
+            { name: "dup.total", instrument: "counter", unit: "1", brief: "Already ends in total", valueType: "double" },
+            { name: "clash", instrument: "histogram", unit: "", brief: "A histogram", valueType: "double", bounds: [1] },
+            { name: "clash.count", instrument: "gauge", unit: "", brief: "Clashes with clash_count", valueType: "double" },
+            { name: "rate", instrument: "gauge", unit: "m/s", brief: "Speed", valueType: "double" },
+            { name: "mystery", instrument: "gauge", unit: "widgets*2", brief: "Unknown unit", valueType: "double" },
+          ],
+        },
+      ],
       series: [[0, 0, ["r", "x\\y", 'q"', 7]]],
       points: [[0, 0, 1, 1, 2, 2, [1, 1, 0], 3, 5, 4, 1.5, 5, 9]],
     };

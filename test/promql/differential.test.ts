@@ -32,7 +32,8 @@ async function ask(url: string, path: string, params: Record<string, string>): P
 
 function close(a: string, b: string): boolean {
   if (a === b) return true;
-  const x = Number(a), y = Number(b);
+  const x = Number(a),
+    y = Number(b);
   if (Number.isNaN(x) || Number.isNaN(y)) return false;
   return Math.abs(x - y) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y)) || Math.abs(x - y) < 1e-12;
 }
@@ -44,21 +45,26 @@ const key = (m: Record<string, string>) => JSON.stringify(Object.entries(m).sort
 function diff(ourAnswer: Answer, theirs: Answer, ordered: boolean): string {
   if (theirs.status !== "success") return `Prometheus failed: ${theirs.error}`;
   if (ourAnswer.status !== "success") return `we failed: ${ourAnswer.errorType}: ${ourAnswer.error}`;
-  const a = ourAnswer.data!, b = theirs.data!;
+  const a = ourAnswer.data!,
+    b = theirs.data!;
   if (a.resultType !== b.resultType) return `resultType ${a.resultType} vs ${b.resultType}`;
   if (a.resultType === "scalar" || a.resultType === "string") {
-    const [ta, va] = a.result as [number, string], [tb, vb] = b.result as [number, string];
+    const [ta, va] = a.result as [number, string],
+      [tb, vb] = b.result as [number, string];
     return ta === tb && close(va, vb) ? "" : `${JSON.stringify(a.result)} vs ${JSON.stringify(b.result)}`;
   }
-  let sa = a.result as Series[], sb = b.result as Series[];
+  let sa = a.result as Series[],
+    sb = b.result as Series[];
   if (!ordered) {
     sa = [...sa].sort((x, y) => (key(x.metric) < key(y.metric) ? -1 : 1));
     sb = [...sb].sort((x, y) => (key(x.metric) < key(y.metric) ? -1 : 1));
   }
-  if (sa.length !== sb.length) return `${sa.length} series vs ${sb.length}: ours ${sa.map((s) => key(s.metric)).join(" ")} theirs ${sb.map((s) => key(s.metric)).join(" ")}`;
+  if (sa.length !== sb.length)
+    return `${sa.length} series vs ${sb.length}: ours ${sa.map((s) => key(s.metric)).join(" ")} theirs ${sb.map((s) => key(s.metric)).join(" ")}`;
   for (let i = 0; i < sa.length; i++) {
     if (key(sa[i].metric) !== key(sb[i].metric)) return `series ${i}: labels ${key(sa[i].metric)} vs ${key(sb[i].metric)}`;
-    const pa = sa[i].values ?? [sa[i].value!], pb = sb[i].values ?? [sb[i].value!];
+    const pa = sa[i].values ?? [sa[i].value!],
+      pb = sb[i].values ?? [sb[i].value!];
     if (pa.length !== pb.length) return `series ${key(sa[i].metric)}: ${pa.length} points vs ${pb.length}`;
     for (let j = 0; j < pa.length; j++) {
       if (pa[j][0] !== pb[j][0] || !close(pa[j][1], pb[j][1])) return `series ${key(sa[i].metric)} point ${j}: ${JSON.stringify(pa[j])} vs ${JSON.stringify(pb[j])}`;
@@ -79,7 +85,11 @@ beforeAll(async () => {
   [ours, prom] = await Promise.all([startServerProcess({ store: tempStore("promql-diff") }), startPrometheus()]);
   const body = encodeWriteRequest({ timeseries: generate(base) });
   for (const url of [ours.url, prom.url]) {
-    const res = await fetch(`${url}/api/v1/write`, { method: "POST", headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0" }, body });
+    const res = await fetch(`${url}/api/v1/write`, {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0" },
+      body,
+    });
     expect(res.status, `${url}: ${await res.text()}`).toBe(204);
   }
 }, 120_000);
@@ -93,7 +103,8 @@ afterAll(async () => {
 describe("PromQL against Prometheus 2.42", () => {
   it(`${QUERIES.length + ORDERED.length + INSTANT_ONLY.length} queries agree as instant queries at 5 times`, async () => {
     const mismatches: string[] = [];
-    let empty = 0, total = 0;
+    let empty = 0,
+      total = 0;
     for (const q of [...QUERIES, ...ORDERED, ...INSTANT_ONLY]) {
       for (const time of instantTimes()) {
         const [a, b] = await Promise.all([ask(ours.url, "/api/v1/query", { query: q, time }), ask(prom.url, "/api/v1/query", { query: q, time })]);
@@ -128,7 +139,8 @@ describe("PromQL against Prometheus 2.42", () => {
       if (b.status !== "error") wrong.push(`${q}: Prometheus accepted it`);
       else if (a.status !== "error" || a.errorType !== b.errorType) wrong.push(`${q}: ours ${a.status} ${a.errorType ?? ""}, Prometheus ${b.errorType} (${b.error})`);
       // Parse errors carry the same "invalid parameter" prefix and position.
-      else if (/parse error/.test(b.error ?? "") && a.error?.split(": parse error")[0] !== b.error?.split(": parse error")[0]) wrong.push(`${q}: ours "${a.error}", Prometheus "${b.error}"`);
+      else if (/parse error/.test(b.error ?? "") && a.error?.split(": parse error")[0] !== b.error?.split(": parse error")[0])
+        wrong.push(`${q}: ours "${a.error}", Prometheus "${b.error}"`);
     }
     for (const q of INSTANT_ONLY) {
       const r = ranges()[0];

@@ -13,7 +13,11 @@ const ITEMS = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3];
 const endOf = (seq: number) => T0 + seq * 10_000;
 
 async function promql(path: string, params: Record<string, string>): Promise<any> {
-  const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(params) });
+  const res = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(params),
+  });
   return res.json();
 }
 
@@ -50,7 +54,9 @@ describe("native metrics through PromQL", () => {
     expect(exposed.length).toBeGreaterThan(5);
     const time = String(Math.ceil(endOf(ITEMS.length) / 15_000) * 15);
     for (const s of exposed) {
-      const selector = `${s.name}{${Object.entries(s.labels).map(([k, v]) => `${k}="${v}"`).join(",")}}`;
+      const selector = `${s.name}{${Object.entries(s.labels)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(",")}}`;
       const r = await promql("/api/v1/query", { query: selector, time });
       expect(r.status, selector).toBe("success");
       expect(r.data.result, selector).toHaveLength(1);
@@ -60,8 +66,14 @@ describe("native metrics through PromQL", () => {
   });
 
   it("counters are cumulative on a 15 s grid: the sum of the deltas stored up to each point", async () => {
-    const start = T0, end = T0 + 120_000;
-    const r = await promql("/api/v1/query_range", { query: 'job_items_total{job_name="a", outcome="ok"}', start: String(start / 1000), end: String(end / 1000), step: "15" });
+    const start = T0,
+      end = T0 + 120_000;
+    const r = await promql("/api/v1/query_range", {
+      query: 'job_items_total{job_name="a", outcome="ok"}',
+      start: String(start / 1000),
+      end: String(end / 1000),
+      step: "15",
+    });
     expect(r.status).toBe("success");
     const expected: [number, string][] = [];
     for (let g = start; g <= end; g += 15_000) {

@@ -16,21 +16,28 @@ const write = (body: Uint8Array | string, headers: Record<string, string> = RW_H
 
 async function promql(path: string, params: Record<string, string>, method: "GET" | "POST" = "POST"): Promise<{ status: number; body: any }> {
   const qs = new URLSearchParams(params);
-  const res = method === "GET"
-    ? await fetch(`${server.url}${path}?${qs}`, { headers: auth })
-    : await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...auth }, body: qs });
+  const res =
+    method === "GET"
+      ? await fetch(`${server.url}${path}?${qs}`, { headers: auth })
+      : await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...auth }, body: qs });
   return { status: res.status, body: await res.json() };
 }
 
 beforeAll(async () => {
   server = await startServerProcess({ store: tempStore("promql-api"), args: ["--token", TOKEN, "--max-body", "64KiB", "--promql-max-samples", "1000"] });
-  const res = await write(encodeWriteRequest({
-    timeseries: ["a", "b"].map((route) => ({
-      labels: [{ name: "__name__", value: "demo_requests_total" }, { name: "route", value: route }, { name: "job", value: "demo" }],
-      samples: Array.from({ length: 600 }, (_, i) => ({ value: i, timestamp: t0 + i * 1000 })),
-    })),
-    metadata: [{ type: 1, metricFamilyName: "demo_requests_total", help: "Requests served.", unit: "" }],
-  }));
+  const res = await write(
+    encodeWriteRequest({
+      timeseries: ["a", "b"].map((route) => ({
+        labels: [
+          { name: "__name__", value: "demo_requests_total" },
+          { name: "route", value: route },
+          { name: "job", value: "demo" },
+        ],
+        samples: Array.from({ length: 600 }, (_, i) => ({ value: i, timestamp: t0 + i * 1000 })),
+      })),
+      metadata: [{ type: 1, metricFamilyName: "demo_requests_total", help: "Requests served.", unit: "" }],
+    }),
+  );
   expect(res.status).toBe(204);
 }, 60_000);
 
@@ -66,18 +73,48 @@ describe("Grafana's calls", () => {
   it("remote-written samples are readable by PromQL (instant and range) and by SQL", async () => {
     const r = await promql("/api/v1/query", { query: 'demo_requests_total{route="a"}', time: String(t0 / 1000 + 100) });
     expect(r.body.data.result).toEqual([{ metric: { __name__: "demo_requests_total", job: "demo", route: "a" }, value: [t0 / 1000 + 100, "100"] }]);
-    const range = await promql("/api/v1/query_range", { query: "sum(rate(demo_requests_total[1m]))", start: String(t0 / 1000 + 120), end: String(t0 / 1000 + 240), step: "60s" });
-    expect(range.body.data).toEqual({ resultType: "matrix", result: [{ metric: {}, values: [[t0 / 1000 + 120, "2"], [t0 / 1000 + 180, "2"], [t0 / 1000 + 240, "2"]] }] });
-    expect(await query(server.url, "SELECT count(*) FROM prom_samples JOIN prom_series ON prom_series.id = prom_samples.series WHERE metric = 'demo_requests_total'", TOKEN)).toEqual([[1200]]);
+    const range = await promql("/api/v1/query_range", {
+      query: "sum(rate(demo_requests_total[1m]))",
+      start: String(t0 / 1000 + 120),
+      end: String(t0 / 1000 + 240),
+      step: "60s",
+    });
+    expect(range.body.data).toEqual({
+      resultType: "matrix",
+      result: [
+        {
+          metric: {},
+          values: [
+            [t0 / 1000 + 120, "2"],
+            [t0 / 1000 + 180, "2"],
+            [t0 / 1000 + 240, "2"],
+          ],
+        },
+      ],
+    });
+    expect(
+      await query(server.url, "SELECT count(*) FROM prom_samples JOIN prom_series ON prom_series.id = prom_samples.series WHERE metric = 'demo_requests_total'", TOKEN),
+    ).toEqual([[1200]]);
   });
 });
 
 describe("remote-write ordering", () => {
   it("out-of-order samples are accepted; of two with one timestamp, the one written last wins", async () => {
-    const one = (value: number, timestamp: number) => encodeWriteRequest({ timeseries: [{ labels: [{ name: "__name__", value: "reordered" }], samples: [{ value, timestamp }] }] });
-    for (const [v, t] of [[1, t0 + 20_000], [5, t0 + 10_000], [9, t0 + 10_000], [3, t0]]) expect((await write(one(v, t))).status).toBe(204);
+    const one = (value: number, timestamp: number) =>
+      encodeWriteRequest({ timeseries: [{ labels: [{ name: "__name__", value: "reordered" }], samples: [{ value, timestamp }] }] });
+    for (const [v, t] of [
+      [1, t0 + 20_000],
+      [5, t0 + 10_000],
+      [9, t0 + 10_000],
+      [3, t0],
+    ])
+      expect((await write(one(v, t))).status).toBe(204);
     const r = await promql("/api/v1/query", { query: "reordered[1m]", time: String(t0 / 1000 + 30) });
-    expect(r.body.data.result[0].values).toEqual([[t0 / 1000, "3"], [t0 / 1000 + 10, "9"], [t0 / 1000 + 20, "1"]]);
+    expect(r.body.data.result[0].values).toEqual([
+      [t0 / 1000, "3"],
+      [t0 / 1000 + 10, "9"],
+      [t0 / 1000 + 20, "1"],
+    ]);
   });
 });
 
@@ -90,7 +127,11 @@ describe("bad input and bounds", () => {
   });
 
   it("unsupported constructs are 400 bad_data naming them, never answered", async () => {
-    for (const [q, name] of [["holt_winters(demo_requests_total[5m], 0.5, 0.5)", "holt_winters"], ["demo_requests_total @ 100", "@ modifier"], ["deriv(demo_requests_total[5m])", "deriv"]]) {
+    for (const [q, name] of [
+      ["holt_winters(demo_requests_total[5m], 0.5, 0.5)", "holt_winters"],
+      ["demo_requests_total @ 100", "@ modifier"],
+      ["deriv(demo_requests_total[5m])", "deriv"],
+    ]) {
       const r = await promql("/api/v1/query", { query: q });
       expect(r.status, q).toBe(400);
       expect(r.body.errorType).toBe("bad_data");
@@ -114,7 +155,19 @@ describe("bad input and bounds", () => {
     expect(garbage.status).toBe(400);
     expect(((await garbage.json()) as any).error.code).toBe("E_BAD_PROTOBUF");
     expect((await write(snappyCompress(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f])))).status).toBe(400);
-    const badLabel = await write(encodeWriteRequest({ timeseries: [{ labels: [{ name: "__name__", value: "x" }, { name: "bad-label", value: "v" }], samples: [{ value: 1, timestamp: t0 }] }] }));
+    const badLabel = await write(
+      encodeWriteRequest({
+        timeseries: [
+          {
+            labels: [
+              { name: "__name__", value: "x" },
+              { name: "bad-label", value: "v" },
+            ],
+            samples: [{ value: 1, timestamp: t0 }],
+          },
+        ],
+      }),
+    );
     expect(badLabel.status).toBe(400);
     expect(((await badLabel.json()) as any).error).toMatchObject({ code: "E_BAD_SERIES", where: "timeseries[0].labels" });
     const v2 = await write(encodeWriteRequest({ timeseries: [] }), { ...RW_HEADERS, "content-type": "application/x-protobuf;proto=io.prometheus.write.v2.Request" });

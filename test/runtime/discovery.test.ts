@@ -16,7 +16,7 @@ describe("discovery", () => {
     const until = Date.now() + 10_000;
     while (collector.stats.threads < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     await collector.flush();
-    expect(totals.total("http.server.requests", { "worker_id": 42, route: "/early" }, { method: "OTHER", status: "3xx" })).toBe(77);
+    expect(totals.total("http.server.requests", { worker_id: 42, route: "/early" }, { method: "OTHER", status: "3xx" })).toBe(77);
     worker.postMessage("exit");
     await exited(worker);
     await collector.shutdown();
@@ -34,6 +34,6 @@ describe("discovery", () => {
     expect(lines[0]).toMatch(/^stream [0-9a-f-]{36} \{.*service\.name="console-test"/);
     expect(text).toContain('http.server{worker_id=3,route="a \\"quoted\\" /path"} http.server.requests{method="GET",status="2xx"} +5 {request}');
     expect(text).toContain('http.server.duration{method="POST",status="5xx"} sum +7 buckets +[0,0,0,1,0,0,0,0,0,0,0] ms');
-    expect(text).toContain("http.server.queue_wait{method=\"GET\",status=\"2xx\"} count +1 sum +4 min 4 max 4 ms");
+    expect(text).toContain('http.server.queue_wait{method="GET",status="2xx"} count +1 sum +4 min 4 max 4 ms');
   });
 });

@@ -115,8 +115,15 @@ describe("flush semantics", () => {
     expect(batches[0].open?.resource["service.instance.id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(batches[0].sets?.map((d) => d.name)).toContain("http.server");
     const http = batches[0].sets!.find((d) => d.name === "http.server")!;
-    expect(http.fields.find((f) => f.name === "http.server.duration")).toMatchObject({ instrument: "histogram", unit: "ms", bounds: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000] });
-    expect(http.attributes.map((a) => [a.name, a.type])).toEqual([["worker_id", "int"], ["route", "string"]]);
+    expect(http.fields.find((f) => f.name === "http.server.duration")).toMatchObject({
+      instrument: "histogram",
+      unit: "ms",
+      bounds: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+    });
+    expect(http.attributes.map((a) => [a.name, a.type])).toEqual([
+      ["worker_id", "int"],
+      ["route", "string"],
+    ]);
     expect(batches[1].seq).toBe(2);
     expect(batches[1].open).toBeUndefined();
     expect(batches[1].sets?.map((d) => d.name) ?? []).not.toContain("http.server");
@@ -130,7 +137,7 @@ describe("flush semantics", () => {
     s.requests.inc("GET", "2xx");
     const reader = new StreamReader();
     const points = reader.read(decodeBatch(a.collect()!.bytes)).filter((p) => p.attributes.route === `/t${route}`);
-    expect(points[0].attributes).toEqual({ "worker_id": 1, route: `/t${route}`, "thread.id": 0 });
+    expect(points[0].attributes).toEqual({ worker_id: 1, route: `/t${route}`, "thread.id": 0 });
     // Same attributes in the same thread: the same instance.
     const again = new HttpServer({ workerId: 1, route: `/t${route}` });
     again.requests.inc("GET", "2xx");
@@ -161,7 +168,11 @@ describe("flush semantics", () => {
       "http.server.in_flight GET 2xx": -1,
       "http.server.heap_used OTHER 5xx": 7,
     });
-    expect(flush().filter((p) => p.metric === "percore.sdk.invalid.values").map((p) => p.value)).toEqual([1]);
+    expect(
+      flush()
+        .filter((p) => p.metric === "percore.sdk.invalid.values")
+        .map((p) => p.value),
+    ).toEqual([1]);
     expect(() => s.requests.at("PUT" as never, "2xx")).toThrow(/http.server.requests: unknown measurement attribute value in \(PUT, 2xx\)/);
   });
 

@@ -26,8 +26,8 @@ describe("lossless flush under load", () => {
       const k = `${s.route}|${s.method}|${s.status}`;
       if (s.field === 0) add(k + "|requests", WORKERS);
       else if (s.field === 1) add(k + "|payload", 3 * WORKERS);
-      else if (s.field === 2) (add(k + "|durCount", WORKERS), add(k + "|durSum", s.value * WORKERS));
-      else (add(k + "|waitCount", WORKERS), add(k + "|waitSum", s.value * WORKERS));
+      else if (s.field === 2) add(k + "|durCount", WORKERS), add(k + "|durSum", s.value * WORKERS);
+      else add(k + "|waitCount", WORKERS), add(k + "|waitSum", s.value * WORKERS);
     }
 
     let checked = 0;
@@ -36,7 +36,7 @@ describe("lossless flush under load", () => {
       METHODS.forEach((method, m) =>
         STATUSES.forEach((status, st) => {
           const k = `${r}|${m}|${st}`;
-          const attrs = { "worker_id": 0, route };
+          const attrs = { worker_id: 0, route };
           const measures = { method, status };
           const got = {
             requests: totals.total("http.server.requests", attrs, measures),

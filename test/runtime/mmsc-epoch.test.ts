@@ -34,7 +34,7 @@ describe("mmsc min/max of an instance the collector has not seen yet", () => {
         const route = String(p.attributes.route);
         const prev = seen.get(route);
         if (!prev) seen.set(route, { value: [count, sum, min, max], intervals: 1 });
-        else prev.value = [prev.value[0] + count, prev.value[1] + sum, Math.min(prev.value[2], min), Math.max(prev.value[3], max)], prev.intervals++;
+        else (prev.value = [prev.value[0] + count, prev.value[1] + sum, Math.min(prev.value[2], min), Math.max(prev.value[3], max)]), prev.intervals++;
       }
     };
     // The worker's thread is known to the collector before the rounds (as in the trial).

@@ -27,7 +27,7 @@ describe("piscina integration", () => {
     stop();
     await pool.destroy();
     await collector.shutdown();
-    const attrs = { "worker_id": 0, route: "/pool" };
+    const attrs = { worker_id: 0, route: "/pool" };
     expect(totals.total("http.server.requests", attrs, { method: "GET", status: "2xx" })).toBe((tasks * n) / 2);
     expect(totals.total("http.server.requests", attrs, { method: "POST", status: "2xx" })).toBe((tasks * n) / 2);
     expect(totals.total("http.server.duration", attrs, { method: "GET", status: "2xx" }, ":count")).toBe(tasks * n);
@@ -55,7 +55,7 @@ describe("piscina integration", () => {
     stop();
     await pool.destroy();
     await collector.shutdown();
-    expect(totals.total("http.server.requests", { "worker_id": 0, route: "/pool" }, { method: "GET", status: "2xx" })).toBe(25_000);
+    expect(totals.total("http.server.requests", { worker_id: 0, route: "/pool" }, { method: "GET", status: "2xx" })).toBe(25_000);
     expect(totals.total("piscina.pool.workers.destroyed", { "pool.name": "idle" })).toBeGreaterThanOrEqual(1);
   });
 });

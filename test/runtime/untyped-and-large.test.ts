@@ -58,7 +58,8 @@ describe("counters past 2^53", () => {
     const flush = harness();
     const r = `/big${++route}`;
     const s = new HttpServer({ workerId: 3, route: r });
-    const total = (points: DecodedPoint[]) => points.filter((p) => p.attributes.route === r && p.metric === "http.server.payload_size").reduce((a, p) => a + BigInt(p.value as number), 0n);
+    const total = (points: DecodedPoint[]) =>
+      points.filter((p) => p.attributes.route === r && p.metric === "http.server.payload_size").reduce((a, p) => a + BigInt(p.value as number), 0n);
     let sent = 0n;
     s.payloadSize.add(2 ** 53, "GET", "2xx");
     sent += total(flush());

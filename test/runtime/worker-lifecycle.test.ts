@@ -28,7 +28,7 @@ describe("worker lifecycle", () => {
     const seenBefore = progress[0];
     await collector.flush();
     expect(Atomics.load(flags, 1), "the worker is still stuck").toBe(0);
-    expect(totals.total("http.server.requests", { "worker_id": 7, route: "/stuck" }, { method: "GET", status: "2xx" })).toBe(1000);
+    expect(totals.total("http.server.requests", { worker_id: 7, route: "/stuck" }, { method: "GET", status: "2xx" })).toBe(1000);
     expect(totals.total("process.worker.tasks", {})).toBeGreaterThanOrEqual(seenBefore);
     await exited(worker);
     await collector.shutdown();
@@ -44,7 +44,7 @@ describe("worker lifecycle", () => {
     await waitUntil(() => collector.stats.threads <= 1);
     await collector.shutdown();
     for (const workerId of [1, 2, 3]) {
-      const attrs = { "worker_id": workerId, route: "/exit" };
+      const attrs = { worker_id: workerId, route: "/exit" };
       expect(totals.total("http.server.requests", attrs, { method: "POST", status: "5xx" })).toBe(count);
       expect(totals.total("http.server.duration", attrs, { method: "POST", status: "5xx" }, ":count")).toBe(count);
       expect(totals.last.get(`http.server.heap_used${JSON.stringify(attrs)}${JSON.stringify({ method: "GET", status: "2xx" })}`)).toBe(count);

@@ -17,7 +17,13 @@ const execFileAsync = promisify(execFile);
 const encode = (v: unknown): Uint8Array => packr.pack(v);
 let server: ServerProcess;
 let baseline: unknown[];
-const snapshot = async () => (await query(server.url, "SELECT (SELECT count(*) FROM all_points), (SELECT sum(value) FROM all_points), (SELECT count(*) FROM events), (SELECT count(*) FROM batches), (SELECT count(*) FROM instances)"))[0];
+const snapshot = async () =>
+  (
+    await query(
+      server.url,
+      "SELECT (SELECT count(*) FROM all_points), (SELECT sum(value) FROM all_points), (SELECT count(*) FROM events), (SELECT count(*) FROM batches), (SELECT count(*) FROM instances)",
+    )
+  )[0];
 
 beforeAll(async () => {
   server = await startServerProcess({ store: tempStore("bad"), args: ["--max-body", "1MiB"] });
@@ -62,7 +68,16 @@ const httpCases: [string, Uint8Array, number, string, string?][] = [
   ["unknown series id", withPoints([[99, 0, 1]]), 422, "E_UNKNOWN_SERIES", "points[0][0]"],
   ["unknown field key", withPoints([[0, 999, 1]]), 422, "E_UNKNOWN_FIELD", "points[0][1]"],
   ["histogram value of the wrong shape", withPoints([[0, 1, 5]]), 422, "E_BAD_VALUE", "points[0][2]"],
-  ["non-finite value", withPoints([[0, 0, 1], [1, 0, "x"]]), 422, "E_BAD_VALUE", "points[1][2]"],
+  [
+    "non-finite value",
+    withPoints([
+      [0, 0, 1],
+      [1, 0, "x"],
+    ]),
+    422,
+    "E_BAD_VALUE",
+    "points[1][2]",
+  ],
   ["series of an unknown set", withPoints([], { series: [[7, 5, ["z"]]] }), 422, "E_UNKNOWN_SET", "series[0][1]"],
   ["stream never opened", encode({ ...batch("never-opened", 2) }), 409, "E_UNKNOWN_STREAM"],
   ["huge stream id", encode({ ...batch("other", 1), stream: "s".repeat(100_000) }), 400, "E_TOO_LONG", "stream"],
@@ -97,14 +112,17 @@ describe("bad batches over HTTP", () => {
   });
 });
 
-describe("OTLP/JSON times outside 1970..2262 (they used to wrap: 1e23 was stored as 1976, \"1.5e18\" as 1970)", () => {
+describe('OTLP/JSON times outside 1970..2262 (they used to wrap: 1e23 was stored as 1976, "1.5e18" as 1970)', () => {
   const request = (time: unknown) => ({
-    resourceMetrics: [{
-      resource: { attributes: [{ key: "service.name", value: { stringValue: "otlp-times" } }] },
-      scopeMetrics: [{ metrics: [{ name: "t.gauge", gauge: { dataPoints: [{ timeUnixNano: time, asDouble: 1 }] } }] }],
-    }],
+    resourceMetrics: [
+      {
+        resource: { attributes: [{ key: "service.name", value: { stringValue: "otlp-times" } }] },
+        scopeMetrics: [{ metrics: [{ name: "t.gauge", gauge: { dataPoints: [{ timeUnixNano: time, asDouble: 1 }] } }] }],
+      },
+    ],
   });
-  const postOtlp = (time: unknown) => fetch(`${server.url}/v1/metrics`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request(time)) });
+  const postOtlp = (time: unknown) =>
+    fetch(`${server.url}/v1/metrics`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request(time)) });
   for (const time of [1e23, "1.5e18", "-5", "18446744073709551615", 1.5]) {
     it(`${JSON.stringify(time)}: 400 naming the field`, async () => {
       const res = await postOtlp(time);
@@ -159,7 +177,17 @@ describe("a body over --max-body reaches curl as a 413 with its JSON error (issu
   ];
   for (const [path, type, expect100] of cases) {
     it(`${path}, ${expect100 ? "with Expect: 100-continue (refused before the body is sent)" : "without Expect (the body is read and discarded)"}`, async () => {
-      const args = ["-sS", "-w", "\\n%{http_code}", "--data-binary", `@${big}`, "-H", `content-type: ${type}`, ...(expect100 ? [] : ["-H", "Expect:"]), `${server.url}${path}`];
+      const args = [
+        "-sS",
+        "-w",
+        "\\n%{http_code}",
+        "--data-binary",
+        `@${big}`,
+        "-H",
+        `content-type: ${type}`,
+        ...(expect100 ? [] : ["-H", "Expect:"]),
+        `${server.url}${path}`,
+      ];
       const { stdout } = await execFileAsync("curl", args);
       const lines = stdout.trim().split("\n");
       expect(lines.at(-1)).toBe("413");

@@ -15,7 +15,10 @@ afterAll(async () => {
 });
 
 const post = (body: string) =>
-  fetch(`${server.url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+  fetch(`${server.url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as Record<string, unknown>,
+  }));
 const count = async (where: string) => Number((await query(server.url, `SELECT count(*) FROM events WHERE ${where}`))[0][0]);
 
 it("three lines without ids: three stored, each with a generated UUIDv7", async () => {

@@ -27,14 +27,27 @@ function rng(seed: number) {
 function randomValue(r: () => number, depth = 0): unknown {
   const k = Math.floor(r() * (depth > 3 ? 5 : 8));
   switch (k) {
-    case 0: return Math.floor(r() * 2 ** 32) - 2 ** 31;
-    case 1: return r() < 0.1 ? NaN : r() * 1e6;
-    case 2: return "s".repeat(Math.floor(r() * 20));
-    case 3: return r() < 0.5;
-    case 4: return null;
-    case 5: return Array.from({ length: Math.floor(r() * 5) }, () => randomValue(r, depth + 1));
-    case 6: return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [["v", "stream", "seq", "points", "series", "sets", "open", "x"][Math.floor(r() * 8)] + (i > 2 ? i : ""), randomValue(r, depth + 1)]));
-    default: return Uint8Array.from({ length: Math.floor(r() * 8) }, () => Math.floor(r() * 256));
+    case 0:
+      return Math.floor(r() * 2 ** 32) - 2 ** 31;
+    case 1:
+      return r() < 0.1 ? NaN : r() * 1e6;
+    case 2:
+      return "s".repeat(Math.floor(r() * 20));
+    case 3:
+      return r() < 0.5;
+    case 4:
+      return null;
+    case 5:
+      return Array.from({ length: Math.floor(r() * 5) }, () => randomValue(r, depth + 1));
+    case 6:
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(r() * 4) }, (_, i) => [
+          ["v", "stream", "seq", "points", "series", "sets", "open", "x"][Math.floor(r() * 8)] + (i > 2 ? i : ""),
+          randomValue(r, depth + 1),
+        ]),
+      );
+    default:
+      return Uint8Array.from({ length: Math.floor(r() * 8) }, () => Math.floor(r() * 256));
   }
 }
 
@@ -43,25 +56,34 @@ function payload(i: number, r: () => number): { path: string; body: Uint8Array |
   switch (i % 6) {
     case 0: // random bytes
       return { path: "/v1/batches", body: Uint8Array.from({ length: Math.floor(r() * 300) }, () => Math.floor(r() * 256)) };
-    case 1: { // a valid batch with bytes flipped
+    case 1: {
+      // a valid batch with bytes flipped
       const b = Uint8Array.from(template);
       for (let n = 1 + Math.floor(r() * 4); n > 0; n--) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
       return { path: "/v1/batches", body: b };
     }
     case 2: // truncated or extended
-      return { path: "/v1/batches", body: r() < 0.5 ? template.subarray(0, Math.floor(r() * template.length)) : Buffer.concat([template, Buffer.from([Math.floor(r() * 256)])]) };
-    case 3: { // structurally random, msgpack-valid
+      return {
+        path: "/v1/batches",
+        body: r() < 0.5 ? template.subarray(0, Math.floor(r() * template.length)) : Buffer.concat([template, Buffer.from([Math.floor(r() * 256)])]),
+      };
+    case 3: {
+      // structurally random, msgpack-valid
       const base = batch(`fuzz-${i % 50}`, 1 + (i % 7)) as unknown as Record<string, unknown>;
       const keys = Object.keys(base);
       const k = keys[Math.floor(r() * keys.length)];
       return { path: "/v1/batches", body: packr.pack({ ...base, [k]: randomValue(r) }) };
     }
-    case 4: { // points with random contents
+    case 4: {
+      // points with random contents
       const base = batch(`fuzz-${i % 50}`, 1);
       return { path: "/v1/batches", body: packr.pack({ ...base, points: [[Math.floor(r() * 3), Math.floor(r() * 8), randomValue(r)], randomValue(r)] }) };
     }
-    default: { // NDJSON with random lines
-      const lines = Array.from({ length: 1 + Math.floor(r() * 3) }, () => (r() < 0.6 ? JSON.stringify(randomValue(r)) : String.fromCharCode(...Array.from({ length: Math.floor(r() * 30) }, () => Math.floor(r() * 128)))));
+    default: {
+      // NDJSON with random lines
+      const lines = Array.from({ length: 1 + Math.floor(r() * 3) }, () =>
+        r() < 0.6 ? JSON.stringify(randomValue(r)) : String.fromCharCode(...Array.from({ length: Math.floor(r() * 30) }, () => Math.floor(r() * 128))),
+      );
       return { path: "/v1/events", body: lines.join("\n") };
     }
   }
@@ -88,7 +110,11 @@ describe("fuzz", () => {
       while (next < N) {
         const i = next++;
         const p = payload(i, r);
-        const res = await fetch(server.url + p.path, { method: "POST", headers: { "content-type": p.path === "/v1/events" ? "application/x-ndjson" : "application/msgpack" }, body: p.body as string });
+        const res = await fetch(server.url + p.path, {
+          method: "POST",
+          headers: { "content-type": p.path === "/v1/events" ? "application/x-ndjson" : "application/msgpack" },
+          body: p.body as string,
+        });
         const text = await res.text();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status !== 200) {

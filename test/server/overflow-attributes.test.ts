@@ -20,10 +20,13 @@ describe("overflow series on the native path", () => {
     const collector = new Collector({ exporters: [new ServerExporter({ url: server.url })], resource: { "service.name": "overflow-native" } });
     for (let i = 0; i <= HttpServerDescriptor.maxInstances + 2; i++) new HttpServer({ workerId: 5, route: `/o${i}` }).requests.add(3, "GET", "2xx");
     await collector.shutdown();
-    const rows = (await query(server.url, `
+    const rows = (await query(
+      server.url,
+      `
       SELECT p.attributes::VARCHAR, sum(p.value) FROM metric_points p JOIN streams s ON s.id = p.stream_id
       WHERE s.key = '${collector.stream}' AND p.metric = 'http.server.requests' AND (p.attributes->>'route') IS NULL
-      GROUP BY ALL`)) as [string | null, number][];
+      GROUP BY ALL`,
+    )) as [string | null, number][];
     expect(rows.map(([a, v]) => [a === null ? null : JSON.parse(a), Number(v)])).toEqual([[{ "otel.metric.overflow": true }, 9]]);
   }, 60_000);
 });

@@ -84,7 +84,9 @@ describe("the store file is deleted or replaced while the server runs", () => {
         const r = await post(server.url, batch("s", seq));
         expect(r.status).toBe(500);
         expect(r.body.error.code).toBe("E_STORE");
-        expect(r.body.error.message).toMatch(new RegExp(`store file .* was ${how === "deleted" ? "deleted" : "replaced by another file"} while the server ran; nothing more is acknowledged`));
+        expect(r.body.error.message).toMatch(
+          new RegExp(`store file .* was ${how === "deleted" ? "deleted" : "replaced by another file"} while the server ran; nothing more is acknowledged`),
+        );
       }
       const ev = await sendEvent(server.url, 3);
       expect(ev.status).toBe(500);

@@ -28,15 +28,17 @@ describe("ingest while 4 runaway queries run", () => {
     expect(refused.headers.get("retry-after")).toBe("1");
 
     // The stream loaded from the store, and three new ones, batch after batch.
-    const acks = await Promise.all(["old", "a", "b", "c"].map(async (stream) => {
-      const seqs: number[] = [];
-      for (let seq = stream === "old" ? 2 : 1; seq <= 20; seq++) {
-        const r = await post(s.url, batch(stream, seq, 1));
-        expect(r.status, JSON.stringify(r.body)).toBe(200);
-        seqs.push(r.body.seq);
-      }
-      return seqs;
-    }));
+    const acks = await Promise.all(
+      ["old", "a", "b", "c"].map(async (stream) => {
+        const seqs: number[] = [];
+        for (let seq = stream === "old" ? 2 : 1; seq <= 20; seq++) {
+          const r = await post(s.url, batch(stream, seq, 1));
+          expect(r.status, JSON.stringify(r.body)).toBe(200);
+          seqs.push(r.body.seq);
+        }
+        return seqs;
+      }),
+    );
     expect(acks[0]).toEqual(Array.from({ length: 19 }, (_, i) => i + 2));
     for (const seqs of acks.slice(1)) expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ event_id: `e${i}`, event_type: "probe", n: i })).join("\n");
@@ -51,7 +53,12 @@ describe("ingest while 4 runaway queries run", () => {
     for (const r of await Promise.all(runaways)) expect(r).toMatchObject({ status: 503, body: { error: { code: "E_SHUTTING_DOWN" } } });
     const after = await start(store, []);
     expect(await query(after.url, "SELECT count(*) FROM batches")).toEqual([[80]]);
-    expect(await query(after.url, "SELECT stream_id, max(seq) FROM batches GROUP BY ALL ORDER BY 1")).toEqual([[1, 20], [2, 20], [3, 20], [4, 20]]);
+    expect(await query(after.url, "SELECT stream_id, max(seq) FROM batches GROUP BY ALL ORDER BY 1")).toEqual([
+      [1, 20],
+      [2, 20],
+      [3, 20],
+      [4, 20],
+    ]);
     // 2 counter points per batch (slot ok and error) of 1 item each.
     expect(await query(after.url, "SELECT sum(value) FROM metric_points WHERE metric = 'job.items'")).toEqual([[160]]);
     expect(await query(after.url, "SELECT count(DISTINCT event_id) FROM events")).toEqual([[50]]);

@@ -11,17 +11,25 @@ import { query, startServerProcess, tempStore, waitFor, type ServerProcess } fro
 let server: ServerProcess;
 
 const odd: Batch = {
-  v: 1, stream: "odd", seq: 1, start: 0, end: 1_700_000_000_000,
+  v: 1,
+  stream: "odd",
+  seq: 1,
+  start: 0,
+  end: 1_700_000_000_000,
   open: { resource: { "service.name": "odd" }, schemaHash: "h", sdk: { name: "t", version: "0" }, view: "aggregate" },
-  sets: [{
-    name: "weird", brief: "", schemaHash: "h",
-    attributes: [{ name: "path", type: "string", brief: "" }],
-    measures: [],
-    fields: [
-      { name: "io.read", instrument: "counter", unit: "By", brief: "Bytes read\nfrom \\disk", valueType: "int" },
-      { name: "io.wait", instrument: "upDownCounter", unit: "s", brief: "Waiters", valueType: "int" },
-    ],
-  }],
+  sets: [
+    {
+      name: "weird",
+      brief: "",
+      schemaHash: "h",
+      attributes: [{ name: "path", type: "string", brief: "" }],
+      measures: [],
+      fields: [
+        { name: "io.read", instrument: "counter", unit: "By", brief: "Bytes read\nfrom \\disk", valueType: "int" },
+        { name: "io.wait", instrument: "upDownCounter", unit: "s", brief: "Waiters", valueType: "int" },
+      ],
+    },
+  ],
   series: [[0, 0, ['C:\\dir "quoted"\nnext']]],
   points: [[0, 0, 100, 1, 3]],
 };
@@ -30,7 +38,10 @@ beforeAll(async () => {
   server = await startServerProcess({ store: tempStore("read") });
   // Two short-lived jobs push deltas for the same labels: /metrics adds them up.
   for (const job of ["job-1", "job-2"]) {
-    for (let seq = 1; seq <= 3; seq++) expect((await post(server.url, { ...batch(job, seq, seq), ...(seq === 1 ? { open: { ...batch(job, 1).open!, resource: { "service.name": "test" } } } : {}) })).status).toBe(200);
+    for (let seq = 1; seq <= 3; seq++)
+      expect(
+        (await post(server.url, { ...batch(job, seq, seq), ...(seq === 1 ? { open: { ...batch(job, 1).open!, resource: { "service.name": "test" } } } : {}) })).status,
+      ).toBe(200);
   }
   expect((await post(server.url, odd)).status).toBe(200);
 });
@@ -45,19 +56,19 @@ describe("/metrics", () => {
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
     const text = await res.text();
     // 2 jobs x (1 + 2 + 3) items on series a (ok) and b (error)
-    expect(text).toContain('# HELP job_items_total Items processed\n# TYPE job_items_total counter\n');
+    expect(text).toContain("# HELP job_items_total Items processed\n# TYPE job_items_total counter\n");
     expect(text).toContain('job_items_total{job_name="a",outcome="ok",service_name="test"} 12\n');
     expect(text).toContain('job_items_total{job_name="b",outcome="error",service_name="test"} 12\n');
     // histogram: sum 0.5 * items ms, all observations in the first bucket; exposed in seconds
     // (the base unit: see docs/interop.md), so bounds and sums are divided by 1000
-    expect(text).toContain('# TYPE job_latency_seconds histogram\n');
+    expect(text).toContain("# TYPE job_latency_seconds histogram\n");
     expect(text).toContain('job_latency_seconds_bucket{job_name="a",outcome="ok",service_name="test",le="0.001"} 12\n');
     expect(text).toContain('job_latency_seconds_bucket{job_name="a",outcome="ok",service_name="test",le="0.1"} 12\n');
     expect(text).toContain('job_latency_seconds_bucket{job_name="a",outcome="ok",service_name="test",le="+Inf"} 12\n');
     expect(text).toContain('job_latency_seconds_sum{job_name="a",outcome="ok",service_name="test"} 0.006\n');
     expect(text).toContain('job_latency_seconds_count{job_name="a",outcome="ok",service_name="test"} 12\n');
     // unit suffixes, escaping of label values and HELP
-    expect(text).toContain('# HELP io_read_bytes_total Bytes read\\nfrom \\\\disk\n');
+    expect(text).toContain("# HELP io_read_bytes_total Bytes read\\nfrom \\\\disk\n");
     expect(text).toContain('io_read_bytes_total{path="C:\\\\dir \\"quoted\\"\\nnext",service_name="odd"} 100\n');
     expect(text).toContain('# TYPE io_wait_seconds gauge\nio_wait_seconds{path="C:\\\\dir \\"quoted\\"\\nnext",service_name="odd"} 3\n');
   });
@@ -83,7 +94,10 @@ describe("/api/v1/series", () => {
     expect(body.instrument).toBe("counter");
     const ok = body.series.find((s) => s.labels.outcome === "ok")!;
     // batch seq s ends at t0 + 10 s: steps [t0, t0+20) hold seq 1, [t0+20, t0+40) hold seq 2 and 3
-    expect(ok.points).toEqual([{ t: t0, sum: 2 * 1 }, { t: t0 + 20, sum: 2 * (2 + 3) }]);
+    expect(ok.points).toEqual([
+      { t: t0, sum: 2 * 1 },
+      { t: t0 + 20, sum: 2 * (2 + 3) },
+    ]);
   });
 
   it("gives histogram quantiles", async () => {
@@ -108,13 +122,27 @@ describe("generic events", () => {
       { event_id: "e-1", event_time: "2024-01-02T03:04:05Z", event_type: "deploy", event_name: "api", version: "1.2" },
       { event_id: "e-2", event_type: "deploy", nested: { a: [1, 2] } },
       { message: "no id" },
-    ].map((e) => JSON.stringify(e)).join("\n");
-    const send = () => fetch(`${server.url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson", "x-client": "curl-like" }, body: lines }).then((r) => r.json());
+    ]
+      .map((e) => JSON.stringify(e))
+      .join("\n");
+    const send = () =>
+      fetch(`${server.url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson", "x-client": "curl-like" }, body: lines }).then((r) =>
+        r.json(),
+      );
     expect(await send()).toMatchObject({ stored: 3 });
     expect(await send()).toMatchObject({ stored: 1, duplicates: 2 }); // e-1 and e-2 again: skipped; the id-less one is new
-    const rows = await query(server.url, "SELECT event_id, strftime(event_time, '%Y-%m-%dT%H:%M:%S'), event_type, event_name, payload->>'version' FROM events WHERE event_id LIKE 'e-%' ORDER BY event_id");
-    expect(rows).toEqual([["e-1", "2024-01-02T03:04:05", "deploy", "api", "1.2"], ["e-2", null, "deploy", null, null]]);
-    const streams = await query(server.url, "SELECT (headers->>'x-client'), remote IS NOT NULL, stored FROM streams WHERE kind = 'events' AND (headers->>'x-client') IS NOT NULL");
+    const rows = await query(
+      server.url,
+      "SELECT event_id, strftime(event_time, '%Y-%m-%dT%H:%M:%S'), event_type, event_name, payload->>'version' FROM events WHERE event_id LIKE 'e-%' ORDER BY event_id",
+    );
+    expect(rows).toEqual([
+      ["e-1", "2024-01-02T03:04:05", "deploy", "api", "1.2"],
+      ["e-2", null, "deploy", null, null],
+    ]);
+    const streams = await query(
+      server.url,
+      "SELECT (headers->>'x-client'), remote IS NOT NULL, stored FROM streams WHERE kind = 'events' AND (headers->>'x-client') IS NOT NULL",
+    );
     expect(streams.length).toBeGreaterThanOrEqual(1);
     expect(streams[0][0]).toBe("curl-like");
     expect(streams[0][1]).toBe(true);

@@ -13,10 +13,11 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 let server: ServerProcess;
 const run = promisify(execFile);
 const CLI = resolve(import.meta.dirname, "../../src/cli/telemetry-server.ts");
-const cli = (args: string[]) => run(process.execPath, ["--conditions=source", "--import", "tsx", CLI, ...args], { cwd: resolve(import.meta.dirname, "../..") }).then(
-  (r) => ({ code: 0, ...r }),
-  (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-);
+const cli = (args: string[]) =>
+  run(process.execPath, ["--conditions=source", "--import", "tsx", CLI, ...args], { cwd: resolve(import.meta.dirname, "../..") }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
 
 beforeAll(async () => {
   server = await startServerProcess({ store: tempStore("security"), args: ["--token", TOKEN] });
@@ -42,7 +43,11 @@ describe("--token", () => {
         expect(res.status).toBe(401);
         expect(((await res.json()) as { error: { code: string } }).error.code).toBe("E_UNAUTHORIZED");
       }
-      const ok = await fetch(server.url + path, { method, headers: { "content-type": method === "POST" && path === "/v1/batches" ? "application/msgpack" : "application/json", ...auth }, ...(body ? { body } : {}) });
+      const ok = await fetch(server.url + path, {
+        method,
+        headers: { "content-type": method === "POST" && path === "/v1/batches" ? "application/msgpack" : "application/json", ...auth },
+        ...(body ? { body } : {}),
+      });
       expect(ok.status).not.toBe(401);
     });
   }
@@ -132,7 +137,7 @@ describe("read-only queries", () => {
   it("allows generators, JSON and the catalog", async () => {
     expect((await query(server.url, "SELECT count(*) FROM range(10)", TOKEN))[0][0]).toBe(10);
     expect((await query(server.url, "SELECT count(*) FROM generate_series(1, 3)", TOKEN))[0][0]).toBe(3);
-    expect((await query(server.url, "SELECT count(*) FROM json_each('{\"a\":1,\"b\":2}')", TOKEN))[0][0]).toBe(2);
+    expect((await query(server.url, 'SELECT count(*) FROM json_each(\'{"a":1,"b":2}\')', TOKEN))[0][0]).toBe(2);
     expect((await query(server.url, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'points'", TOKEN))[0][0]).toBe(1);
     expect((await query(server.url, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'series_totals'", TOKEN))[0][0]).toBeGreaterThan(5);
     expect((await query(server.url, "SELECT count(*) FROM pragma_table_info('points')", TOKEN))[0][0]).toBe(6);

@@ -9,7 +9,9 @@ import { post } from "./helpers/batches.ts";
 import { query, startServerProcess, tempStore, type ServerProcess } from "./helpers/server-process.ts";
 
 const SET: WireSetDescriptor = {
-  name: "shop", brief: "", schemaHash: "totals",
+  name: "shop",
+  brief: "",
+  schemaHash: "totals",
   attributes: [{ name: "shop.region", type: "string", brief: "" }],
   measures: [{ name: "queue", brief: "", values: ["fast", "slow"] }],
   fields: [
@@ -35,7 +37,11 @@ function batchOf(seq: number): Batch {
   const i = intervals[seq - 1];
   const end = 1_700_000_000_000 + seq * 1000;
   return {
-    v: 1, stream: "shop-1", seq, start: end - 1000, end,
+    v: 1,
+    stream: "shop-1",
+    seq,
+    start: end - 1000,
+    end,
     ...(seq === 1
       ? {
           open: { resource: { "service.name": "shop" }, schemaHash: "totals", sdk: { name: "percore", version: "test" }, view: "aggregate" as const },

@@ -27,7 +27,11 @@ async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000)
   }
 }
 
-const lines = (pattern: RegExp) => server.output().split("\n").filter((l) => pattern.test(l));
+const lines = (pattern: RegExp) =>
+  server
+    .output()
+    .split("\n")
+    .filter((l) => pattern.test(l));
 
 /** Opens an HTTP stream now and waits until the server closes it for idleness (one idle period passed). */
 async function idledOut(stream: string): Promise<void> {

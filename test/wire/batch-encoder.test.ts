@@ -7,8 +7,35 @@ import { MsgpackWriter } from "../../src/wire/msgpack-writer.ts";
 import type { Batch } from "../../src/wire/batch.ts";
 
 const EDGES = [
-  0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1,
-  -(2 ** 53) + 1, 0.5, -0.25, 1.1, 1e300, -1e-300, 3.4028234663852886e38, Number.MIN_VALUE, -0,
+  0,
+  1,
+  127,
+  128,
+  255,
+  256,
+  65535,
+  65536,
+  2 ** 32 - 1,
+  2 ** 32,
+  2 ** 53 - 1,
+  -1,
+  -32,
+  -33,
+  -128,
+  -129,
+  -32768,
+  -32769,
+  -(2 ** 31),
+  -(2 ** 31) - 1,
+  -(2 ** 53) + 1,
+  0.5,
+  -0.25,
+  1.1,
+  1e300,
+  -1e-300,
+  3.4028234663852886e38,
+  Number.MIN_VALUE,
+  -0,
 ];
 
 describe("MsgpackWriter", () => {
@@ -41,8 +68,14 @@ describe("MsgpackWriter", () => {
       start: 1_763_900_000_123,
       end: 1_763_900_001_456,
       open: { resource: { "service.name": "x", "process.pid": 12 }, schemaHash: "abc", sdk: { name: "percore", version: "0.1.0" }, view: "aggregate" },
-      series: [[1, 0, ["a", 2, true]], [2, 0, null]],
-      points: [[1, 0, 5, 3, [1.5, 1, 0, 2]], [2, 1, -3, 4, [2, 9.25, 1, 8.25]]],
+      series: [
+        [1, 0, ["a", 2, true]],
+        [2, 0, null],
+      ],
+      points: [
+        [1, 0, 5, 3, [1.5, 1, 0, 2]],
+        [2, 1, -3, 4, [2, 9.25, 1, 8.25]],
+      ],
     };
     const points = new MsgpackWriter();
     const at = points.beginArray();

@@ -109,7 +109,14 @@ export function aggregate(op: string, vec: Vector, grouping: readonly string[], 
         out.push({ labels: g.labels, v: Math.sqrt(g.aux / g.count), t });
         continue;
       case "quantile":
-        out.push({ labels: g.labels, v: quantileOf(Number(param), g.samples.map((s) => s.v)), t });
+        out.push({
+          labels: g.labels,
+          v: quantileOf(
+            Number(param),
+            g.samples.map((s) => s.v),
+          ),
+          t,
+        });
         continue;
       default:
         out.push({ labels: g.labels, v: g.value, t });

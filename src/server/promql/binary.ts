@@ -17,20 +17,34 @@ function pow(x: number, y: number): number {
 /** The value and whether a comparison keeps it. */
 export function elemOp(op: BinaryOp, l: number, r: number): [number, boolean] {
   switch (op) {
-    case "+": return [l + r, true];
-    case "-": return [l - r, true];
-    case "*": return [l * r, true];
-    case "/": return [l / r, true];
-    case "%": return [l % r, true];
-    case "^": return [pow(l, r), true];
-    case "atan2": return [Math.atan2(l, r), true];
-    case "==": return [l, l === r];
-    case "!=": return [l, l !== r];
-    case ">": return [l, l > r];
-    case "<": return [l, l < r];
-    case ">=": return [l, l >= r];
-    case "<=": return [l, l <= r];
-    default: throw new PromqlError("internal", `operator ${op} on numbers`);
+    case "+":
+      return [l + r, true];
+    case "-":
+      return [l - r, true];
+    case "*":
+      return [l * r, true];
+    case "/":
+      return [l / r, true];
+    case "%":
+      return [l % r, true];
+    case "^":
+      return [pow(l, r), true];
+    case "atan2":
+      return [Math.atan2(l, r), true];
+    case "==":
+      return [l, l === r];
+    case "!=":
+      return [l, l !== r];
+    case ">":
+      return [l, l > r];
+    case "<":
+      return [l, l < r];
+    case ">=":
+      return [l, l >= r];
+    case "<=":
+      return [l, l <= r];
+    default:
+      throw new PromqlError("internal", `operator ${op} on numbers`);
   }
 }
 
@@ -87,7 +101,10 @@ export function vectorVector(op: BinaryOp, lhsIn: Vector, rhsIn: Vector, m: Vect
   for (const r of rhs) {
     const sig = signature(r.labels, m.on, m.labels);
     if (rightSigs.has(sig)) {
-      throw new PromqlError("execution", `found duplicate series for the match group on the ${swap ? "left" : "right"} hand-side of the operation;many-to-many matching not allowed: matching labels must be unique on one side`);
+      throw new PromqlError(
+        "execution",
+        `found duplicate series for the match group on the ${swap ? "left" : "right"} hand-side of the operation;many-to-many matching not allowed: matching labels must be unique on one side`,
+      );
     }
     rightSigs.set(sig, r);
   }

@@ -116,11 +116,17 @@ export class Evaluator {
   }
 
   /** For each step, each series' window [t - offset - range, t - offset] (both ends included, as in Prometheus 2.x). */
-  private windows(input: RangeInput, grid: readonly number[], each: (step: number, s: RawSeries, from: number, to: number, rangeStart: number, rangeEnd: number) => void): void {
+  private windows(
+    input: RangeInput,
+    grid: readonly number[],
+    each: (step: number, s: RawSeries, from: number, to: number, rangeStart: number, rangeEnd: number) => void,
+  ): void {
     for (const s of input.series) {
-      let from = 0, to = 0;
+      let from = 0,
+        to = 0;
       for (let i = 0; i < grid.length; i++) {
-        const rangeEnd = grid[i] - input.offset, rangeStart = rangeEnd - input.range;
+        const rangeEnd = grid[i] - input.offset,
+          rangeStart = rangeEnd - input.range;
         while (from < s.t.length && s.t[from] < rangeStart) from++;
         if (to < from) to = from;
         while (to < s.t.length && s.t[to] <= rangeEnd) to++;
@@ -199,7 +205,8 @@ export class Evaluator {
     if (l.type === "scalar" && r.type === "scalar") return { type: "scalar", v: l.v.map((x, i) => scalarScalar(e.op, x, r.v[i], e.bool)) };
     if (l.type === "vector" && r.type === "scalar") return { type: "vector", steps: l.steps.map((vec, i) => vectorScalar(e.op, vec, r.v[i], false, e.bool, grid[i])) };
     if (l.type === "scalar" && r.type === "vector") return { type: "vector", steps: r.steps.map((vec, i) => vectorScalar(e.op, vec, l.v[i], true, e.bool, grid[i])) };
-    if (l.type === "vector" && r.type === "vector") return { type: "vector", steps: l.steps.map((vec, i) => vectorVector(e.op, vec, r.steps[i], e.matching, e.bool, grid[i])) };
+    if (l.type === "vector" && r.type === "vector")
+      return { type: "vector", steps: l.steps.map((vec, i) => vectorVector(e.op, vec, r.steps[i], e.matching, e.bool, grid[i])) };
     throw new PromqlError("bad_data", "binary expression must contain only scalar and instant vector types");
   }
 
@@ -208,7 +215,9 @@ export class Evaluator {
     const steps = (v as { steps: Vector[] }).steps;
     return {
       type: "vector",
-      steps: steps.map((vec, i) => aggregate(e.op, vec, e.grouping, e.without, p === undefined ? undefined : p.type === "string" ? p.s : p.type === "scalar" ? p.v[i] : undefined, grid[i])),
+      steps: steps.map((vec, i) =>
+        aggregate(e.op, vec, e.grouping, e.without, p === undefined ? undefined : p.type === "string" ? p.s : p.type === "scalar" ? p.v[i] : undefined, grid[i]),
+      ),
     };
   }
 

@@ -93,7 +93,8 @@ function limitParam(p: URLSearchParams): number | undefined {
 function seriesWhere(sets: Matcher[][], p: URLSearchParams, params: Record<string, string | number>): string {
   const parts: string[] = [];
   if (sets.length > 0) parts.push("(" + sets.map((ms, k) => `(${matcherSql(ms, params, `m${k}`)})`).join(" OR ") + ")");
-  const start = p.get("start"), end = p.get("end");
+  const start = p.get("start"),
+    end = p.get("end");
   if (start || end) {
     params.start = parseTimeParam(start, "start", -8.64e15);
     params.end = parseTimeParam(end, "end", 8.64e15);
@@ -115,8 +116,15 @@ export function createQueryApi(ctx: QueryApiContext) {
   const nativeLabels = (sets: Matcher[][]) => nativeSeriesLabels(native, sets);
 
   async function handle(path: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-    const route = path === "/api/v1/query" || path === "/api/v1/query_range" || path === "/api/v1/labels" || path === "/api/v1/series" ||
-      path === "/api/v1/metadata" || path === "/api/v1/status/buildinfo" || path === "/api/v1/query_exemplars" || /^\/api\/v1\/label\/[^/]+\/values$/.test(path);
+    const route =
+      path === "/api/v1/query" ||
+      path === "/api/v1/query_range" ||
+      path === "/api/v1/labels" ||
+      path === "/api/v1/series" ||
+      path === "/api/v1/metadata" ||
+      path === "/api/v1/status/buildinfo" ||
+      path === "/api/v1/query_exemplars" ||
+      /^\/api\/v1\/label\/[^/]+\/values$/.test(path);
     if (!route) return false;
     if (req.method !== "GET" && req.method !== "POST" && req.method !== "HEAD") {
       reply(res, 405, { status: "error", errorType: "bad_data", error: `${req.method} not allowed on ${path}` });
@@ -137,11 +145,17 @@ export function createQueryApi(ctx: QueryApiContext) {
           if (!q) throw new PromqlError("bad_data", 'invalid parameter "query": no query given');
           if (!p.get("start")) throw new PromqlError("bad_data", 'invalid parameter "start": missing');
           if (!p.get("end")) throw new PromqlError("bad_data", 'invalid parameter "end": missing');
-          const start = parseTimeParam(p.get("start"), "start", 0), end = parseTimeParam(p.get("end"), "end", 0);
+          const start = parseTimeParam(p.get("start"), "start", 0),
+            end = parseTimeParam(p.get("end"), "end", 0);
           if (end < start) throw new PromqlError("bad_data", 'invalid parameter "end": end timestamp must not be before start time');
           const step = parseDurationParam(p.get("step"), "step");
-          if (!step || step <= 0) throw new PromqlError("bad_data", 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
-          if ((end - start) / step > ctx.promql.maxPoints) throw new PromqlError("bad_data", `exceeded maximum resolution of ${ctx.promql.maxPoints} points per timeseries. Try decreasing the query resolution (?step=XX)`);
+          if (!step || step <= 0)
+            throw new PromqlError("bad_data", 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+          if ((end - start) / step > ctx.promql.maxPoints)
+            throw new PromqlError(
+              "bad_data",
+              `exceeded maximum resolution of ${ctx.promql.maxPoints} points per timeseries. Try decreasing the query resolution (?step=XX)`,
+            );
           success(res, await rangeQuery(src, ctx.promql, q, start, end, step, timeout));
           return true;
         }
@@ -169,7 +183,12 @@ export function createQueryApi(ctx: QueryApiContext) {
           const metric = p.get("metric");
           const limit = limitParam(p);
           const data: Record<string, { type: string; help: string; unit: string }[]> = {};
-          const families = new Map(nativeCatalog(ctx.cumulative, native.units).map((s) => [s.family.name, { metric: s.family.name, type: s.family.type, help: s.family.help, unit: s.family.unit }]));
+          const families = new Map(
+            nativeCatalog(ctx.cumulative, native.units).map((s) => [
+              s.family.name,
+              { metric: s.family.name, type: s.family.type, help: s.family.help, unit: s.family.unit },
+            ]),
+          );
           for (const m of ctx.index.metadata.values()) families.set(m.metric, m);
           for (const m of [...families.values()].sort((a, b) => (a.metric < b.metric ? -1 : 1))) {
             if (metric && m.metric !== metric) continue;

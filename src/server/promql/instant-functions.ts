@@ -15,7 +15,10 @@ export interface InstantArgs {
 
 export type InstantFunction = (a: InstantArgs) => Vector;
 
-const mapValues = (f: (v: number) => number): InstantFunction => (a) => a.vector.map((s) => ({ labels: dropName(s.labels), v: f(s.v), t: a.t }));
+const mapValues =
+  (f: (v: number) => number): InstantFunction =>
+  (a) =>
+    a.vector.map((s) => ({ labels: dropName(s.labels), v: f(s.v), t: a.t }));
 
 /** Go's template Expand for label_replace: $1, ${1}, $name, ${name}, $$. */
 export function expandTemplate(template: string, m: RegExpExecArray): string {
@@ -130,10 +133,12 @@ export const INSTANT_FUNCTIONS: Readonly<Record<string, InstantFunction>> = {
       throw new PromqlError("bad_data", `invalid regular expression in label_replace(): ${regex}: ${(e as Error).message}`);
     }
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst)) throw new PromqlError("bad_data", `invalid destination label name in label_replace(): ${dst}`);
-    return uniqueOrFail(a.vector.map((s) => {
-      const m = re.exec(s.labels[src] ?? "");
-      return m ? { ...s, labels: withLabel(s.labels, dst, expandTemplate(replacement, m)) } : s;
-    }));
+    return uniqueOrFail(
+      a.vector.map((s) => {
+        const m = re.exec(s.labels[src] ?? "");
+        return m ? { ...s, labels: withLabel(s.labels, dst, expandTemplate(replacement, m)) } : s;
+      }),
+    );
   },
   label_join: (a) => {
     const [dst, sep, ...srcs] = a.strings;

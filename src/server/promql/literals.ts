@@ -48,4 +48,3 @@ export function matchesEmpty(m: Matcher): boolean {
       return !new RegExp(toJsRegex(m.value)).test("");
   }
 }
-

@@ -38,7 +38,10 @@ function withScrapeLabels(attrs: Map<string, string>, resource: Readonly<Record<
   const out: Record<string, string> = {};
   for (const [k, v] of attrs) if (v !== "") out[k] = v;
   // Like a scrape with honor_labels: false, the target's job/instance win; clashing ones are kept as exported_*.
-  for (const [label, key] of [["job", "service.name"], ["instance", "service.instance.id"]] as const) {
+  for (const [label, key] of [
+    ["job", "service.name"],
+    ["instance", "service.instance.id"],
+  ] as const) {
     const v = resource[key];
     if (v === undefined || v === "") continue;
     if (out[label] !== undefined) out[`exported_${label}`] = out[label];
@@ -59,7 +62,8 @@ export function nativeCatalog(c: Cumulative, units: UnitMode): NativeSeries[] {
       if (!decl) continue;
       const set = stream.sets[decl.set];
       for (const key of byKey.keys()) {
-        const fieldIndex = keyField(key, set.fieldCount), slot = keySlot(key, set.fieldCount);
+        const fieldIndex = keyField(key, set.fieldCount),
+          slot = keySlot(key, set.fieldCount);
         const field = set.descriptor.fields[fieldIndex];
         if (!field || field.instrument === "mmsc") continue;
         const type = PROM_TYPE[field.instrument];

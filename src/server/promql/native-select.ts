@@ -14,10 +14,14 @@ export function matches(labels: Labels, matchers: readonly Matcher[]): boolean {
   return matchers.every((m) => {
     const v = labels[m.name] ?? "";
     switch (m.op) {
-      case "=": return v === m.value;
-      case "!=": return v !== m.value;
-      case "=~": return new RegExp(toJsRegex(m.value)).test(v);
-      case "!~": return !new RegExp(toJsRegex(m.value)).test(v);
+      case "=":
+        return v === m.value;
+      case "!=":
+        return v !== m.value;
+      case "=~":
+        return new RegExp(toJsRegex(m.value)).test(v);
+      case "!~":
+        return !new RegExp(toJsRegex(m.value)).test(v);
     }
   });
 }
@@ -56,14 +60,26 @@ export async function selectNative(b: QueryBudget, src: NativeSource, matchers: 
   const params = { mint: Math.floor(grid[0]), maxt: Math.floor(grid[grid.length - 1]) };
   const before = "p.time < make_timestamp($mint * 1000)";
   const [base, baseBuckets, rows, streams] = await Promise.all([
-    runEvaluatorSql(b, `SELECT p.stream_id, p.series, p.slot, p.field, coalesce(sum(p.value) FILTER (WHERE ${before}), 0), coalesce(sum(p.count) FILTER (WHERE ${before}), 0),
-      arg_max(p.value, p.time) FILTER (WHERE ${before}), epoch_ms(max(p.time) FILTER (WHERE ${before})), epoch_ms(min(p.time)) FROM all_points p ${join} GROUP BY ALL`, { mint: params.mint }),
-    runEvaluatorSql(b, `SELECT stream_id, series, slot, field, list(s ORDER BY idx) FROM (
+    runEvaluatorSql(
+      b,
+      `SELECT p.stream_id, p.series, p.slot, p.field, coalesce(sum(p.value) FILTER (WHERE ${before}), 0), coalesce(sum(p.count) FILTER (WHERE ${before}), 0),
+      arg_max(p.value, p.time) FILTER (WHERE ${before}), epoch_ms(max(p.time) FILTER (WHERE ${before})), epoch_ms(min(p.time)) FROM all_points p ${join} GROUP BY ALL`,
+      { mint: params.mint },
+    ),
+    runEvaluatorSql(
+      b,
+      `SELECT stream_id, series, slot, field, list(s ORDER BY idx) FROM (
       SELECT p.stream_id, p.series, p.slot, p.field, idx, sum(b) AS s FROM (
         SELECT p.stream_id, p.series, p.slot, p.field, unnest(p.buckets) AS b, generate_subscripts(p.buckets, 1) AS idx
-        FROM distribution_points p ${join} WHERE p.buckets IS NOT NULL AND ${before}) p GROUP BY ALL) GROUP BY ALL`, { mint: params.mint }),
-    runEvaluatorSql(b, `SELECT p.stream_id, p.series, p.slot, p.field, epoch_ms(p.time), p.value, p.count, p.buckets FROM all_points p ${join}
-      WHERE p.time >= make_timestamp($mint * 1000) AND p.time <= make_timestamp($maxt * 1000) ORDER BY p.time`, params),
+        FROM distribution_points p ${join} WHERE p.buckets IS NOT NULL AND ${before}) p GROUP BY ALL) GROUP BY ALL`,
+      { mint: params.mint },
+    ),
+    runEvaluatorSql(
+      b,
+      `SELECT p.stream_id, p.series, p.slot, p.field, epoch_ms(p.time), p.value, p.count, p.buckets FROM all_points p ${join}
+      WHERE p.time >= make_timestamp($mint * 1000) AND p.time <= make_timestamp($maxt * 1000) ORDER BY p.time`,
+      params,
+    ),
     runEvaluatorSql(b, `SELECT id, epoch_ms(closed) FROM streams WHERE id IN (${[...new Set(picked.map((s) => s.stream | 0))].join(",")})`, {}),
   ]);
   b.loaded += base.length + rows.length;
@@ -71,7 +87,15 @@ export async function selectNative(b: QueryBudget, src: NativeSource, matchers: 
   const state = new Map<string, KeyState>();
   for (const [s, se, sl, f, sum, count, last, lastTime, first] of base) {
     const k = `${s}:${se}:${sl}:${f}`;
-    state.set(k, { sum: num(sum), count: num(count), buckets: [], last: num(last), lastTime: lastTime === null ? -Infinity : num(lastTime), first: num(first), closed: closed.get(num(s)) ?? Infinity });
+    state.set(k, {
+      sum: num(sum),
+      count: num(count),
+      buckets: [],
+      last: num(last),
+      lastTime: lastTime === null ? -Infinity : num(lastTime),
+      first: num(first),
+      closed: closed.get(num(s)) ?? Infinity,
+    });
   }
   for (const [s, se, sl, f, list] of baseBuckets) {
     const st = state.get(`${s}:${se}:${sl}:${f}`);

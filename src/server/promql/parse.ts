@@ -10,8 +10,22 @@ import { matchesEmpty, parseDurationText, parseNumber, position, toJsRegex } fro
 
 const AGGREGATIONS = new Set(["sum", "avg", "min", "max", "count", "stddev", "stdvar", "topk", "bottomk", "quantile", "count_values", "group"]);
 const BINARY_OPS: Readonly<Record<string, BinaryOp>> = {
-  Add: "+", Sub: "-", Mul: "*", Div: "/", Mod: "%", Pow: "^", Atan2: "atan2",
-  Eql: "==", Neq: "!=", Gtr: ">", Lss: "<", Gte: ">=", Lte: "<=", And: "and", Or: "or", Unless: "unless",
+  Add: "+",
+  Sub: "-",
+  Mul: "*",
+  Div: "/",
+  Mod: "%",
+  Pow: "^",
+  Atan2: "atan2",
+  Eql: "==",
+  Neq: "!=",
+  Gtr: ">",
+  Lss: "<",
+  Gte: ">=",
+  Lte: "<=",
+  And: "and",
+  Or: "or",
+  Unless: "unless",
 };
 const MATCH_OPS: Readonly<Record<string, MatchOp>> = { EqlSingle: "=", Neq: "!=", EqlRegex: "=~", NeqRegex: "!~" };
 class Converter {
@@ -81,7 +95,13 @@ class Converter {
         const t = typeOf(inner, fnType);
         if (t !== "vector") throw this.fail(n, `subquery is only allowed on instant vector, got ${typeName(t)}`);
         const durations = kids.filter((k) => k.name === "DurationExpr");
-        return { kind: "subquery", expr: inner, range: this.duration(durations[0], "the subquery range"), step: durations[1] ? this.duration(durations[1], "the subquery step") : 0, offset: 0 };
+        return {
+          kind: "subquery",
+          expr: inner,
+          range: this.duration(durations[0], "the subquery range"),
+          step: durations[1] ? this.duration(durations[1], "the subquery step") : 0,
+          offset: 0,
+        };
       }
       case "OffsetExpr":
         return this.offset(n);
@@ -141,7 +161,8 @@ class Converter {
     const kids = this.children(n);
     const inner = this.expr(kids[0]);
     const durNode = kids.find((k) => k.name === "OffsetDurationExpr")!;
-    let sign = 1, d = durNode;
+    let sign = 1,
+      d = durNode;
     const dk = this.children(durNode);
     if (dk[0]?.name === "UnaryOp") {
       sign = this.text(dk[0]) === "-" ? -1 : 1;
@@ -181,8 +202,12 @@ class Converter {
       else if (k.name === "MatchingModifierClause") matching = this.matching(k, op);
       else throw unsupported(`${this.text(k)} in a binary expression`);
     }
-    const lt = typeOf(lhs, fnType), rt = typeOf(rhs, fnType);
-    for (const [t, side] of [[lt, kids[0]], [rt, kids[kids.length - 1]]] as const) {
+    const lt = typeOf(lhs, fnType),
+      rt = typeOf(rhs, fnType);
+    for (const [t, side] of [
+      [lt, kids[0]],
+      [rt, kids[kids.length - 1]],
+    ] as const) {
       if (t !== "scalar" && t !== "vector") throw this.fail(side, `binary expression must contain only scalar and instant vector types, got ${typeName(t)}`);
     }
     if (bool && !COMPARISON.has(op)) throw this.fail(opNode, "bool modifier can only be used on comparison operators");
@@ -194,8 +219,10 @@ class Converter {
   }
 
   matching(n: SyntaxNode, op: BinaryOp): VectorMatching {
-    let on = false, card: VectorMatching["card"] = SET_OPS.has(op) ? "many-to-many" : "one-to-one";
-    let labels: string[] = [], include: string[] = [];
+    let on = false,
+      card: VectorMatching["card"] = SET_OPS.has(op) ? "many-to-many" : "one-to-one";
+    let labels: string[] = [],
+      include: string[] = [];
     let seenGroup = false;
     for (const k of this.children(n)) {
       if (k.name === "On") on = true;
@@ -222,7 +249,9 @@ class Converter {
   }
 
   aggregate(n: SyntaxNode): Expr {
-    let op = "", grouping: string[] = [], without = false;
+    let op = "",
+      grouping: string[] = [],
+      without = false;
     let body: SyntaxNode | undefined;
     for (const k of this.children(n)) {
       if (k.name === "AggregateOp") op = this.text(k).toLowerCase();
@@ -237,13 +266,16 @@ class Converter {
     const argNodes = this.children(body!);
     const args = argNodes.map((a) => this.expr(a));
     const wantsParam = op === "topk" || op === "bottomk" || op === "quantile" || op === "count_values";
-    if (args.length !== (wantsParam ? 2 : 1)) throw this.fail(n, `wrong number of arguments for aggregate expression provided, expected ${wantsParam ? 2 : 1}, got ${args.length}`);
+    if (args.length !== (wantsParam ? 2 : 1))
+      throw this.fail(n, `wrong number of arguments for aggregate expression provided, expected ${wantsParam ? 2 : 1}, got ${args.length}`);
     const expr = args[args.length - 1];
-    if (typeOf(expr, fnType) !== "vector") throw this.fail(argNodes[args.length - 1], `expected type instant vector in aggregation expression, got ${typeName(typeOf(expr, fnType))}`);
+    if (typeOf(expr, fnType) !== "vector")
+      throw this.fail(argNodes[args.length - 1], `expected type instant vector in aggregation expression, got ${typeName(typeOf(expr, fnType))}`);
     const param = wantsParam ? args[0] : null;
     if (param) {
       const want = op === "count_values" ? "string" : "scalar";
-      if (typeOf(param, fnType) !== want) throw this.fail(argNodes[0], `expected type ${typeName(want)} in aggregation parameter, got ${typeName(typeOf(param, fnType))}`);
+      if (typeOf(param, fnType) !== want)
+        throw this.fail(argNodes[0], `expected type ${typeName(want)} in aggregation parameter, got ${typeName(typeOf(param, fnType))}`);
     }
     return { kind: "aggregate", op, expr, param, grouping, without };
   }

@@ -24,7 +24,14 @@ export interface PromqlLimits {
   readonly nativeIntervalMs: number;
 }
 
-export const DEFAULT_PROMQL_LIMITS: PromqlLimits = { timeoutMs: 120_000, maxSamples: 50_000_000, lookbackMs: 300_000, subqueryStepMs: 60_000, maxPoints: 11_000, nativeIntervalMs: 15_000 };
+export const DEFAULT_PROMQL_LIMITS: PromqlLimits = {
+  timeoutMs: 120_000,
+  maxSamples: 50_000_000,
+  lookbackMs: 300_000,
+  subqueryStepMs: 60_000,
+  maxPoints: 11_000,
+  nativeIntervalMs: 15_000,
+};
 
 type Point = [number, string];
 export type QueryData =
@@ -39,7 +46,13 @@ export interface QuerySource {
 }
 
 export function budget(src: QuerySource, limits: PromqlLimits, timeoutMs = Infinity): QueryBudget {
-  return { store: src.store, ...(src.native ? { native: src.native } : {}), deadline: Date.now() + Math.min(timeoutMs, limits.timeoutMs), maxSamples: limits.maxSamples, loaded: 0 };
+  return {
+    store: src.store,
+    ...(src.native ? { native: src.native } : {}),
+    deadline: Date.now() + Math.min(timeoutMs, limits.timeoutMs),
+    maxSamples: limits.maxSamples,
+    loaded: 0,
+  };
 }
 
 const seconds = (ms: number): number => ms / 1000;
@@ -57,10 +70,19 @@ export async function instantQuery(src: QuerySource, limits: PromqlLimits, query
   return { resultType: "vector", result: v.steps[0].map((s) => ({ metric: s.labels, value: [seconds(t), formatValue(s.v)] })) };
 }
 
-export async function rangeQuery(src: QuerySource, limits: PromqlLimits, query: string, start: number, end: number, step: number, timeoutMs = Infinity): Promise<QueryData> {
+export async function rangeQuery(
+  src: QuerySource,
+  limits: PromqlLimits,
+  query: string,
+  start: number,
+  end: number,
+  step: number,
+  timeoutMs = Infinity,
+): Promise<QueryData> {
   const expr = parsePromql(query);
   const type = typeOf(expr, functionType);
-  if (type !== "scalar" && type !== "vector") throw new PromqlError("bad_data", `invalid expression type "${typeName(type)}" for range query, must be Scalar or instant Vector`);
+  if (type !== "scalar" && type !== "vector")
+    throw new PromqlError("bad_data", `invalid expression type "${typeName(type)}" for range query, must be Scalar or instant Vector`);
   const grid: number[] = [];
   for (let t = start; t <= end; t += step) grid.push(t);
   const ev = new Evaluator(budget(src, limits, timeoutMs), { lookback: limits.lookbackMs, subqueryStep: limits.subqueryStepMs });

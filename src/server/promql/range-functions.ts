@@ -22,7 +22,8 @@ export type RangeFunction = (w: Window, param: number) => number | undefined;
 function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): number | undefined {
   const n = w.to - w.from;
   if (n < 2) return undefined;
-  const first = w.from, last = w.to - 1;
+  const first = w.from,
+    last = w.to - 1;
   let result = w.v[last] - w.v[first];
   if (isCounter) {
     let prev = w.v[first];
@@ -50,7 +51,8 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): numbe
 
 function instantValue(w: Window, isRate: boolean): number | undefined {
   if (w.to - w.from < 2) return undefined;
-  const last = w.to - 1, prev = w.to - 2;
+  const last = w.to - 1,
+    prev = w.to - 2;
   let result = w.v[last] - w.v[prev];
   if (isRate && w.v[last] < w.v[prev]) result = w.v[last];
   const sampledInterval = w.t[last] - w.t[prev];
@@ -79,7 +81,9 @@ function each(w: Window, f: (v: number) => void): void {
 }
 
 function variance(w: Window): number {
-  let count = 0, mean = 0, aux = 0;
+  let count = 0,
+    mean = 0,
+    aux = 0;
   each(w, (v) => {
     count++;
     const delta = v - mean;
@@ -103,7 +107,8 @@ export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
   changes: (w) => {
     let n = 0;
     for (let i = w.from + 1; i < w.to; i++) {
-      const cur = w.v[i], prev = w.v[i - 1];
+      const cur = w.v[i],
+        prev = w.v[i - 1];
       if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) n++;
     }
     return n;
@@ -116,7 +121,8 @@ export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
   count_over_time: (w) => w.to - w.from,
   avg_over_time: (w) => {
     // Incremental mean, as Prometheus computes it (and its handling of infinities).
-    let mean = 0, count = 0;
+    let mean = 0,
+      count = 0;
     each(w, (v) => {
       count++;
       if (!Number.isFinite(mean) && !Number.isNaN(mean)) {

@@ -8,7 +8,8 @@ import { checkDeadline, runEvaluatorColumns, runEvaluatorSql, type QueryBudget, 
 /** WHERE clause over prom_series for the matchers; absent labels compare as "" like Prometheus. */
 export function matcherSql(matchers: readonly Matcher[], params: Record<string, string | number>, prefix = ""): string {
   const conds = matchers.map((m, i) => {
-    const p = `${prefix}p${i}`, v = `${prefix}v${i}`;
+    const p = `${prefix}p${i}`,
+      v = `${prefix}v${i}`;
     const col = m.name === "__name__" ? "metric" : `coalesce(json_extract_string(labels, $${p}), '')`;
     if (m.name !== "__name__") params[p] = `$."${m.name}"`;
     params[v] = m.value;
@@ -33,7 +34,8 @@ export async function selectSamples(b: QueryBudget, matchers: readonly Matcher[]
   return native.length === 0 ? pushed : [...pushed, ...native];
 }
 
-const tooManySamples = (b: QueryBudget) => new PromqlError("execution", `query processing would load too many samples into memory in query execution (more than ${b.maxSamples}; see --promql-max-samples)`);
+const tooManySamples = (b: QueryBudget) =>
+  new PromqlError("execution", `query processing would load too many samples into memory in query execution (more than ${b.maxSamples}; see --promql-max-samples)`);
 
 async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: number, maxt: number): Promise<RawSeries[]> {
   const params: Record<string, string | number> = {};
@@ -64,11 +66,15 @@ async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: 
     let sorted = true;
     for (let i = 1; i < rows.length && sorted; i++) if (time[rows[i]] < time[rows[i - 1]]) sorted = false;
     if (!sorted) rows.sort((x, y) => time[x] - time[y] || x - y);
-    const t: number[] = [], v: number[] = [], stale: number[] = [];
+    const t: number[] = [],
+      v: number[] = [],
+      stale: number[] = [];
     for (const r of rows) {
       // Equal timestamps: the row written last wins.
       if (t.length > 0 && t[t.length - 1] === time[r]) {
-        t.pop(); v.pop(); stale.pop();
+        t.pop();
+        v.pop();
+        stale.pop();
       }
       t.push(time[r]);
       v.push(value[r]);

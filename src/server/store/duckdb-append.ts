@@ -4,9 +4,17 @@
 // allocation. Scalar and distribution rows go to separate tables: the scalar table has no
 // nullable column, because setting NULLs through the Node API's validity masks is slow.
 import {
-  DOUBLE, INTEGER, LIST, SMALLINT, TIMESTAMP,
-  DuckDBDataChunk, DuckDBTimestampValue, listValue,
-  type DuckDBAppender, type DuckDBType, type DuckDBVector,
+  DOUBLE,
+  INTEGER,
+  LIST,
+  SMALLINT,
+  TIMESTAMP,
+  DuckDBDataChunk,
+  DuckDBTimestampValue,
+  listValue,
+  type DuckDBAppender,
+  type DuckDBType,
+  type DuckDBVector,
 } from "@duckdb/node-api";
 import type { PointRows } from "../point-rows.ts";
 
@@ -25,7 +33,13 @@ export function countScalar(rows: PointRows): number {
   return n;
 }
 
-function appendRows(appender: DuckDBAppender, rows: PointRows, types: DuckDBType[], wanted: (r: number) => boolean, fill: (v: DuckDBVector[], i: number, r: number) => void): void {
+function appendRows(
+  appender: DuckDBAppender,
+  rows: PointRows,
+  types: DuckDBType[],
+  wanted: (r: number) => boolean,
+  fill: (v: DuckDBVector[], i: number, r: number) => void,
+): void {
   let lastTime = NaN;
   let lastValue = timestampMs(0);
   let r = 0;
@@ -57,15 +71,27 @@ function appendRows(appender: DuckDBAppender, rows: PointRows, types: DuckDBType
 }
 
 export function appendScalarPoints(appender: DuckDBAppender, rows: PointRows): void {
-  appendRows(appender, rows, SCALAR_TYPES, (r) => isScalar(rows, r), () => undefined);
+  appendRows(
+    appender,
+    rows,
+    SCALAR_TYPES,
+    (r) => isScalar(rows, r),
+    () => undefined,
+  );
 }
 
 export function appendDistributionPoints(appender: DuckDBAppender, rows: PointRows): void {
-  appendRows(appender, rows, DISTRIBUTION_TYPES, (r) => !isScalar(rows, r), (v, i, r) => {
-    v[6].setItem(i, orNull(rows.count[r]));
-    v[7].setItem(i, orNull(rows.min[r]));
-    v[8].setItem(i, orNull(rows.max[r]));
-    const b = rows.buckets[r];
-    v[9].setItem(i, b ? listValue(b as number[]) : null);
-  });
+  appendRows(
+    appender,
+    rows,
+    DISTRIBUTION_TYPES,
+    (r) => !isScalar(rows, r),
+    (v, i, r) => {
+      v[6].setItem(i, orNull(rows.count[r]));
+      v[7].setItem(i, orNull(rows.min[r]));
+      v[8].setItem(i, orNull(rows.max[r]));
+      const b = rows.buckets[r];
+      v[9].setItem(i, b ? listValue(b as number[]) : null);
+    },
+  );
 }

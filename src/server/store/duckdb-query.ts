@@ -60,7 +60,12 @@ export async function runUserQuery(conn: DuckDBConnection, sql: string, options:
         bytes += Buffer.byteLength(JSON.stringify(row)) + 1;
         if (bytes > options.maxBytes) {
           if (rows.length === 0) {
-            throw new StoreError(serverError("E_TOO_BIG", `the first row alone is over the result limit of ${options.maxBytes} bytes (--max-result-bytes); select less of it, e.g. left(column, 1000)`));
+            throw new StoreError(
+              serverError(
+                "E_TOO_BIG",
+                `the first row alone is over the result limit of ${options.maxBytes} bytes (--max-result-bytes); select less of it, e.g. left(column, 1000)`,
+              ),
+            );
           }
           truncatedBy = "max_result_bytes";
           break fetching;
@@ -75,7 +80,9 @@ export async function runUserQuery(conn: DuckDBConnection, sql: string, options:
     const message = (e as Error).message;
     if (/^Out of Memory Error/.test(message)) {
       // DuckDB's own advice (SET memory_limit, SET threads) is not something a query can do here.
-      throw new StoreError(serverError("E_QUERY_MEMORY", `the query needs more memory than the server allows (--memory-limit, --max-temp-size): ${message.split("\n")[0]}`));
+      throw new StoreError(
+        serverError("E_QUERY_MEMORY", `the query needs more memory than the server allows (--memory-limit, --max-temp-size): ${message.split("\n")[0]}`),
+      );
     }
     throw new StoreError(serverError(isRefusal(message) ? "E_READ_ONLY" : "E_BAD_QUERY", message));
   } finally {

@@ -27,8 +27,14 @@ export async function cumulativeRows(conn: DuckDBConnection): Promise<Cumulative
   const b = await conn.runAndReadAll(BUCKET_SUMS("WHERE p.buckets IS NOT NULL", "stream_id, series, slot, field"));
   for (const [s, se, sl, f, list] of b.getRowsJson() as unknown[][]) buckets.set(`${s}:${se}:${sl}:${f}`, (list as unknown[]).map(num));
   return (r.getRowsJson() as unknown[][]).map(([s, se, sl, f, value, count, time]) => ({
-    stream: num(s), series: num(se), slot: num(sl), field: num(f), value: num(value), count: num(count),
-    buckets: buckets.get(`${s}:${se}:${sl}:${f}`) ?? null, time: num(time),
+    stream: num(s),
+    series: num(se),
+    slot: num(sl),
+    field: num(f),
+    value: num(value),
+    count: num(count),
+    buckets: buckets.get(`${s}:${se}:${sl}:${f}`) ?? null,
+    time: num(time),
   }));
 }
 
@@ -40,24 +46,39 @@ export async function seriesRows(conn: DuckDBConnection, q: SeriesQuery): Promis
     JOIN fields f ON f.stream_id = p.stream_id AND f.set_index = i.set_index AND f.field = p.field
     WHERE f.name = $metric AND p.time > $from AND p.time <= $to`;
   const bucket = "(epoch_ms(p.time) // $step) * $step";
-  const r = await conn.runAndReadAll(`
+  const r = await conn.runAndReadAll(
+    `
     SELECT ${bucket} AS bucket, p.stream_id, p.series, p.slot, i.set_index, any_value(f.instrument),
       sum(p.value), arg_max(p.value, p.time), avg(p.value), coalesce(sum(p.count), 0)
-    ${base} GROUP BY ALL ORDER BY 1`, params);
+    ${base} GROUP BY ALL ORDER BY 1`,
+    params,
+  );
   const rows = r.getRowsJson() as unknown[][];
   const buckets = new Map<string, number[]>();
   if (rows.some((x) => x[5] === "histogram")) {
-    const b = await conn.runAndReadAll(`
+    const b = await conn.runAndReadAll(
+      `
       SELECT bucket, stream_id, series, slot, list(s ORDER BY idx) FROM (
         SELECT bucket, stream_id, series, slot, idx, sum(b) AS s FROM (
           SELECT ${bucket} AS bucket, p.stream_id, p.series, p.slot, unnest(p.buckets) AS b, generate_subscripts(p.buckets, 1) AS idx
           ${base} AND p.buckets IS NOT NULL
         ) GROUP BY ALL
-      ) GROUP BY ALL`, params);
+      ) GROUP BY ALL`,
+      params,
+    );
     for (const [t, s, se, sl, list] of b.getRowsJson() as unknown[][]) buckets.set(`${t}:${s}:${se}:${sl}`, (list as unknown[]).map(num));
   }
   return rows.map(([t, s, se, sl, set, instrument, sum, last, avg, count]) => ({
-    bucket: num(t), stream: num(s), series: num(se), slot: num(sl), set: num(set), instrument: String(instrument),
-    sum: num(sum), last: num(last), avg: num(avg), count: num(count), buckets: buckets.get(`${t}:${s}:${se}:${sl}`) ?? null,
+    bucket: num(t),
+    stream: num(s),
+    series: num(se),
+    slot: num(sl),
+    set: num(set),
+    instrument: String(instrument),
+    sum: num(sum),
+    last: num(last),
+    avg: num(avg),
+    count: num(count),
+    buckets: buckets.get(`${t}:${s}:${se}:${sl}`) ?? null,
   }));
 }

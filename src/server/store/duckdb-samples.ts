@@ -13,7 +13,10 @@ export async function appendSamples(w: DuckDBConnection, u: SampleUnit): Promise
     if (u.series.length > 0) {
       const a = await w.createAppender("prom_series");
       for (const s of u.series) {
-        a.appendBigInt(BigInt(s.id)); a.appendVarchar(s.labels.__name__ ?? ""); a.appendVarchar(JSON.stringify(s.labels)); a.endRow();
+        a.appendBigInt(BigInt(s.id));
+        a.appendVarchar(s.labels.__name__ ?? "");
+        a.appendVarchar(JSON.stringify(s.labels));
+        a.endRow();
       }
       a.closeSync();
     }
@@ -36,7 +39,9 @@ export async function appendSamples(w: DuckDBConnection, u: SampleUnit): Promise
           series.setItem(i, id);
           value.setItem(i, u.stale[r] ? null : u.values[r]);
         }
-        time.flush(); series.flush(); value.flush();
+        time.flush();
+        series.flush();
+        value.flush();
         a.appendDataChunk(chunk);
       }
       a.closeSync();
@@ -57,7 +62,12 @@ export async function loadPromSeries(r: DuckDBConnection): Promise<{ series: Pro
   const m = await r.runAndReadAll("SELECT metric, type, help, unit FROM prom_metadata");
   return {
     series: (s.getRowsJson() as unknown[][]).map(([id, labels]) => ({ id: Number(id), labels: JSON.parse(String(labels)) as Record<string, string> })),
-    metadata: (m.getRowsJson() as unknown[][]).map(([metric, type, help, unit]) => ({ metric: String(metric), type: String(type), help: String(help ?? ""), unit: String(unit ?? "") })),
+    metadata: (m.getRowsJson() as unknown[][]).map(([metric, type, help, unit]) => ({
+      metric: String(metric),
+      type: String(type),
+      help: String(help ?? ""),
+      unit: String(unit ?? ""),
+    })),
   };
 }
 
@@ -76,7 +86,8 @@ export async function readDoubleColumns(conn: DuckDBConnection, sql: string, par
     let at = 0;
     for (const c of chunks) {
       for (let col = 0; col < out.length; col++) {
-        const vec = c.getColumnVector(col), dst = out[col];
+        const vec = c.getColumnVector(col),
+          dst = out[col];
         for (let i = 0; i < c.rowCount; i++) {
           const v = vec.getItem(i);
           dst[at + i] = v === null ? NaN : (v as number);
@@ -91,10 +102,13 @@ export async function readDoubleColumns(conn: DuckDBConnection, sql: string, par
 /** Runs `task`, interrupting the connection after `timeoutMs` (then E_QUERY_TIMEOUT). */
 async function interruptible<T>(conn: DuckDBConnection, timeoutMs: number, task: () => Promise<T>): Promise<T> {
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    conn.interrupt();
-  }, Math.max(1, timeoutMs));
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      conn.interrupt();
+    },
+    Math.max(1, timeoutMs),
+  );
   try {
     return await task();
   } catch (e) {

@@ -16,7 +16,20 @@ import { DDL, SCHEMA_VERSION, STAGING_DDL } from "./duckdb-schema.ts";
 import { serverError } from "../errors.ts";
 import { QueryPool } from "./query-pool.ts";
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store-limits.ts";
-import { StoreError, type CommitResult, type CommitUnit, type CumulativeRow, type LoadedStream, type PromMetadata, type PromSeries, type QueryResult, type SampleUnit, type SeriesQuery, type SeriesRow, type Store } from "./store.ts";
+import {
+  StoreError,
+  type CommitResult,
+  type CommitUnit,
+  type CumulativeRow,
+  type LoadedStream,
+  type PromMetadata,
+  type PromSeries,
+  type QueryResult,
+  type SampleUnit,
+  type SeriesQuery,
+  type SeriesRow,
+  type Store,
+} from "./store.ts";
 
 export interface DuckDBStoreOptions {
   readonly path: string;
@@ -79,7 +92,12 @@ export class DuckDBStore implements Store {
     if (this.identity === undefined) return;
     const now = fileIdentity(this.path);
     if (now === this.identity) return;
-    this.lost = new StoreError(serverError("E_STORE", `the store file ${this.path} was ${now === undefined ? "deleted" : "replaced by another file"} while the server ran; nothing more is acknowledged, because it would be lost at the next start. Restore the file or restart the server`));
+    this.lost = new StoreError(
+      serverError(
+        "E_STORE",
+        `the store file ${this.path} was ${now === undefined ? "deleted" : "replaced by another file"} while the server ran; nothing more is acknowledged, because it would be lost at the next start. Restore the file or restart the server`,
+      ),
+    );
     throw this.lost;
   }
 
@@ -137,10 +155,14 @@ export class DuckDBStore implements Store {
     const sets = new Map<number, SetState[]>();
     const series = new Map<number, SeriesState[]>();
     const ids = `SELECT id FROM streams WHERE ${where}`;
-    for (const [sid, i, d] of (await conn.runAndReadAll(`SELECT stream_id, set_index, descriptor FROM sets WHERE stream_id IN (${ids}) ORDER BY stream_id, set_index`, params)).getRows()) {
+    for (const [sid, i, d] of (
+      await conn.runAndReadAll(`SELECT stream_id, set_index, descriptor FROM sets WHERE stream_id IN (${ids}) ORDER BY stream_id, set_index`, params)
+    ).getRows()) {
       push(sets, int(sid), setState(int(i), JSON.parse(String(d)) as WireSetDescriptor));
     }
-    for (const [sid, s, set, a] of (await conn.runAndReadAll(`SELECT stream_id, series, set_index, attr_values FROM instances WHERE stream_id IN (${ids})`, params)).getRows()) {
+    for (const [sid, s, set, a] of (
+      await conn.runAndReadAll(`SELECT stream_id, series, set_index, attr_values FROM instances WHERE stream_id IN (${ids})`, params)
+    ).getRows()) {
       push(series, int(sid), { id: int(s), set: int(set), attrs: a === null ? null : JSON.parse(String(a)) });
     }
     return rows.map(([id, key, kind, open, lastSeq, stored, closed]) => ({
@@ -172,17 +194,31 @@ export class DuckDBStore implements Store {
     try {
       for (const s of u.streams) {
         await w.run("INSERT INTO streams VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, $10, $11, 0, 0)", [
-          s.id, s.key, s.kind, timestampMs(s.opened), json(s.open?.resource), json(s.headers), s.remote ?? null,
-          s.open?.schemaHash ?? null, s.open?.view ?? null, s.open ? `${s.open.sdk.name}/${s.open.sdk.version}` : null, json(s.open),
+          s.id,
+          s.key,
+          s.kind,
+          timestampMs(s.opened),
+          json(s.open?.resource),
+          json(s.headers),
+          s.remote ?? null,
+          s.open?.schemaHash ?? null,
+          s.open?.view ?? null,
+          s.open ? `${s.open.sdk.name}/${s.open.sdk.version}` : null,
+          json(s.open),
         ]);
       }
       if (u.sets.length > 0) await this.appendSets(w, u);
       if (u.series.length > 0) {
         const a = await w.createAppender("instances");
         for (const { stream, series, setName, attributes } of u.series) {
-          a.appendInteger(stream); a.appendInteger(series.id); a.appendInteger(series.set); a.appendVarchar(setName);
-          if (attributes) a.appendVarchar(JSON.stringify(attributes)); else a.appendNull();
-          if (series.attrs) a.appendVarchar(JSON.stringify(series.attrs)); else a.appendNull();
+          a.appendInteger(stream);
+          a.appendInteger(series.id);
+          a.appendInteger(series.set);
+          a.appendVarchar(setName);
+          if (attributes) a.appendVarchar(JSON.stringify(attributes));
+          else a.appendNull();
+          if (series.attrs) a.appendVarchar(JSON.stringify(series.attrs));
+          else a.appendNull();
           a.appendBoolean(series.attrs === null);
           a.endRow();
         }
@@ -205,8 +241,13 @@ export class DuckDBStore implements Store {
         const a = await w.createAppender("batches");
         const now = timestampMs(Date.now());
         for (const b of u.batches) {
-          a.appendInteger(b.stream); a.appendValue(BigInt(b.seq)); a.appendTimestamp(timestampMs(b.start)); a.appendTimestamp(timestampMs(b.end));
-          a.appendInteger(b.points); a.appendTimestamp(now); a.endRow();
+          a.appendInteger(b.stream);
+          a.appendValue(BigInt(b.seq));
+          a.appendTimestamp(timestampMs(b.start));
+          a.appendTimestamp(timestampMs(b.end));
+          a.appendInteger(b.points);
+          a.appendTimestamp(now);
+          a.endRow();
         }
         a.closeSync();
       }
@@ -240,12 +281,24 @@ export class DuckDBStore implements Store {
     const slots = await w.createAppender("slots");
     for (const { stream, set } of u.sets) {
       const d = set.descriptor;
-      sets.appendInteger(stream); sets.appendInteger(set.index); sets.appendVarchar(d.name); sets.appendVarchar(d.brief);
-      sets.appendVarchar(d.schemaHash); sets.appendVarchar(JSON.stringify(d)); sets.endRow();
+      sets.appendInteger(stream);
+      sets.appendInteger(set.index);
+      sets.appendVarchar(d.name);
+      sets.appendVarchar(d.brief);
+      sets.appendVarchar(d.schemaHash);
+      sets.appendVarchar(JSON.stringify(d));
+      sets.endRow();
       d.fields.forEach((f, i) => {
-        fields.appendInteger(stream); fields.appendInteger(set.index); fields.appendInteger(i); fields.appendVarchar(f.name);
-        fields.appendVarchar(f.instrument); fields.appendVarchar(f.unit); fields.appendVarchar(f.brief); fields.appendVarchar(f.valueType);
-        if (f.bounds) fields.appendList(listValue([...f.bounds]), LIST(DOUBLE)); else fields.appendNull();
+        fields.appendInteger(stream);
+        fields.appendInteger(set.index);
+        fields.appendInteger(i);
+        fields.appendVarchar(f.name);
+        fields.appendVarchar(f.instrument);
+        fields.appendVarchar(f.unit);
+        fields.appendVarchar(f.brief);
+        fields.appendVarchar(f.valueType);
+        if (f.bounds) fields.appendList(listValue([...f.bounds]), LIST(DOUBLE));
+        else fields.appendNull();
         fields.endRow();
       });
       if (d.measures.length > 0) {
@@ -257,7 +310,11 @@ export class DuckDBStore implements Store {
             attrs[d.measures[m].name] = d.measures[m].values[rest % n];
             rest = Math.floor(rest / n);
           }
-          slots.appendInteger(stream); slots.appendInteger(set.index); slots.appendInteger(slot); slots.appendVarchar(JSON.stringify(attrs)); slots.endRow();
+          slots.appendInteger(stream);
+          slots.appendInteger(set.index);
+          slots.appendInteger(slot);
+          slots.appendVarchar(JSON.stringify(attrs));
+          slots.endRow();
         }
       }
     }
@@ -269,11 +326,15 @@ export class DuckDBStore implements Store {
   private async insertEvents(w: DuckDBConnection, u: CommitUnit, stored: Map<number, number>): Promise<void> {
     const a = await w.createAppender("events_staging", "main", "temp");
     for (const e of u.events) {
-      a.appendTimestamp(timestampMs(e.time)); a.appendInteger(e.stream);
+      a.appendTimestamp(timestampMs(e.time));
+      a.appendInteger(e.stream);
       a.appendVarchar(e.eventId);
-      if (e.eventTime === null) a.appendNull(); else a.appendTimestamp(timestampMs(e.eventTime));
-      if (e.eventType === null) a.appendNull(); else a.appendVarchar(e.eventType);
-      if (e.eventName === null) a.appendNull(); else a.appendVarchar(e.eventName);
+      if (e.eventTime === null) a.appendNull();
+      else a.appendTimestamp(timestampMs(e.eventTime));
+      if (e.eventType === null) a.appendNull();
+      else a.appendVarchar(e.eventType);
+      if (e.eventName === null) a.appendNull();
+      else a.appendVarchar(e.eventName);
       a.appendVarchar(e.payload);
       a.endRow();
     }

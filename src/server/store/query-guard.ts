@@ -14,10 +14,24 @@ import { StoreError } from "./store.ts";
 
 /** Table functions a query may use: generators, JSON, and the catalog (no paths, no state). */
 export const ALLOWED_TABLE_FUNCTIONS: ReadonlySet<string> = new Set([
-  "range", "generate_series", "unnest", "json_each", "json_tree",
-  "duckdb_tables", "duckdb_views", "duckdb_columns", "duckdb_schemas", "duckdb_types", "duckdb_functions",
-  "duckdb_keywords", "duckdb_constraints", "duckdb_indexes", "duckdb_dependencies", "duckdb_sequences",
-  "pragma_table_info", "pragma_show",
+  "range",
+  "generate_series",
+  "unnest",
+  "json_each",
+  "json_tree",
+  "duckdb_tables",
+  "duckdb_views",
+  "duckdb_columns",
+  "duckdb_schemas",
+  "duckdb_types",
+  "duckdb_functions",
+  "duckdb_keywords",
+  "duckdb_constraints",
+  "duckdb_indexes",
+  "duckdb_dependencies",
+  "duckdb_sequences",
+  "pragma_table_info",
+  "pragma_show",
 ]);
 
 /** Scalar functions that read the configuration (temp_directory, home_directory, ... are paths). */

@@ -36,7 +36,9 @@ export class QueryPool {
   run<T>(task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError(serverError("E_SHUTTING_DOWN", "server is shutting down")));
     if (this.running.size >= this.maxConcurrent) {
-      return Promise.reject(new StoreError(serverError("E_TOO_MANY_QUERIES", `${this.maxConcurrent} queries are already running (--max-queries); retry when one has finished`)));
+      return Promise.reject(
+        new StoreError(serverError("E_TOO_MANY_QUERIES", `${this.maxConcurrent} queries are already running (--max-queries); retry when one has finished`)),
+      );
     }
     let interrupted: "deadline" | "shutdown" | undefined;
     let conn: DuckDBConnection | undefined;

@@ -8,7 +8,16 @@ const DURATIONS = [0.5, 3, 7, 50, 500];
 
 export interface Totals {
   /** Per route: requests (GET 2xx), requests (POST 5xx), bytes, in flight, duration count, duration sum (ms). */
-  readonly perRoute: { requestsGet: number; requestsPost: number; bytes: number; inFlight: number; durationCount: number; durationSum: number; waitCount: number; waitSum: number }[];
+  readonly perRoute: {
+    requestsGet: number;
+    requestsPost: number;
+    bytes: number;
+    inFlight: number;
+    durationCount: number;
+    durationSum: number;
+    waitCount: number;
+    waitSum: number;
+  }[];
   readonly uptime: number;
   readonly heap: number;
 }
@@ -28,14 +37,20 @@ export function recordWorkload(n = 1): Totals {
   const perRoute = ROUTES.map((route, i) => {
     const api = new Api({ route, workerId: i });
     live.push(api);
-    let requestsGet = 0, requestsPost = 0, bytes = 0, durationCount = 0, durationSum = 0, waitCount = 0, waitSum = 0;
+    let requestsGet = 0,
+      requestsPost = 0,
+      bytes = 0,
+      durationCount = 0,
+      durationSum = 0,
+      waitCount = 0,
+      waitSum = 0;
     for (let r = 0; r < n; r++) {
-      for (let k = 0; k < 5 + i; k++) (api.requests.inc("GET", "2xx"), requestsGet++);
+      for (let k = 0; k < 5 + i; k++) api.requests.inc("GET", "2xx"), requestsGet++;
       api.requests.add(2, "POST", "5xx");
       requestsPost += 2;
       api.bytesIn.add(1000 + i, "POST", "5xx");
       bytes += 1000 + i;
-      for (const d of DURATIONS) (api.duration.record(d, "GET", "2xx"), durationCount++, (durationSum += d));
+      for (const d of DURATIONS) api.duration.record(d, "GET", "2xx"), durationCount++, (durationSum += d);
       api.queueWait.record(2 + i, "GET", "2xx");
       api.queueWait.record(4, "GET", "2xx");
       waitCount += 2;

@@ -95,9 +95,20 @@ export function generate(base: number, seed = 42): GeneratedSeries[] {
       }
       return [...counts, sum];
     });
-    bounds.forEach((le, bi) => out.push({ labels: lbl({ __name__: "http_request_duration_seconds_bucket", job: "api", instance: "host-a:9100", route, le }), samples: ts.map((t, i) => ({ value: per[i][bi], timestamp: t })) }));
-    out.push({ labels: lbl({ __name__: "http_request_duration_seconds_sum", job: "api", instance: "host-a:9100", route }), samples: ts.map((t, i) => ({ value: per[i][bounds.length], timestamp: t })) });
-    out.push({ labels: lbl({ __name__: "http_request_duration_seconds_count", job: "api", instance: "host-a:9100", route }), samples: ts.map((t, i) => ({ value: per[i][bounds.length - 1], timestamp: t })) });
+    bounds.forEach((le, bi) =>
+      out.push({
+        labels: lbl({ __name__: "http_request_duration_seconds_bucket", job: "api", instance: "host-a:9100", route, le }),
+        samples: ts.map((t, i) => ({ value: per[i][bi], timestamp: t })),
+      }),
+    );
+    out.push({
+      labels: lbl({ __name__: "http_request_duration_seconds_sum", job: "api", instance: "host-a:9100", route }),
+      samples: ts.map((t, i) => ({ value: per[i][bounds.length], timestamp: t })),
+    });
+    out.push({
+      labels: lbl({ __name__: "http_request_duration_seconds_count", job: "api", instance: "host-a:9100", route }),
+      samples: ts.map((t, i) => ({ value: per[i][bounds.length - 1], timestamp: t })),
+    });
   }
   return out;
 }

@@ -20,17 +20,27 @@ export async function startPrometheus(): Promise<RealPrometheus> {
   writeFileSync(join(dir, "prometheus.yml"), "global:\n  scrape_interval: 1m\n");
   const port = await freePort();
   let log = "";
-  const proc: ChildProcess = spawn(PROMETHEUS, [
-    `--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`,
-    "--web.enable-remote-write-receiver", "--log.level=warn",
-  ], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc: ChildProcess = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--web.enable-remote-write-receiver",
+      "--log.level=warn",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   proc.stdout!.on("data", (d: Buffer) => (log += d.toString()));
   proc.stderr!.on("data", (d: Buffer) => (log += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`prometheus exited:\n${log}`);
-    const ok = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`prometheus not ready in 60 s:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));

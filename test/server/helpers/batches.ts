@@ -28,13 +28,24 @@ export function batch(stream: string, seq: number, items = 1, extra: Partial<Bat
     end,
     ...(seq === 1
       ? {
-          open: { resource: { "service.name": "test", "service.instance.id": stream }, schemaHash: "test-hash", sdk: { name: "percore", version: "test" }, view: "aggregate" as const },
+          open: {
+            resource: { "service.name": "test", "service.instance.id": stream },
+            schemaHash: "test-hash",
+            sdk: { name: "percore", version: "test" },
+            view: "aggregate" as const,
+          },
           sets: [SET],
-          series: [[0, 0, ["a"]], [1, 0, ["b"]]] as const,
+          series: [
+            [0, 0, ["a"]],
+            [1, 0, ["b"]],
+          ] as const,
         }
       : {}),
     // key = slot * 3 + field: counter ok (0), histogram ok (1), counter error (3)
-    points: [[0, 0, items, 1, [0.5 * items, items, 0, 0, 0]], [1, 3, items]],
+    points: [
+      [0, 0, items, 1, [0.5 * items, items, 0, 0, 0]],
+      [1, 3, items],
+    ],
     ...extra,
   };
 }

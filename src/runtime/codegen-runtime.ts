@@ -47,7 +47,7 @@ export abstract class MetricSetBase {
  * reads the rest at its next flush. `low` always changes (the collector watches it).
  */
 export function counterCarry(v: Float64Array, i: number, n: number): void {
-  const low = v[i];
+  const low = v[i]!;
   // low is below 2^53 (it exceeds 2^52 only after the adjustment below): split both into whole
   // multiples of 2^52 and a remainder below 2^52, so that the sum of the remainders is exact.
   let carry = Math.floor(n / COUNTER_CARRY);
@@ -66,5 +66,5 @@ export function counterCarry(v: Float64Array, i: number, n: number): void {
     carry--;
   }
   v[i] = next;
-  v[i + COUNTER_HIGH] += carry;
+  v[i + COUNTER_HIGH]! += carry;
 }

@@ -58,7 +58,7 @@ describe("native metrics through PromQL", () => {
         .map(([k, v]) => `${k}="${v}"`)
         .join(",")}}`;
       const r = await promql("/api/v1/query", { query: selector, time });
-      expect(r.status, selector).toBe("success");
+      expect(r.status, `${selector} ${JSON.stringify(r).slice(0, 300)}`).toBe("success");
       expect(r.data.result, selector).toHaveLength(1);
       expect(r.data.result[0].metric).toEqual({ ...s.labels, __name__: s.name, job: "test", instance: "native-1" });
       expect(Number(r.data.result[0].value[1]), selector).toBeCloseTo(s.value, 9);

@@ -24,6 +24,11 @@ export interface QueryBudget {
   loaded: number;
   /** The SDK's and OTLP's own metrics, presented as scraped series (absent: remote-written series only). */
   readonly native?: NativeSource;
+  /**
+   * This query's reads, chained: one at a time, so a PromQL query holds at most one of the store's
+   * query connections (--max-queries) however many selectors it evaluates at once.
+   */
+  reads?: Promise<unknown>;
 }
 
 export interface RawSeries {
@@ -43,7 +48,13 @@ export function checkDeadline(b: QueryBudget): void {
 const BUSY = new Set(["E_TOO_MANY_QUERIES", "E_SHUTTING_DOWN"]);
 
 /** The one place through which the evaluator reads the store (rows, or DOUBLE columns). */
-async function guarded<T>(b: QueryBudget, read: (timeoutMs: number) => Promise<T>): Promise<T> {
+function guarded<T>(b: QueryBudget, read: (timeoutMs: number) => Promise<T>): Promise<T> {
+  const next = (b.reads ?? Promise.resolve()).then(() => readOnce(b, read));
+  b.reads = next.catch(() => undefined);
+  return next;
+}
+
+async function readOnce<T>(b: QueryBudget, read: (timeoutMs: number) => Promise<T>): Promise<T> {
   checkDeadline(b);
   try {
     return await read(b.deadline - Date.now());

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeWriteRequest, type RwSample } from "../src/server/remote-write-proto.ts";
+import { encodeWriteRequest, type RwSample } from "../src/server/remote-write/remote-write-proto.ts";
 import { startServer } from "../src/server/server.ts";
 import { startPrometheus } from "../test/promql/helpers/prometheus.ts";
 import { writeResult, type SuiteContext } from "./harness.ts";

@@ -4,9 +4,9 @@
 // state at every scrape). Run: npm run bench -- scrape
 import { PrometheusState } from "../src/export/prometheus-state.ts";
 import { renderExposition } from "../src/exposition/prometheus-text.ts";
-import { Cumulative } from "../src/server/cumulative.ts";
-import { renderPrometheus } from "../src/server/prometheus.ts";
-import { setState, type StreamState } from "../src/server/stream-state.ts";
+import { Cumulative } from "../src/server/query/cumulative.ts";
+import { renderPrometheus } from "../src/server/query/prometheus.ts";
+import { setState, type StreamState } from "../src/server/ingest/stream-state.ts";
 import type { Batch, SeriesDecl, SeriesPoints, WireSetDescriptor } from "../src/wire/batch.ts";
 import { measure, printTable, writeResult, type SuiteContext } from "./harness.ts";
 

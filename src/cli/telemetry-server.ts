@@ -3,7 +3,7 @@ import { isServerError, serverError, type ServerError } from "../server/errors.t
 import { OPTIONS, readFlags, serveConfig, type ServeConfig } from "../server/config.ts";
 import { startServer, type RunningServer } from "../server/server.ts";
 import { isLockedError, openStore } from "../server/store/open-store.ts";
-import { storeIdentity } from "../server/store-identity.ts";
+import { storeIdentity } from "../server/store/store-identity.ts";
 import { StoreError, type QueryResult } from "../server/store/store.ts";
 
 const HELP = `Usage:

@@ -1,7 +1,7 @@
 // Command-line options and their environment equivalents for `telemetry-server`.
 import { readFileSync } from "node:fs";
 import { isServerError, serverError, type ServerError } from "./errors.ts";
-import { parseDuration } from "./series-api.ts";
+import { parseDuration } from "./query/series-api.ts";
 import type { StoreLimits } from "./store/store-limits.ts";
 
 export interface ServeConfig {

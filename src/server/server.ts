@@ -3,22 +3,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./config.ts";
-import { Cumulative } from "./cumulative.ts";
+import { Cumulative } from "./query/cumulative.ts";
 import { errorBody, httpStatus, serverError } from "./errors.ts";
-import { send } from "./http-util.ts";
-import { createRouter } from "./http-routes.ts";
-import { Ingestor } from "./ingest.ts";
-import { streamFromStore } from "./stream-cache.ts";
-import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
-import { OtlpIngest } from "./otlp-ingest.ts";
-import { PromIndex } from "./prom-index.ts";
+import { send } from "./http/http-util.ts";
+import { createRouter } from "./http/http-routes.ts";
+import { Ingestor } from "./ingest/ingest.ts";
+import { streamFromStore } from "./ingest/stream-cache.ts";
+import { DEFAULT_LIMITS, type Limits } from "./ingest/limits.ts";
+import { OtlpIngest } from "./otlp/otlp-ingest.ts";
+import { PromIndex } from "./remote-write/prom-index.ts";
 import { DEFAULT_PROMQL_LIMITS, type PromqlLimits } from "./promql/query.ts";
 import { openStore } from "./store/open-store.ts";
 import { libuvPoolSize, THREADS_FOR_INGEST } from "./store/query-pool.ts";
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store/store-limits.ts";
 import type { Store } from "./store/store.ts";
-import { storeIdentity } from "./store-identity.ts";
-import { createWsHandler } from "./ws-handler.ts";
+import { storeIdentity } from "./store/store-identity.ts";
+import { createWsHandler } from "./http/ws-handler.ts";
 
 export interface ServerOptions {
   readonly store: string;

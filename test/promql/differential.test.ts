@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeWriteRequest } from "../../src/server/remote-write-proto.ts";
+import { encodeWriteRequest } from "../../src/server/remote-write/remote-write-proto.ts";
 import { PROMTOOL } from "../interop/helpers/tools.ts";
 import { startServerProcess, tempStore, type ServerProcess } from "../server/helpers/server-process.ts";
 import { generate, SPAN_MS } from "./helpers/generator.ts";

@@ -3,7 +3,7 @@
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeWriteRequest, snappyCompress } from "../../src/server/remote-write-proto.ts";
+import { encodeWriteRequest, snappyCompress } from "../../src/server/remote-write/remote-write-proto.ts";
 import { query, startServerProcess, tempStore, type ServerProcess } from "../server/helpers/server-process.ts";
 
 const TOKEN = "s3cret";

@@ -3,12 +3,12 @@
 // deadline; past the concurrency limit a query is refused; no result can take the server down.
 import { afterEach, describe, expect, it } from "vitest";
 import { batch, post } from "./helpers/batches.ts";
-import { query, serverSet, sql, tempStore, until } from "./helpers/server-process.ts";
+import { query, serverPool, sql, tempStore, until } from "./helpers/server-process.ts";
 
 const RUNAWAY = "SELECT count(*) FROM range(1000000000000)";
-const servers = serverSet();
-const start = servers.start;
-afterEach(servers.stopAll);
+const servers = serverPool();
+const start = servers.startOn;
+afterEach(servers.cleanup);
 
 describe("ingest while 4 runaway queries run", () => {
   it("acks and stores every batch, event and stream load; a 5th query gets 503 with Retry-After", async () => {

@@ -3,15 +3,15 @@
 // process past --shutdown-grace; a second signal exits at once.
 import { afterEach, describe, expect, it } from "vitest";
 import { batch, post } from "./helpers/batches.ts";
-import { query, serverSet, sql, tempStore, until, type ServerProcess } from "./helpers/server-process.ts";
+import { query, serverPool, sql, tempStore, until, type ServerProcess } from "./helpers/server-process.ts";
 
 const RUNAWAY = "SELECT count(*) FROM range(1000000000000)";
 // One row whose computation DuckDB never checks for an interrupt: about 10 s of CPU on this machine.
 const STUCK = "SELECT list_sum(list_sort(list_reverse(range(20000000))))";
 
-const servers = serverSet();
-const start = servers.start;
-afterEach(servers.stopAll);
+const servers = serverPool();
+const start = servers.startOn;
+afterEach(servers.cleanup);
 
 /** Starts `statement` on each of the server's query slots, waits until they are all taken, and returns their answers. */
 async function occupy(s: ServerProcess, statement: string, n: number) {

@@ -3,10 +3,10 @@
 // query string or POST form-encoded; answers in Prometheus's envelope and error shape.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isServerError } from "../errors.ts";
-import { readBody } from "../http-util.ts";
-import type { PromIndex } from "../prom-index.ts";
+import { readBody } from "../http/http-util.ts";
+import type { PromIndex } from "../remote-write/prom-index.ts";
 import type { Store } from "../store/store.ts";
-import type { Cumulative } from "../cumulative.ts";
+import type { Cumulative } from "../query/cumulative.ts";
 import type { UnitMode } from "../../exposition/prometheus-naming.ts";
 import { nativeCatalog } from "./native-catalog.ts";
 import { nativeSeriesLabels } from "./native-select.ts";

@@ -6,8 +6,8 @@ import { familyName, labelMap, type UnitMode } from "../../exposition/prometheus
 import { PROM_TYPE } from "../../exposition/prometheus-types.ts";
 import { scaler } from "../../exposition/prometheus-text.ts";
 import { keyField, keySlot, slotValues, type AttrValue } from "../../wire/batch.ts";
-import type { Cumulative } from "../cumulative.ts";
-import { seriesAttributes } from "../stream-state.ts";
+import type { Cumulative } from "../query/cumulative.ts";
+import { seriesAttributes } from "../ingest/stream-state.ts";
 import type { Labels } from "./labels.ts";
 
 /** Which number of a stored point a Prometheus series shows. */

@@ -3,7 +3,7 @@
 // (each read counts against --max-queries like a SQL query) within the PromQL deadline.
 import { PromqlError } from "./errors.ts";
 import type { UnitMode } from "../../exposition/prometheus-naming.ts";
-import type { Cumulative } from "../cumulative.ts";
+import type { Cumulative } from "../query/cumulative.ts";
 import type { Store } from "../store/store.ts";
 import { StoreError } from "../store/store.ts";
 

@@ -16,7 +16,7 @@ import {
   type DuckDBType,
   type DuckDBVector,
 } from "@duckdb/node-api";
-import type { PointRows } from "../point-rows.ts";
+import type { PointRows } from "../ingest/point-rows.ts";
 
 const SCALAR_TYPES = [TIMESTAMP, INTEGER, INTEGER, INTEGER, SMALLINT, DOUBLE];
 const DISTRIBUTION_TYPES = [...SCALAR_TYPES, DOUBLE, DOUBLE, DOUBLE, LIST(DOUBLE)];

@@ -7,7 +7,7 @@
 import { statSync } from "node:fs";
 import { DOUBLE, DuckDBInstance, LIST, listValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import type { WireSetDescriptor } from "../../wire/batch.ts";
-import { setState, type SeriesState, type SetState } from "../stream-state.ts";
+import { setState, type SeriesState, type SetState } from "../ingest/stream-state.ts";
 import { appendDistributionPoints, appendScalarPoints, countScalar, timestampMs } from "./duckdb-append.ts";
 import { runUserQuery } from "./duckdb-query.ts";
 import { cumulativeRows, seriesRows } from "./duckdb-read.ts";

@@ -3,8 +3,8 @@
 // ingest, query or exposition code noticing.
 import type { StreamOpen } from "../../wire/batch.ts";
 import type { ServerError } from "../errors.ts";
-import type { PointRows } from "../point-rows.ts";
-import type { SeriesState, SetState, StreamKind } from "../stream-state.ts";
+import type { PointRows } from "../ingest/point-rows.ts";
+import type { SeriesState, SetState, StreamKind } from "../ingest/stream-state.ts";
 
 export interface NewStream {
   readonly id: number;

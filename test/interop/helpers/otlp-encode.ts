@@ -1,6 +1,6 @@
 // Protobuf requests and replies for tests, through the same generated message classes the server
 // loads: a JSON-shaped request in, binary protobuf out, and back.
-import { load } from "../../../src/server/otlp-protobuf.ts";
+import { load } from "../../../src/server/otlp/otlp-protobuf.ts";
 
 export function encodeRequestForTest(json: object): Uint8Array {
   const { request } = load();

@@ -2,7 +2,7 @@
 // Prometheus: counters with resets, gauges with a gap longer than the lookback and a staleness
 // marker, classic histograms (_bucket{le}, _sum, _count), several label sets and jittered scrape
 // times (so windows do not line up with samples).
-import type { RwLabel, RwSample } from "../../../src/server/remote-write-proto.ts";
+import type { RwLabel, RwSample } from "../../../src/server/remote-write/remote-write-proto.ts";
 
 export interface GeneratedSeries {
   readonly labels: RwLabel[];

@@ -97,12 +97,8 @@ export async function scalar(url: string, sql: string, token?: string): Promise<
 }
 
 /** Polls `condition` until it holds; fails with `what` after `timeoutMs` (generous: the machine is busy). */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000, everyMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  await until(async () => ((await condition()) ? true : undefined), what, timeoutMs);
 }
 
 /**
@@ -111,23 +107,29 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
  * `cleanup()` (for afterAll) kills them and deletes their stores.
  */
 export function serverPool() {
-  const started: ServerProcess[] = [];
-  const dirs: string[] = [];
+  let started: ServerProcess[] = [];
+  let dirs: string[] = [];
+  const startOn = async (store: string, args: string[] = []): Promise<ServerProcess> => {
+    dirs.push(dirname(store));
+    const s = await startServerProcess({ store, args });
+    started.push(s);
+    return s;
+  };
   return {
-    async start(name: string, args: string[] = []): Promise<ServerProcess> {
-      const store = tempStore(name);
-      dirs.push(dirname(store));
-      const s = await startServerProcess({ store, args });
-      started.push(s);
-      return s;
-    },
+    /** A server on a new temporary store named after `name`. */
+    start: (name: string, args: string[] = []): Promise<ServerProcess> => startOn(tempStore(name), args),
+    /** A server on the given store (e.g. a restart on the same file). */
+    startOn,
     track(s: ServerProcess | string): void {
       if (typeof s === "string") dirs.push(s);
       else started.push(s);
     },
+    /** Kills every server and removes their stores (afterEach or afterAll). */
     async cleanup(): Promise<void> {
       for (const s of started) await s.stop("SIGKILL");
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      started = [];
+      dirs = [];
     },
   };
 }
@@ -147,23 +149,4 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** The servers one test file starts: `stopAll` (in afterEach) kills them and removes their stores. */
-export function serverSet() {
-  let running: ServerProcess[] = [];
-  return {
-    async start(store: string, args: string[] = []): Promise<ServerProcess> {
-      const s = await startServerProcess({ store, args });
-      running.push(s);
-      return s;
-    },
-    async stopAll(): Promise<void> {
-      for (const s of running) {
-        await s.stop("SIGKILL");
-        rmSync(dirname(s.store), { recursive: true, force: true });
-      }
-      running = [];
-    },
-  };
 }

@@ -1,7 +1,7 @@
 // The in-memory index of Prometheus-model series (remote write): label set -> id, so a request's
 // samples get their series ids without a store round trip. Loaded from the store at start; a
 // series row is written by the first commit that references it (commits run one at a time).
-import type { PromMetadata, PromSeries, Store } from "./store/store.ts";
+import type { PromMetadata, PromSeries, Store } from "../store/store.ts";
 
 /** Canonical text of a label set: names sorted, so equal sets have equal keys. */
 export function labelsKey(labels: Readonly<Record<string, string>>): string {

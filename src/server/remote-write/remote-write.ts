@@ -5,13 +5,13 @@
 // histograms is refused (400) rather than half stored; exemplars are counted in the
 // `x-percore-exemplars-dropped` reply header.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isServerError, serverError, type ServerError } from "./errors.ts";
-import { readBody, sendError } from "./http-util.ts";
-import type { Ingestor } from "./ingest.ts";
-import type { Limits } from "./limits.ts";
+import { isServerError, serverError, type ServerError } from "../errors.ts";
+import { readBody, sendError } from "../http/http-util.ts";
+import type { Ingestor } from "../ingest/ingest.ts";
+import type { Limits } from "../ingest/limits.ts";
 import type { PromIndex } from "./prom-index.ts";
 import { decodeWriteRequest, METRIC_TYPES, type WriteRequest } from "./remote-write-proto.ts";
-import type { PromMetadata, SampleUnit, Store } from "./store/store.ts";
+import type { PromMetadata, SampleUnit, Store } from "../store/store.ts";
 
 export interface RemoteWriteContext {
   readonly ingest: Ingestor;

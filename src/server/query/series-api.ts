@@ -1,11 +1,11 @@
 // GET /api/v1/series?metric=&from=&to=&step=&by= : one metric as JSON time series, reduced per
 // step: sums for counters, last and average for gauges, count/sum/quantiles for histograms.
 // The store reduces per (step, series); this file names the series and merges them by `by`.
-import { slotValues, type AttrValue } from "../wire/batch.ts";
+import { slotValues, type AttrValue } from "../../wire/batch.ts";
 import type { Cumulative } from "./cumulative.ts";
-import { serverError, type ServerError } from "./errors.ts";
-import { seriesAttributes } from "./stream-state.ts";
-import type { SeriesRow, Store } from "./store/store.ts";
+import { serverError, type ServerError } from "../errors.ts";
+import { seriesAttributes } from "../ingest/stream-state.ts";
+import type { SeriesRow, Store } from "../store/store.ts";
 
 export interface SeriesParams {
   metric: string;

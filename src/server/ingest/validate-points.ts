@@ -2,8 +2,8 @@
 // Every id must resolve against what the stream declared (in this batch or earlier ones) and
 // every value must have the shape its instrument calls for; the first violation rejects the
 // whole batch with the path of the offending element.
-import { keyField, keySlot, type AttrValue } from "../wire/batch.ts";
-import { serverError, type ServerError } from "./errors.ts";
+import { keyField, keySlot, type AttrValue } from "../../wire/batch.ts";
+import { serverError, type ServerError } from "../errors.ts";
 import type { Limits } from "./limits.ts";
 import type { PointRows } from "./point-rows.ts";
 import type { SeriesState, SetState } from "./stream-state.ts";

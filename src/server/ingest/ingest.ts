@@ -3,16 +3,16 @@
 // a sequence at or below the last one accepted is a resend and is acknowledged without storing.
 // Events (event-ingest.ts), stream ends (stream-liveness.ts) and the streams in memory
 // (stream-cache.ts) are their own parts; this class composes them.
-import type { StreamOpen } from "../wire/batch.ts";
-import type { BatchAck } from "../wire/reply.ts";
+import type { StreamOpen } from "../../wire/batch.ts";
+import type { BatchAck } from "../../wire/reply.ts";
 import { CommitQueue, type PendingUnit } from "./commit-queue.ts";
 import { decodeMsgpack } from "./decode-msgpack.ts";
-import { isServerError, serverError, type ServerError } from "./errors.ts";
+import { isServerError, serverError, type ServerError } from "../errors.ts";
 import { EventIngest } from "./event-ingest.ts";
 import { describeStream, refusalOf, type ClientInfo, type IngestCore, type IngestHooks } from "./ingest-core.ts";
 import type { Limits } from "./limits.ts";
 import type { PointRows } from "./point-rows.ts";
-import type { BatchRecord, Store } from "./store/store.ts";
+import type { BatchRecord, Store } from "../store/store.ts";
 import { StreamCache } from "./stream-cache.ts";
 import { StreamLiveness } from "./stream-liveness.ts";
 import { seriesAttributes, setState, type SeriesState, type SetState, type StreamState } from "./stream-state.ts";

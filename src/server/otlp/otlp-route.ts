@@ -5,9 +5,9 @@
 // every point is invalid, gets 400 with a JSON error saying why.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gunzip } from "node:zlib";
-import { isServerError, serverError, type ServerError } from "./errors.ts";
-import type { RouteContext } from "./route-context.ts";
-import { decodeUtf8, headerRecord, readBody, remoteOf, sendError } from "./http-util.ts";
+import { isServerError, serverError, type ServerError } from "../errors.ts";
+import type { RouteContext } from "../http/route-context.ts";
+import { decodeUtf8, headerRecord, readBody, remoteOf, sendError } from "../http/http-util.ts";
 import { decodeJsonRequest, decodeProtobufRequest, encodeResponse, isFailure } from "./otlp-protobuf.ts";
 
 const PROTOBUF = /^application\/(x-)?protobuf\b/i;

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { generateEventId } from "./event-id.ts";
 import { checkNdjson, forEachLine, parseEvent, type NdjsonRejection, type ParsedEvent } from "./events.ts";
-import { isServerError, serverError, type ServerError } from "./errors.ts";
+import { isServerError, serverError, type ServerError } from "../errors.ts";
 import { describeStream, type ClientInfo, type IngestCore } from "./ingest-core.ts";
 import type { StreamState } from "./stream-state.ts";
 

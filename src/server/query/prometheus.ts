@@ -9,12 +9,12 @@
 // entry (Cumulative.onNewEntry); a scrape only adds up numbers and renders. Rebuilding it all on
 // every scrape took about 0.7 s for 110,000 samples (bench/scrape.ts). Samples persist, so the
 // renderer also keeps their line prefixes (persistent: true).
-import { familyName, labelPairs, type UnitMode } from "../exposition/prometheus-naming.ts";
-import { PROM_TYPE } from "../exposition/prometheus-types.ts";
-import { NameClaims, renderExposition, type ExpositionFamily, type ExpositionFormat, type ExpositionSample } from "../exposition/prometheus-text.ts";
-import { keyField, keySlot, slotValues, type AttrValue } from "../wire/batch.ts";
+import { familyName, labelPairs, type UnitMode } from "../../exposition/prometheus-naming.ts";
+import { PROM_TYPE } from "../../exposition/prometheus-types.ts";
+import { NameClaims, renderExposition, type ExpositionFamily, type ExpositionFormat, type ExpositionSample } from "../../exposition/prometheus-text.ts";
+import { keyField, keySlot, slotValues, type AttrValue } from "../../wire/batch.ts";
 import type { Cumulative, CumulativeEntry } from "./cumulative.ts";
-import { seriesAttributes } from "./stream-state.ts";
+import { seriesAttributes } from "../ingest/stream-state.ts";
 
 /** One exposed sample: the cumulative entries (one per stream) that merge into it. */
 interface Sample extends ExpositionSample {

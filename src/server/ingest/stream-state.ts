@@ -1,7 +1,7 @@
 // What the server knows about one stream while it is open: the sets and series it declared (so
 // later batches can be decoded by small integers) and how far it has been stored.
-import type { StreamOpen, WireSetDescriptor, AttrValue } from "../wire/batch.ts";
-import { seriesAttributes as wireSeriesAttributes } from "../wire/stream-catalog.ts";
+import type { StreamOpen, WireSetDescriptor, AttrValue } from "../../wire/batch.ts";
+import { seriesAttributes as wireSeriesAttributes } from "../../wire/stream-catalog.ts";
 
 export interface SetState {
   readonly index: number;

@@ -6,12 +6,12 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import { errorBody, isServerError, serverError, wsCloseCode, wsCloseReason, type ServerError } from "./errors.ts";
-import { parseEvent } from "./events.ts";
+import { errorBody, isServerError, serverError, wsCloseCode, wsCloseReason, type ServerError } from "../errors.ts";
+import { parseEvent } from "../ingest/events.ts";
 import { authorized, headerRecord, remoteOf } from "./http-util.ts";
-import type { Ingestor } from "./ingest.ts";
-import { msgpack } from "../wire/msgpack.ts";
-import type { Limits } from "./limits.ts";
+import type { Ingestor } from "../ingest/ingest.ts";
+import { msgpack } from "../../wire/msgpack.ts";
+import type { Limits } from "../ingest/limits.ts";
 
 export const WS_PATH = "/v1/ws";
 

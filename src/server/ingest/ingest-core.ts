@@ -1,7 +1,7 @@
 // What the parts of ingest share: the commit queue, the streams in memory, the limits, and the
 // reasons to refuse new input before looking at it (shutting down, too much pending).
 import type { CommitQueue, PendingUnit } from "./commit-queue.ts";
-import { serverError, type ServerError } from "./errors.ts";
+import { serverError, type ServerError } from "../errors.ts";
 import type { Limits } from "./limits.ts";
 import type { StreamCache } from "./stream-cache.ts";
 import type { StreamState } from "./stream-state.ts";

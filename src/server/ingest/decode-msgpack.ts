@@ -1,7 +1,7 @@
 // Turns the bytes of one message into a plain value, classifying every way it can fail. The
 // decoder is the shared wire codec; here we only put names on its exceptions.
-import { decodeBatch, splitBatches } from "../wire/codec.ts";
-import { isServerError, serverError, type ServerError } from "./errors.ts";
+import { decodeBatch, splitBatches } from "../../wire/codec.ts";
+import { isServerError, serverError, type ServerError } from "../errors.ts";
 
 export function decodeMsgpack(bytes: Uint8Array): unknown | ServerError {
   return classify(bytes, () => decodeBatch(bytes) as unknown);

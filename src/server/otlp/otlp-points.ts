@@ -3,7 +3,7 @@
 // histograms as deltas and up-down counters as current values, so cumulative sums and histograms
 // are turned into deltas against the previous point of the same series, and delta up-down counters
 // into running values.
-import type { InstrumentKind } from "../schema/instruments.ts";
+import type { InstrumentKind } from "../../schema/instruments.ts";
 import {
   FLAG_NO_RECORDED_VALUE,
   TEMPORALITY_CUMULATIVE,

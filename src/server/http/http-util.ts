@@ -1,8 +1,8 @@
 // Small HTTP helpers: bounded body reading, JSON/msgpack replies, bearer-token checks.
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { msgpack as wireMsgpack } from "../wire/msgpack.ts";
-import { errorBody, httpStatus, serverError, type ServerError } from "./errors.ts";
+import { msgpack as wireMsgpack } from "../../wire/msgpack.ts";
+import { errorBody, httpStatus, serverError, type ServerError } from "../errors.ts";
 
 /**
  * After a body is refused as too large, this much more of it is still read and thrown away before

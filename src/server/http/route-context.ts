@@ -1,13 +1,13 @@
 // What every HTTP route handler receives: the server's parts and settings. Its own module so the
 // route files (http-routes.ts, otlp-route.ts) depend on it and not on each other.
-import type { UnitMode } from "../exposition/prometheus-naming.ts";
-import type { Cumulative } from "./cumulative.ts";
-import type { Ingestor } from "./ingest.ts";
-import type { Limits } from "./limits.ts";
-import type { OtlpIngest } from "./otlp-ingest.ts";
-import type { PromIndex } from "./prom-index.ts";
-import type { PromqlLimits } from "./promql/query.ts";
-import type { Store } from "./store/store.ts";
+import type { UnitMode } from "../../exposition/prometheus-naming.ts";
+import type { Cumulative } from "../query/cumulative.ts";
+import type { Ingestor } from "../ingest/ingest.ts";
+import type { Limits } from "../ingest/limits.ts";
+import type { OtlpIngest } from "../otlp/otlp-ingest.ts";
+import type { PromIndex } from "../remote-write/prom-index.ts";
+import type { PromqlLimits } from "../promql/query.ts";
+import type { Store } from "../store/store.ts";
 
 export interface RouteContext {
   readonly ingest: Ingestor;

@@ -4,19 +4,19 @@
 // GET /healthz needs no token.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { httpStatus, isServerError, serverError, type ServerError } from "./errors.ts";
+import { httpStatus, isServerError, serverError, type ServerError } from "../errors.ts";
 import { authorized, decodeUtf8, headerRecord, readBody, remoteOf, retryHeaders, send, sendError, wantsMsgpack } from "./http-util.ts";
-import type { EventStreamHandle } from "./event-ingest.ts";
-import type { Ack } from "./ingest.ts";
-import { splitMsgpack } from "./decode-msgpack.ts";
-import { negotiate } from "../exposition/prometheus-text.ts";
-import { otlpMetrics } from "./otlp-route.ts";
-import { renderPrometheus } from "./prometheus.ts";
-import { createQueryApi } from "./promql/http-api.ts";
-import { remoteWrite } from "./remote-write.ts";
+import type { EventStreamHandle } from "../ingest/event-ingest.ts";
+import type { Ack } from "../ingest/ingest.ts";
+import { splitMsgpack } from "../ingest/decode-msgpack.ts";
+import { negotiate } from "../../exposition/prometheus-text.ts";
+import { otlpMetrics } from "../otlp/otlp-route.ts";
+import { renderPrometheus } from "../query/prometheus.ts";
+import { createQueryApi } from "../promql/http-api.ts";
+import { remoteWrite } from "../remote-write/remote-write.ts";
 import type { RouteContext } from "./route-context.ts";
-import { parseSeriesParams, seriesQuery } from "./series-api.ts";
-import { StoreError } from "./store/store.ts";
+import { parseSeriesParams, seriesQuery } from "../query/series-api.ts";
+import { StoreError } from "../store/store.ts";
 
 const MSGPACK_TYPES = /^application\/(x-)?(vnd\.)?msgpack|^application\/octet-stream/;
 

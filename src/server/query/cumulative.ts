@@ -1,11 +1,11 @@
 // Cumulative state of every counter, gauge and histogram received: what /metrics exposes. Built
 // from the store when the server starts, then advanced by each commit, so a scrape never scans
 // the points table. Keys are (stream, series, measurement slot, field).
-import { pointKey } from "../wire/batch.ts";
-import { foldParts, keepsLatest } from "../wire/fold.ts";
-import type { PointRows } from "./point-rows.ts";
-import type { CumulativeRow } from "./store/store.ts";
-import type { StreamState } from "./stream-state.ts";
+import { pointKey } from "../../wire/batch.ts";
+import { foldParts, keepsLatest } from "../../wire/fold.ts";
+import type { PointRows } from "../ingest/point-rows.ts";
+import type { CumulativeRow } from "../store/store.ts";
+import type { StreamState } from "../ingest/stream-state.ts";
 
 export interface CumulativeEntry {
   /** counter/histogram/mmsc: sum of deltas; gauge/upDownCounter: last value. */

@@ -1,7 +1,7 @@
 // The streams the server holds in memory: every open stream, keyed by its wire key, and nothing
 // more. A closed stream is forgotten once its close is committed and loaded again from the store
 // when it sends again, so memory follows the open streams, not every stream ever seen.
-import type { LoadedStream, Store } from "./store/store.ts";
+import type { LoadedStream, Store } from "../store/store.ts";
 import type { StreamState } from "./stream-state.ts";
 
 export function streamFromStore(s: LoadedStream): StreamState {

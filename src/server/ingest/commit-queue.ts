@@ -3,7 +3,7 @@
 // ingest); when idle a batch is committed as soon as it arrives. Acks wait for the commit, so an
 // acknowledged sequence is on disk (in DuckDB's WAL) before the client hears about it.
 import { PointRows } from "./point-rows.ts";
-import type { BatchRecord, CommitResult, CommitUnit, NewStream, StoredEvent, Store } from "./store/store.ts";
+import type { BatchRecord, CommitResult, CommitUnit, NewStream, StoredEvent, Store } from "../store/store.ts";
 import type { SeriesState, SetState } from "./stream-state.ts";
 
 interface Waiter {

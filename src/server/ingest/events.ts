@@ -2,9 +2,9 @@
 // frame. The whole request is checked before anything is stored, so a bad line rejects it all.
 // A body is walked line by line in chunks, yielding to the event loop between chunks, so a body of
 // millions of tiny lines neither holds millions of parsed objects nor stalls other ingest.
-import { isServerError, serverError, type ServerError } from "./errors.ts";
+import { isServerError, serverError, type ServerError } from "../errors.ts";
 import type { Limits } from "./limits.ts";
-import type { StoredEvent } from "./store/store.ts";
+import type { StoredEvent } from "../store/store.ts";
 
 /** An event as parsed, before it is assigned to a stream and given an id if it has none (see StoredEvent). */
 export type ParsedEvent = Omit<StoredEvent, "stream" | "eventId"> & { readonly eventId: string | null };

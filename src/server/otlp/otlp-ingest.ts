@@ -4,16 +4,16 @@
 // field (its entity attributes are the point attributes, no measures); each distinct attribute
 // combination a series. Invalid points are left out and counted for partial_success.
 import { createHash } from "node:crypto";
-import type { AttributeType } from "../schema/attributes.ts";
-import type { AttrValue, StreamOpen, WireSetDescriptor } from "../wire/batch.ts";
-import type { Cumulative } from "./cumulative.ts";
-import { isServerError, type ServerError } from "./errors.ts";
-import type { Ack, ClientInfo, ForeignBuild, Ingestor } from "./ingest.ts";
-import type { Limits } from "./limits.ts";
+import type { AttributeType } from "../../schema/attributes.ts";
+import type { AttrValue, StreamOpen, WireSetDescriptor } from "../../wire/batch.ts";
+import type { Cumulative } from "../query/cumulative.ts";
+import { isServerError, type ServerError } from "../errors.ts";
+import type { Ack, ClientInfo, ForeignBuild, Ingestor } from "../ingest/ingest.ts";
+import type { Limits } from "../ingest/limits.ts";
 import { planMetric, readPoint, storedValue, type Baseline } from "./otlp-points.ts";
 import type { OtlpAnyValue, OtlpKeyValue, OtlpRequest, OtlpScopeMetrics } from "./otlp-types.ts";
-import type { PointRows } from "./point-rows.ts";
-import { setState, type SeriesState, type SetState, type StreamState } from "./stream-state.ts";
+import type { PointRows } from "../ingest/point-rows.ts";
+import { setState, type SeriesState, type SetState, type StreamState } from "../ingest/stream-state.ts";
 
 const MAX_POINT_ATTRIBUTES = 128;
 

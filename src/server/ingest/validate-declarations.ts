@@ -2,8 +2,8 @@
 // record, set descriptors and series. Each returns the checked value or a ServerError naming the
 // path of the first offending element. Only plain msgpack types pass (strings, numbers, booleans,
 // arrays, maps); anything else (extension types, binary) is rejected.
-import { WIRE_VERSION, type AttrValue, type StreamOpen, type WireSetDescriptor } from "../wire/batch.ts";
-import { serverError, type ServerError } from "./errors.ts";
+import { WIRE_VERSION, type AttrValue, type StreamOpen, type WireSetDescriptor } from "../../wire/batch.ts";
+import { serverError, type ServerError } from "../errors.ts";
 import type { Limits } from "./limits.ts";
 
 const INSTRUMENTS = new Set(["counter", "upDownCounter", "gauge", "histogram", "mmsc"]);

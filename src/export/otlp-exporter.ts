@@ -5,6 +5,7 @@
 // network failures too; 400 and every other refusal drop the request and count it.
 //
 //   new Collector({ exporters: [new OtlpExporter({ url: "http://127.0.0.1:4318/v1/metrics" })] })
+import { backoffDelay } from "./backoff.ts";
 import { gzipSync } from "node:zlib";
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
 import { countDroppedBatches } from "../runtime/sdk-counters.ts";
@@ -198,8 +199,7 @@ export class OtlpExporter implements Exporter {
     }
     this.lastError = { code, message };
     this.log(`${message}; retrying`);
-    const backoff = Math.min(this.backoff.initial * 2 ** (p.attempts - 1), this.backoff.max) * (0.8 + Math.random() * 0.4);
-    return Math.min(after ?? backoff, this.timeoutMs * 6);
+    return Math.min(after ?? backoffDelay(this.backoff, p.attempts), this.timeoutMs * 6);
   }
 
   private readPartialSuccess(reply: Uint8Array): void {

@@ -11,6 +11,7 @@ import type { Exporter, ExportBatch } from "../runtime/exporter.ts";
 import { decodeBatch } from "../wire/codec.ts";
 import { msgpack } from "../wire/msgpack.ts";
 import type { BatchAck, ErrorReply, ReplyError } from "../wire/reply.ts";
+import { backoffDelay } from "./backoff.ts";
 import { UnackedBuffer, type Entry } from "./unacked-buffer.ts";
 import { OptionChecker, pointCount, undeliveredLine } from "./exporter-options.ts";
 
@@ -66,7 +67,8 @@ export class ServerExporter implements Exporter {
   private inFlight: Entry[] = [];
   private readonly sent = new Set<Entry>();
   private posting = false;
-  private delay: number;
+  /** Retries since the last acknowledgement (the backoff grows with them). */
+  private retries = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Acknowledged points and events of the stream, as the server counts them. */
@@ -84,7 +86,6 @@ export class ServerExporter implements Exporter {
     this.timeoutMs = check.number("timeoutMs", options.timeoutMs, 10_000, 0, 10_000);
     this.shutdownTimeoutMs = check.number("shutdownTimeoutMs", options.shutdownTimeoutMs, this.timeoutMs, 0, 2000);
     this.backoff = check.backoff("backoffMs", options.backoffMs, { initial: 100, max: 5000 });
-    this.delay = this.backoff.initial;
     this.maxInFlight = check.number("maxInFlight", options.maxInFlight, 256, 1, 256, true);
     this.maxPostBytes = check.number("maxPostBytes", options.maxPostBytes, 4 * 1024 * 1024, 1, 4 * 1024 * 1024, true);
     const d = options.debug;
@@ -253,7 +254,7 @@ export class ServerExporter implements Exporter {
   // ---- shared ----
 
   private acked(stream: string, reply: ServerReply): void {
-    this.delay = this.backoff.initial;
+    this.retries = 0;
     if (typeof reply.seq === "number") this.buffer.ack(stream, reply.seq);
     if (typeof reply.stored === "number") this.stored = reply.stored;
     this.notify();
@@ -278,8 +279,7 @@ export class ServerExporter implements Exporter {
 
   private retryLater(): void {
     if (this.retryTimer || (this.closed && this.buffer.length === 0)) return;
-    const wait = Math.round(this.delay * (0.8 + Math.random() * 0.4));
-    this.delay = Math.min(this.delay * 2, this.backoff.max);
+    const wait = Math.round(backoffDelay(this.backoff, ++this.retries));
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.buffer.length > 0 || this.transport === "ws") this.pump();

@@ -48,7 +48,7 @@ beforeAll(() => {
 }, 300_000);
 
 afterAll(() => {
-  if (server?.pid !== undefined && server.exitCode === null) process.kill(server.pid, "SIGTERM");
+  if (server?.pid !== undefined && server.exitCode === null) process.kill(-server.pid, "SIGTERM");
   for (const dir of projects) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -89,6 +89,9 @@ describe("role packages installed from their tarballs into empty projects", () =
     const proc = spawn("npx", ["--no-install", "telemetry-server", "--store", join(dir, "telemetry.duckdb"), "--port", "0"], {
       cwd: dir,
       stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group: npx does not pass a signal on to the server it started, so
+      // afterAll stops the whole group (npx and the server) by the group's id.
+      detached: true,
     });
     server = proc;
     let out = "";

@@ -7,7 +7,7 @@ import { generateEventId } from "./event-id.ts";
 import { checkNdjson, forEachLine, parseEvent, type NdjsonRejection, type ParsedEvent } from "./events.ts";
 import { isServerError, serverError, type ServerError } from "../errors.ts";
 import { describeStream, type ClientInfo, type IngestCore } from "./ingest-core.ts";
-import type { StreamState } from "./stream-state.ts";
+import { newStream, type StreamState } from "./stream-state.ts";
 
 /** One event connection (an HTTP keep-alive connection or a WebSocket): its stream opens on first use. */
 export interface EventStreamHandle {
@@ -91,7 +91,7 @@ export class EventIngest {
       return serverError("E_STORE", `could not load the event stream: ${(e as Error).message}`);
     }
     if (!state) {
-      state = cache.remember({ id: cache.nextId(), key, kind: "events", sets: [], series: new Map(), lastStored: 0, lastAccepted: 0, stored: 0, storedAccepted: 0 });
+      state = cache.remember(newStream(cache.nextId(), key, "events"));
       queue.current.streams.push({ id: state.id, key, kind: "events", opened: Date.now(), ...handle.client });
       if (!known) hooks.log(`stream opened ${key} (events) ${describeStream(state, handle.client)}`);
     }

@@ -15,7 +15,7 @@ import type { PointRows } from "./point-rows.ts";
 import type { BatchRecord, Store } from "../store/store.ts";
 import { StreamCache } from "./stream-cache.ts";
 import { StreamLiveness } from "./stream-liveness.ts";
-import { seriesAttributes, setState, type SeriesState, type SetState, type StreamState } from "./stream-state.ts";
+import { newStream, seriesAttributes, setState, type SeriesState, type SetState, type StreamState } from "./stream-state.ts";
 import { checkHeader } from "./validate-declarations.ts";
 import { checkSeries, decodePoints } from "./validate-points.ts";
 
@@ -122,18 +122,7 @@ export class Ingestor implements IngestCore {
     let created = false;
     if (!state) {
       if (!h.open) return serverError("E_UNKNOWN_STREAM", `stream ${h.stream} is unknown here and this batch does not open it`, "open");
-      state = {
-        id: this.cache.nextId(),
-        key: h.stream,
-        kind: "batch",
-        open: h.open,
-        sets: [],
-        series: new Map(),
-        lastStored: 0,
-        lastAccepted: 0,
-        stored: 0,
-        storedAccepted: 0,
-      };
+      state = newStream(this.cache.nextId(), h.stream, "batch", h.open);
       created = true;
     }
     if (h.seq <= state.lastAccepted) return { seq: h.seq, stream: h.stream, stored: this.resent(state) };
@@ -209,18 +198,7 @@ export class Ingestor implements IngestCore {
     // Re-read after the await: a concurrent request may have created the stream meanwhile.
     let state = this.cache.get(key) ?? loaded;
     if (!state) {
-      state = this.cache.remember({
-        id: this.cache.nextId(),
-        key,
-        kind: "batch",
-        open,
-        sets: [],
-        series: new Map(),
-        lastStored: 0,
-        lastAccepted: 0,
-        stored: 0,
-        storedAccepted: 0,
-      });
+      state = this.cache.remember(newStream(this.cache.nextId(), key, "batch", open));
       unit.streams.push({ id: state.id, key, kind: "batch", opened: Date.now(), open, ...client });
       this.hooks.log(`stream opened ${key} (otlp) ${describeStream(state, client)}`);
     }

@@ -45,6 +45,11 @@ export interface StreamState {
   closed?: boolean;
 }
 
+/** A stream seen for the first time: nothing declared, nothing stored. */
+export function newStream(id: number, key: string, kind: StreamKind, open?: StreamOpen): StreamState {
+  return { id, key, kind, ...(open ? { open } : {}), sets: [], series: new Map(), lastStored: 0, lastAccepted: 0, stored: 0, storedAccepted: 0 };
+}
+
 export function setState(index: number, descriptor: WireSetDescriptor): SetState {
   let slots = 1;
   for (const m of descriptor.measures) slots *= m.values.length;

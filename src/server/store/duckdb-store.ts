@@ -4,7 +4,6 @@
 // ingest never shares a connection with a user query. The instance runs with external access
 // disabled, so no SQL on it can read or write files other than the database itself, and with a
 // memory limit and a temp-directory cap so a query spills or fails instead of taking the host down.
-import { statSync } from "node:fs";
 import { DOUBLE, DuckDBInstance, LIST, listValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import type { WireSetDescriptor } from "../../wire/batch.ts";
 import { setState, type SeriesState, type SetState } from "../ingest/stream-state.ts";
@@ -15,6 +14,7 @@ import { appendSamples, loadPromSeries, readDoubleColumns, readRows } from "./du
 import { DDL, SCHEMA_VERSION, STAGING_DDL } from "./duckdb-schema.ts";
 import { serverError } from "../errors.ts";
 import { QueryPool } from "./query-pool.ts";
+import { storeIdentity } from "./store-identity.ts";
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store-limits.ts";
 import {
   StoreError,
@@ -47,21 +47,11 @@ function push<T>(map: Map<number, T[]>, key: number, value: T): void {
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 const int = (v: unknown): number => Number(v ?? 0);
 
-/** Which file a path names (device and inode): a deleted and recreated file is a different one. */
-function fileIdentity(path: string): string | undefined {
-  try {
-    const st = statSync(path, { bigint: true });
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return undefined;
-  }
-}
-
 export class DuckDBStore implements Store {
   private readonly queries: QueryPool;
   /** Ingest's reads, chained: a second load waits here, not on a libuv thread blocked in DuckDB. */
   private loads: Promise<unknown> = Promise.resolve();
-  /** The file's identity when it was opened; undefined for an in-memory database. */
+  /** The file's identity (device and inode, store-identity.ts) when it was opened; undefined in memory. */
   private readonly identity: string | undefined;
   /** Set once the file is found deleted or replaced: every later commit fails with it. */
   private lost: StoreError | undefined;
@@ -79,7 +69,7 @@ export class DuckDBStore implements Store {
     this.limits = limits;
     this.path = path;
     this.queries = new QueryPool(instance, limits.maxQueries, limits.queryTimeoutMs);
-    this.identity = path === ":memory:" ? undefined : fileIdentity(path);
+    this.identity = path === ":memory:" ? undefined : storeIdentity(path);
   }
 
   /**
@@ -90,7 +80,7 @@ export class DuckDBStore implements Store {
   private checkFile(): void {
     if (this.lost) throw this.lost;
     if (this.identity === undefined) return;
-    const now = fileIdentity(this.path);
+    const now = storeIdentity(this.path);
     if (now === this.identity) return;
     this.lost = new StoreError(
       serverError(

@@ -62,7 +62,7 @@ export function parseEvent(text: string, where: string, limits: Limits, now = Da
   if (type !== null && typeof type === "object") return type;
   const name = optionalString(o.event_name, "event_name", where, limits);
   if (name !== null && typeof name === "object") return name;
-  return { time: now, eventTime: eventT, eventId: id, eventType: type, eventName: name, payload: text };
+  return { time: now, eventTime: eventT, eventId: id, eventType: type, eventName: name, severityNumber: null, severityText: null, attributes: null, payload: text };
 }
 
 /** Lines checked or stored per chunk; between chunks the event loop runs other work. */

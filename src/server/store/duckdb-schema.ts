@@ -41,6 +41,11 @@ export const DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS events (
     time TIMESTAMP, stream_id INTEGER, event_id VARCHAR UNIQUE, event_time TIMESTAMP,
     event_type VARCHAR, event_name VARCHAR, payload JSON)`,
+  // Added after the first release: stores made before it get the columns here (the appender and
+  // INSERT ... SELECT * below rely on this column order).
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS severity_number SMALLINT`,
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS severity_text VARCHAR`,
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS attributes JSON`,
   // Names instead of small integers: what people query.
   `CREATE OR REPLACE VIEW metric_points AS
     SELECT p.time, f.name AS metric, f.instrument, f.unit, i.set_name, i.attributes, s.attributes AS measure_attributes,
@@ -79,4 +84,4 @@ export const DDL: readonly string[] = [
 /** Staging table for events, so duplicates by event_id can be skipped with INSERT OR IGNORE. */
 export const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS events_staging (
   time TIMESTAMP, stream_id INTEGER, event_id VARCHAR, event_time TIMESTAMP,
-  event_type VARCHAR, event_name VARCHAR, payload JSON)`;
+  event_type VARCHAR, event_name VARCHAR, payload JSON, severity_number SMALLINT, severity_text VARCHAR, attributes JSON)`;

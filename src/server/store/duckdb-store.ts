@@ -326,6 +326,12 @@ export class DuckDBStore implements Store {
       if (e.eventName === null) a.appendNull();
       else a.appendVarchar(e.eventName);
       a.appendVarchar(e.payload);
+      if (e.severityNumber === null) a.appendNull();
+      else a.appendSmallInt(e.severityNumber);
+      if (e.severityText === null) a.appendNull();
+      else a.appendVarchar(e.severityText);
+      if (e.attributes === null) a.appendNull();
+      else a.appendVarchar(e.attributes);
       a.endRow();
     }
     a.closeSync();

@@ -27,7 +27,12 @@ export interface StoredEvent {
   /** `event_type`, `event_name` when present. */
   readonly eventType: string | null;
   readonly eventName: string | null;
-  /** The event object as JSON text, as received. */
+  /** OpenTelemetry SeverityNumber (1-24: 5 debug, 9 info, 13 warn, 17 error, 21 fatal) and its text, when known. */
+  readonly severityNumber: number | null;
+  readonly severityText: string | null;
+  /** Entity attributes of the emitting instance as JSON text (schema events, OTLP log attributes), when any. */
+  readonly attributes: string | null;
+  /** The event object as JSON text: as received, or the typed fields of a schema event. */
   readonly payload: string;
 }
 

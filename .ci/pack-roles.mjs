@@ -42,8 +42,10 @@ const ROLES = [
   },
   {
     name: "percore-codegen",
-    description: "telemetry-codegen: generates typed percore metric classes, descriptors, semconv YAML and docs from a schema file",
+    description: "telemetry-codegen: generates typed percore metric classes, descriptors, semconv YAML, docs and a Grafana dashboard from a schema file",
     dirs: ["src/schema", "codegen"],
+    // The dashboard uses the server's naming module (a leaf, see .dependency-cruiser.cjs), not all of src/exposition.
+    files: ["src/exposition/prometheus-naming.js", "src/exposition/prometheus-naming.d.ts"],
     bin: { "telemetry-codegen": "bin/telemetry-codegen.js" },
     exports: { ".": { types: "./dist/codegen/index.d.ts", default: "./dist/codegen/index.js" } },
     dependencies: ["ts-morph"],
@@ -69,7 +71,7 @@ function pick(names) {
   );
 }
 
-/** Copies the compiled .js and .d.ts of `dir` (no source maps: the sources are not shipped). */
+/** Copies the compiled .js and .d.ts of `dir` or one file (no source maps: the sources are not shipped). */
 function copyCompiled(dir, dest) {
   cpSync(join(build, dir), join(dest, "dist", dir), { recursive: true, filter: (src) => !src.endsWith(".map") });
 }
@@ -95,6 +97,7 @@ for (const role of ROLES) {
   const dest = join(out, role.name);
   mkdirSync(dest, { recursive: true });
   for (const dir of role.dirs) copyCompiled(dir, dest);
+  for (const file of role.files ?? []) copyCompiled(file, dest);
   for (const file of Object.values(role.bin ?? {})) cpSync(join(root, file), join(dest, file));
   cpSync(join(root, "LICENSE"), join(dest, "LICENSE"));
   const pkg = {

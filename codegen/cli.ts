@@ -15,6 +15,7 @@ Options:
   --out <file>            generated module (default: <schema dir>/<schema name>.generated.ts)
   --semconv <file.yaml>   also write an OpenTelemetry semantic-conventions registry
   --docs <file.md>        also write a Markdown table of every metric and attribute
+  --grafana <file.json>   also write a Grafana dashboard for the telemetry server's PromQL API
   --check                 write nothing; exit 1 if any requested output is missing or stale
   --max-cardinality <n>   measurement slots allowed per metric set (default 2000)
   --runtime-import <s>    module the generated code imports (default percore/codegen-runtime)
@@ -46,6 +47,7 @@ export function main(argv: readonly string[], io: CliIo = defaultIo): number {
         out: { type: "string" },
         semconv: { type: "string" },
         docs: { type: "string" },
+        grafana: { type: "string" },
         check: { type: "boolean" },
         "max-cardinality": { type: "string" },
         "runtime-import": { type: "string" },
@@ -83,6 +85,7 @@ export function main(argv: readonly string[], io: CliIo = defaultIo): number {
     out: values.out,
     semconv: values.semconv,
     docs: values.docs,
+    grafana: values.grafana,
     maxCardinality: rawMax === undefined ? undefined : Number(rawMax),
     runtimeImport: values["runtime-import"],
     cwd: io.cwd,

@@ -8,6 +8,7 @@ import { VERSION } from "../src/schema/version.ts";
 import { DEFAULT_MAX_CARDINALITY, validateSchema } from "../src/schema/validate.ts";
 import { buildDescriptors } from "./descriptors.ts";
 import { emitDocs } from "./emit-docs.ts";
+import { emitGrafana } from "./emit-grafana.ts";
 import { DEFAULT_RUNTIME_IMPORT, emitModule } from "./emit-module.ts";
 import { emitSemconv } from "./emit-semconv.ts";
 import { type CodegenError, FILE_START, codegenError, sortErrors, usageError } from "./errors.ts";
@@ -34,6 +35,8 @@ export interface GenerateOptions {
   readonly semconv?: string;
   /** Also emit a Markdown table of every metric here. */
   readonly docs?: string;
+  /** Also emit a Grafana dashboard (JSON) for the server's Prometheus query API here. */
+  readonly grafana?: string;
   /** Budget for the measurement slots of one set (default 2000). */
   readonly maxCardinality?: number;
   /** Module specifier the generated code imports the runtime from (default `percore/codegen-runtime`). */
@@ -54,6 +57,7 @@ export function generate(options: GenerateOptions): GenerateResult {
     ["module", resolve(cwd, options.out ?? join(dirname(schemaPath), `${basename(schemaPath).replace(/\.[cm]?tsx?$/, "")}.generated.ts`))],
     ["semconv", options.semconv === undefined ? undefined : resolve(cwd, options.semconv)],
     ["docs", options.docs === undefined ? undefined : resolve(cwd, options.docs)],
+    ["grafana", options.grafana === undefined ? undefined : resolve(cwd, options.grafana)],
   ];
   const requested = targets.filter((t): t is [OutputKind, string] => t[1] !== undefined);
 
@@ -106,7 +110,9 @@ export function generate(options: GenerateOptions): GenerateResult {
         ? emitModule(read.schema, descriptors, { ...header, runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT })
         : kind === "semconv"
           ? emitSemconv(read.schema, descriptors, header)
-          : emitDocs(read.schema, descriptors, header);
+          : kind === "docs"
+            ? emitDocs(read.schema, descriptors, header)
+            : emitGrafana(descriptors, header);
     return { kind, path, displayPath: shown(path), content };
   });
   return { ok: true, outputs, descriptors };

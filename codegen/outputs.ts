@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join } from "node:path";
 import { type CodegenError, FILE_START, codegenError } from "./errors.ts";
 
-export type OutputKind = "module" | "semconv" | "docs";
+export type OutputKind = "module" | "semconv" | "docs" | "grafana";
 
 export interface OutputFile {
   readonly kind: OutputKind;

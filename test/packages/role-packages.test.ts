@@ -80,7 +80,9 @@ describe("role packages installed from their tarballs into empty projects", () =
     const dir = install("percore-codegen");
     expect(run("npx", ["--no-install", "telemetry-codegen", "--help"], dir)).toMatch(/^usage: telemetry-codegen <schema\.ts>/im);
     cpSync(join(ROOT, DEMO_SCHEMA), join(dir, "schema.ts"));
-    expect(run("npx", ["--no-install", "telemetry-codegen", "schema.ts", "--out", "telemetry.generated.ts"], dir)).toMatch(/wrote telemetry\.generated\.ts/);
+    const wrote = run("npx", ["--no-install", "telemetry-codegen", "schema.ts", "--out", "telemetry.generated.ts", "--grafana", "dashboard.json"], dir);
+    expect(wrote).toMatch(/wrote telemetry\.generated\.ts/);
+    expect(wrote).toMatch(/wrote dashboard\.json/);
     generated = join(dir, "telemetry.generated.ts");
   }, 300_000);
 

@@ -65,7 +65,7 @@ export function nativeCatalog(c: Cumulative, units: UnitMode): NativeSeries[] {
         const fieldIndex = keyField(key, set.fieldCount),
           slot = keySlot(key, set.fieldCount);
         const field = set.descriptor.fields[fieldIndex];
-        if (!field || field.instrument === "mmsc") continue;
+        if (!field) continue;
         const type = PROM_TYPE[field.instrument];
         const named = familyName(field.name, field.unit, type === "counter", units);
         const attrs: Record<string, AttrValue> = { ...seriesAttributes(stream, decl), "service.name": service };
@@ -77,7 +77,11 @@ export function nativeCatalog(c: Cumulative, units: UnitMode): NativeSeries[] {
         const add = (name: string, part: NativePart, extra: Record<string, string> = {}) => out.push({ ...base, labels: { ...labels, ...extra, __name__: name }, part });
         if (type === "counter") add(`${named.name}_total`, { kind: "counter" });
         else if (type === "gauge") add(named.name, { kind: field.instrument === "upDownCounter" ? "updown" : "gauge" });
-        else {
+        else if (type === "summary") {
+          // mmsc: a summary without quantiles in /metrics, so _sum and _count (min/max are not Prometheus series).
+          add(`${named.name}_sum`, { kind: "sum" });
+          add(`${named.name}_count`, { kind: "count" });
+        } else {
           const bounds = field.bounds ?? [];
           bounds.forEach((b, j) => add(`${named.name}_bucket`, { kind: "bucket", upTo: j }, { le: formatLe(scale(b)) }));
           add(`${named.name}_bucket`, { kind: "count" }, { le: "+Inf" });

@@ -1,9 +1,13 @@
 // Prometheus remote-write 1.0 bodies: snappy block compression around a protobuf `WriteRequest`.
 // The message schema is the published protocol (prompb), written here as protobufjs JSON
 // descriptors rather than copied .proto files; only the fields we read are declared, so unknown
-// fields (for instance remote-write 2.0 additions) are skipped by the decoder.
+// fields (for instance remote-write 2.0 additions) are skipped by the decoder. protobufjs encodes
+// (tests, tools, benches); the server decodes with the direct reader in write-request-reader.ts.
 import { createRequire } from "node:module";
 import protobuf from "protobufjs";
+import { readWriteRequest, type ReadWriteRequest, type RwLabel, type RwMetadata } from "./write-request-reader.ts";
+
+export type { RwLabel, RwMetadata } from "./write-request-reader.ts";
 
 const require = createRequire(import.meta.url);
 // snappyjs is pure JavaScript (no native build step); it ships no types.
@@ -34,10 +38,6 @@ const root = protobuf.Root.fromJSON({
 });
 const WriteRequestType = root.lookupType("prometheus.WriteRequest");
 
-export interface RwLabel {
-  name: string;
-  value: string;
-}
 export interface RwSample {
   value: number;
   timestamp: number;
@@ -48,12 +48,6 @@ export interface RwSeries {
   exemplars: unknown[];
   histograms: unknown[];
 }
-export interface RwMetadata {
-  type: number;
-  metricFamilyName: string;
-  help: string;
-  unit: string;
-}
 export interface WriteRequest {
   timeseries: RwSeries[];
   metadata: RwMetadata[];
@@ -62,21 +56,32 @@ export interface WriteRequest {
 /** MetricMetadata.MetricType, by number. */
 export const METRIC_TYPES = ["unknown", "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset"] as const;
 
-/** Snappy-decompresses and decodes; throws with a message saying which step failed. */
-export function decodeWriteRequest(body: Uint8Array, maxUncompressed: number): WriteRequest {
+/** Snappy-decompresses and decodes (write-request-reader.ts); throws with a message saying which step failed. */
+export function decodeWriteRequest(body: Uint8Array, maxUncompressed: number): ReadWriteRequest {
   let raw: Uint8Array;
   try {
     raw = snappy.uncompress(body, maxUncompressed);
   } catch (e) {
     throw new Error(`body is not snappy block-compressed data: ${(e as Error).message}`);
   }
-  let msg;
   try {
-    msg = WriteRequestType.decode(raw);
+    return readWriteRequest(raw);
   } catch (e) {
     throw new Error(`body is not a remote-write WriteRequest protobuf: ${(e as Error).message}`);
   }
-  return WriteRequestType.toObject(msg, { longs: Number, defaults: true, arrays: true }) as unknown as WriteRequest;
+}
+
+/** protobufjs's decoding of the same message: the reference test/server/remote-write-reader.test.ts compares the reader with. */
+export function decodeWithProtobufjs(raw: Uint8Array): WriteRequest {
+  return WriteRequestType.toObject(WriteRequestType.decode(raw), { longs: Number, defaults: true, arrays: true }) as unknown as WriteRequest;
+}
+
+/** Uncompressed protobuf of a request (the reader's tests feed it raw). */
+export function encodeRaw(req: {
+  timeseries: { labels: RwLabel[]; samples: RwSample[]; exemplars?: unknown[]; histograms?: Uint8Array[] }[];
+  metadata?: RwMetadata[];
+}): Uint8Array {
+  return WriteRequestType.encode(WriteRequestType.fromObject(req)).finish();
 }
 
 /** Snappy block compression (tests build malformed bodies with it). */

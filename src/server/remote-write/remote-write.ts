@@ -10,7 +10,8 @@ import { readBody, sendError } from "../http/http-util.ts";
 import type { Ingestor } from "../ingest/ingest.ts";
 import type { Limits } from "../ingest/limits.ts";
 import type { PromIndex } from "./prom-index.ts";
-import { decodeWriteRequest, METRIC_TYPES, type WriteRequest } from "./remote-write-proto.ts";
+import { decodeWriteRequest, METRIC_TYPES } from "./remote-write-proto.ts";
+import type { ReadWriteRequest } from "./write-request-reader.ts";
 import type { PromMetadata, SampleUnit, Store } from "../store/store.ts";
 
 export interface RemoteWriteContext {
@@ -36,18 +37,13 @@ export function isStaleMarker(v: number): boolean {
 }
 
 /** Turns a decoded request into rows, or says which series/sample is wrong. */
-export function sampleUnit(req: WriteRequest, index: PromIndex): SampleUnit | ServerError {
-  let total = 0;
-  for (const ts of req.timeseries) total += ts.samples.length;
+export function sampleUnit(req: ReadWriteRequest, index: PromIndex): SampleUnit | ServerError {
+  const total = req.times.length;
   const ids = new Float64Array(total),
-    times = new Float64Array(total),
-    values = new Float64Array(total),
     stale = new Uint8Array(total);
-  let n = 0;
-  for (let i = 0; i < req.timeseries.length; i++) {
-    const ts = req.timeseries[i];
-    if (ts.histograms.length > 0)
-      return serverError("E_BAD_PROTOBUF", "native histograms are not supported; send classic histograms (_bucket/_sum/_count)", `timeseries[${i}]`);
+  for (let i = 0; i < req.series.length; i++) {
+    const ts = req.series[i];
+    if (ts.histograms > 0) return serverError("E_BAD_PROTOBUF", "native histograms are not supported; send classic histograms (_bucket/_sum/_count)", `timeseries[${i}]`);
     const labels: Record<string, string> = {};
     for (const l of ts.labels) {
       if (!LABEL_NAME.test(l.name)) return serverError("E_BAD_SERIES", `invalid label name ${JSON.stringify(l.name)}`, `timeseries[${i}].labels`);
@@ -57,22 +53,19 @@ export function sampleUnit(req: WriteRequest, index: PromIndex): SampleUnit | Se
     }
     if (labels.__name__ === undefined) return serverError("E_BAD_SERIES", "series without a __name__ label", `timeseries[${i}].labels`);
     if (!METRIC_NAME.test(labels.__name__)) return serverError("E_BAD_SERIES", `invalid metric name ${JSON.stringify(labels.__name__)}`, `timeseries[${i}].labels`);
-    if (ts.samples.length === 0) continue;
+    if (ts.start === ts.end) continue;
     const id = index.idOf(labels);
-    for (let j = 0; j < ts.samples.length; j++) {
-      const s = ts.samples[j];
-      if (!Number.isSafeInteger(s.timestamp)) return serverError("E_BAD_SERIES", `timestamp ${s.timestamp} is not an integer of ms`, `timeseries[${i}].samples[${j}]`);
-      ids[n] = id;
-      times[n] = s.timestamp;
-      values[n] = s.value;
-      stale[n] = isStaleMarker(s.value) ? 1 : 0;
-      n++;
+    for (let r = ts.start; r < ts.end; r++) {
+      const t = req.times[r];
+      if (!Number.isSafeInteger(t)) return serverError("E_BAD_SERIES", `timestamp ${t} is not an integer of ms`, `timeseries[${i}].samples[${r - ts.start}]`);
+      ids[r] = id;
+      stale[r] = isStaleMarker(req.values[r]) ? 1 : 0;
     }
   }
   const metadata: PromMetadata[] = req.metadata
     .filter((m) => m.metricFamilyName !== "")
     .map((m) => ({ metric: m.metricFamilyName, type: METRIC_TYPES[m.type] ?? "unknown", help: m.help, unit: m.unit }));
-  return { series: [], length: n, ids, times, values, stale, metadata };
+  return { series: [], length: total, ids, times: req.times, values: req.values, stale, metadata };
 }
 
 export async function remoteWrite(req: IncomingMessage, res: ServerResponse, ctx: RemoteWriteContext): Promise<void> {
@@ -86,7 +79,7 @@ export async function remoteWrite(req: IncomingMessage, res: ServerResponse, ctx
     return sendError(res, serverError("E_BAD_CONTENT_TYPE", "remote write 2.0 is not supported; send remote write 1.0 (prometheus.WriteRequest)"));
   const body = await readBody(req, ctx.limits.maxBody);
   if (isServerError(body)) return sendError(res, body);
-  let decoded: WriteRequest;
+  let decoded: ReadWriteRequest;
   try {
     decoded = decodeWriteRequest(body, ctx.limits.maxBody * UNCOMPRESSED_FACTOR);
   } catch (e) {
@@ -95,7 +88,7 @@ export async function remoteWrite(req: IncomingMessage, res: ServerResponse, ctx
   const unit = sampleUnit(decoded, ctx.index);
   if (isServerError(unit)) return sendError(res, unit);
   let exemplars = 0;
-  for (const ts of decoded.timeseries) exemplars += ts.exemplars.length;
+  for (const ts of decoded.series) exemplars += ts.exemplars;
   try {
     await ctx.ingest.runExclusive(async () => {
       const series = ctx.index.unstored(unit.ids);

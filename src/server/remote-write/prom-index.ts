@@ -40,7 +40,8 @@ export class PromIndex {
   /** Of `ids`, the series whose rows are not stored yet (called inside the commit, in order). */
   unstored(ids: ArrayLike<number>): PromSeries[] {
     const wanted = new Set<number>();
-    for (let i = 0; i < ids.length; i++) if (!this.committed.has(ids[i])) wanted.add(ids[i]);
+    // A series' samples are consecutive: one look-up per run of equal ids.
+    for (let i = 0; i < ids.length; i++) if ((i === 0 || ids[i] !== ids[i - 1]) && !this.committed.has(ids[i])) wanted.add(ids[i]);
     if (wanted.size === 0) return [];
     const out: PromSeries[] = [];
     for (const s of this.byKey.values()) if (wanted.has(s.id)) out.push(s);

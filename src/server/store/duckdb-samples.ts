@@ -21,9 +21,11 @@ export async function appendSamples(w: DuckDBConnection, u: SampleUnit): Promise
       a.closeSync();
     }
     if (u.length > 0) {
-      // Scrapes stamp many series with one time, and a request holds few series: share the values.
+      // Scrapes stamp many series with one time: share the values. A series' samples are
+      // consecutive in a request, so its BigInt id is made once per run of equal ids.
       const times = new Map<number, DuckDBTimestampValue>();
-      const ids = new Map<number, bigint>();
+      let lastId = NaN,
+        lastBig = 0n;
       const a = await w.createAppender("prom_samples");
       for (let start = 0; start < u.length; start += CHUNK) {
         const n = Math.min(CHUNK, u.length - start);
@@ -31,12 +33,12 @@ export async function appendSamples(w: DuckDBConnection, u: SampleUnit): Promise
         const [time, series, value] = [0, 1, 2].map((c) => chunk.getColumnVector(c));
         for (let i = 0; i < n; i++) {
           const r = start + i;
-          let ts = times.get(u.times[r]);
-          if (!ts) times.set(u.times[r], (ts = timestampMs(u.times[r])));
-          let id = ids.get(u.ids[r]);
-          if (id === undefined) ids.set(u.ids[r], (id = BigInt(u.ids[r])));
+          const t = u.times[r];
+          let ts = times.get(t);
+          if (!ts) times.set(t, (ts = timestampMs(t)));
+          if (u.ids[r] !== lastId) lastBig = BigInt((lastId = u.ids[r]));
           time.setItem(i, ts);
-          series.setItem(i, id);
+          series.setItem(i, lastBig);
           value.setItem(i, u.stale[r] ? null : u.values[r]);
         }
         time.flush();

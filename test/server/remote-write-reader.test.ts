@@ -5,22 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { decodeWithProtobufjs, encodeRaw, type RwLabel, type RwMetadata } from "../../src/server/remote-write/remote-write-proto.ts";
 import { readWriteRequest } from "../../src/server/remote-write/write-request-reader.ts";
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng, STALE_NAN } from "../promql/helpers/generator.ts";
 
 const STRINGS = ["", "__name__", "job", "route", "/api/v1/x", "ünïcödé", "\ufeffbom", "emoji 📈", "x".repeat(65), "ä".repeat(40), "a\u0000b"];
-const staleBits = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0];
-const VALUES = [0, -0, 1.5, -2, 1e308, Number.MIN_VALUE, Infinity, -Infinity, NaN, staleBits];
+const VALUES = [0, -0, 1.5, -2, 1e308, Number.MIN_VALUE, Infinity, -Infinity, NaN, STALE_NAN];
 const TIMES = [0, 1, -1, 1_750_000_000_000, -1_750_000_000_000, 2 ** 53 - 1, 2 ** 53 + 2, -(2 ** 60), 2 ** 62];
 
 function generate(seed: number) {

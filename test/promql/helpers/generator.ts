@@ -10,7 +10,7 @@ export interface GeneratedSeries {
 }
 
 /** mulberry32: small, seedable, good enough for test data. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

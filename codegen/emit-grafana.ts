@@ -177,7 +177,8 @@ export function seriesNames(field: FieldDescriptor): string[] {
 function panelFor(set: MetricSetDescriptor, field: FieldDescriptor, id: number, gridPos: GrafanaPanel["gridPos"]): GrafanaPanel {
   const entity = set.attributes.map((a) => labelName(a.name));
   const measures = set.measures.map((m) => labelName(m.name));
-  const selector = `{${[JOB, ...entity].map((l) => `${l}=~"$${l}"`).join(", ")}}`;
+  // An entity attribute named `job` is already filtered by the job variable.
+  const selector = `{${[JOB, ...entity.filter((l) => l !== JOB)].map((l) => `${l}=~"$${l}"`).join(", ")}}`;
   const legend = (labels: readonly string[], prefix = ""): string => [prefix, ...labels.map((l) => `{{${l}}}`)].filter(Boolean).join(" ") || field.name;
   const by = (extra: readonly string[] = []): string => {
     const labels = [...extra, ...measures];

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpServer, Process } from "../../examples/demo/telemetry.generated.ts";
 import { ServerExporter } from "../../src/export/server-exporter.ts";
 import { Collector } from "../../src/runtime/collector.ts";
+import { samples } from "../promql/helpers/exposition.ts";
 import { serverPool, until, type ServerProcess } from "../server/helpers/server-process.ts";
 import { DEMO_SCHEMA, ROOT, runInProcess, scratchDir } from "./helpers.ts";
 
@@ -175,6 +176,21 @@ describe("telemetry-codegen --grafana", () => {
     }
     expect(seen).toEqual({ job: ["grafana-demo"], worker_id: ["0", "1"], route: ["/a", "/b"] });
   });
+
+  it("every /metrics series of the service, mmsc _sum/_count included, is a PromQL series with the same name and labels", async () => {
+    const exposed = samples(await (await fetch(`${server.url}/metrics`)).text()).filter((s) => s.labels.service_name === "grafana-demo");
+    expect(exposed.map((s) => s.name)).toEqual(expect.arrayContaining(["http_server_queue_wait_seconds_sum", "http_server_queue_wait_seconds_count"]));
+    const missing: string[] = [];
+    for (const s of exposed) {
+      const selector = `${s.name}{${Object.entries(s.labels)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(",")}}`;
+      const r = await api("/api/v1/query", { query: selector, time: String(Date.now() / 1000) });
+      if (r.status !== "success" || r.data.result.length !== 1) missing.push(`${selector}: ${JSON.stringify(r).slice(0, 200)}`);
+      else expect(r.data.result[0].metric).toMatchObject({ ...s.labels, __name__: s.name, job: "grafana-demo" });
+    }
+    expect(missing).toEqual([]);
+  }, 120_000);
 
   it("every panel query succeeds with data, all values selected (allValue .*)", async () => {
     const all = Object.fromEntries(labelVariables().map((v) => [v.name, v.allValue ?? ".*"]));

@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batch, post } from "../server/helpers/batches.ts";
 import { startServerProcess, tempStore, type ServerProcess } from "../server/helpers/server-process.ts";
+import { samples } from "./helpers/exposition.ts";
 
 let server: ServerProcess;
 const T0 = 1_750_000_020_000; // a multiple of 15 s
@@ -33,19 +34,6 @@ afterAll(async () => {
   await server?.stop("SIGKILL");
   if (server) rmSync(dirname(server.store), { recursive: true, force: true });
 });
-
-/** `name{a="x",...} value` lines of a text exposition (target_info left out). */
-function samples(text: string): { name: string; labels: Record<string, string>; value: number }[] {
-  const out = [];
-  for (const line of text.split("\n")) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] === "target_info") continue;
-    const labels: Record<string, string> = {};
-    for (const [, k, v] of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
-    out.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return out;
-}
 
 describe("native metrics through PromQL", () => {
   it("every /metrics sample is a PromQL series with the same name, labels (+ job, instance) and value", async () => {

@@ -89,6 +89,5 @@ export const snappyCompress = (b: Uint8Array): Uint8Array => snappy.compress(b);
 
 /** The reverse, for tests and tools that push samples. */
 export function encodeWriteRequest(req: { timeseries: { labels: RwLabel[]; samples: RwSample[] }[]; metadata?: RwMetadata[] }): Uint8Array {
-  const msg = WriteRequestType.fromObject(req);
-  return snappy.compress(WriteRequestType.encode(msg).finish());
+  return snappy.compress(encodeRaw(req));
 }

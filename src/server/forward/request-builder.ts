@@ -1,0 +1,191 @@
+// Turns the points of a span of commits into one remote-write request. It keeps, per destination,
+// the running cumulative state of every (stream, series, slot, field) — the same fold as the
+// server's cumulative view — and the Prometheus series each of them shows as (entrySeries, the
+// naming path of the PromQL API), so a forwarded counter is the cumulative `_total` that /metrics
+// and PromQL show, stamped with the point's own time. Built from the same rows in the same order,
+// the request is the same bytes: a resend repeats exactly what the receiver may already hold.
+import type { UnitMode } from "../../exposition/prometheus-naming.ts";
+import { pointKey } from "../../wire/batch.ts";
+import { foldParts, keepsLatest } from "../../wire/fold.ts";
+import type { PointRows } from "../ingest/point-rows.ts";
+import type { StreamState } from "../ingest/stream-state.ts";
+import { entrySeries, type NativeSeries } from "../promql/native-catalog.ts";
+import { labelsKey } from "../remote-write/prom-index.ts";
+import type { RwLabel, RwMetadata, RwSample } from "../remote-write/remote-write-proto.ts";
+import type { CumulativeRow } from "../store/store.ts";
+
+interface EntryState {
+  value: number;
+  count: number;
+  buckets: number[] | null;
+  time: number;
+  /** mmsc: the smallest and largest value of the last point's interval. */
+  min: number;
+  max: number;
+}
+
+/** One Prometheus series at the receiver; several streams may add into it (equal labels, as on /metrics). */
+interface OutSeries {
+  readonly labels: RwLabel[];
+  readonly shown: NativeSeries;
+  readonly instrument: string;
+  readonly contributors: EntryState[];
+  /** Timestamp of the last sample sent in an earlier request. */
+  lastTime: number;
+  samples: RwSample[];
+}
+
+interface Entry {
+  readonly state: EntryState;
+  readonly instrument: string;
+  readonly outs: OutSeries[];
+}
+
+export interface BuiltRequest {
+  readonly timeseries: { labels: RwLabel[]; samples: RwSample[] }[];
+  readonly metadata: RwMetadata[];
+  readonly samples: number;
+  /** Points whose stream or declarations were not known (none in a consistent store). */
+  readonly unnamed: number;
+}
+
+const METADATA_TYPE: Readonly<Record<string, number>> = { counter: 1, gauge: 2, histogram: 3, summary: 5 };
+
+export class RequestBuilder {
+  private readonly entries = new Map<number, Map<number, Map<number, Entry>>>();
+  private readonly outs = new Map<string, OutSeries>();
+
+  constructor(
+    private readonly catalog: ReadonlyMap<number, StreamState>,
+    private readonly units: UnitMode,
+  ) {}
+
+  private entry(streamId: number, seriesId: number, slot: number, field: number): Entry | undefined {
+    let bySeries = this.entries.get(streamId);
+    if (!bySeries) this.entries.set(streamId, (bySeries = new Map()));
+    let byKey = bySeries.get(seriesId);
+    if (!byKey) bySeries.set(seriesId, (byKey = new Map()));
+    const stream = this.catalog.get(streamId);
+    const decl = stream?.series.get(seriesId);
+    if (!stream || !decl) return undefined;
+    const set = stream.sets[decl.set];
+    const key = pointKey(slot, field, set.fieldCount);
+    let e = byKey.get(key);
+    if (e) return e;
+    const state: EntryState = { value: 0, count: 0, buckets: null, time: -Infinity, min: NaN, max: NaN };
+    const instrument = set.descriptor.fields[field]?.instrument ?? "";
+    e = { state, instrument, outs: [] };
+    for (const shown of entrySeries(stream, seriesId, key, this.units, true)) {
+      const k = labelsKey(shown.labels);
+      let out = this.outs.get(k);
+      if (!out) {
+        const labels = Object.keys(shown.labels)
+          .sort()
+          .map((name) => ({ name, value: shown.labels[name] }));
+        this.outs.set(k, (out = { labels, shown, instrument, contributors: [], lastTime: -Infinity, samples: [] }));
+      }
+      out.contributors.push(state);
+      if (state.time > out.lastTime) out.lastTime = state.time;
+      e.outs.push(out);
+    }
+    byKey.set(key, e);
+    return e;
+  }
+
+  /** The state as it stood at the destination's cursor (after a restart). */
+  load(rows: readonly CumulativeRow[]): void {
+    for (const r of rows) {
+      const e = this.entry(r.stream, r.series, r.slot, r.field);
+      if (!e) continue;
+      e.state.value = r.value;
+      e.state.count = r.count;
+      e.state.buckets = r.buckets ? [...r.buckets] : null;
+      e.state.time = r.time;
+      for (const out of e.outs) if (r.time > out.lastTime) out.lastTime = r.time;
+    }
+  }
+
+  /** Folds the span's rows in and returns the request that carries them. */
+  build(rows: PointRows): BuiltRequest {
+    const touched: OutSeries[] = [];
+    let unnamed = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const e = this.entry(rows.stream[i], rows.series[i], rows.slot[i], rows.field[i]);
+      if (!e) {
+        unnamed++;
+        continue;
+      }
+      const s = e.state,
+        time = rows.time[i];
+      // The server's fold (cumulative.ts): a late point does not replace a newer current value.
+      if (!keepsLatest(e.instrument) || time >= s.time) foldParts(s, e.instrument, rows.value[i], rows.count[i], rows.buckets[i] ?? null);
+      if (time > s.time) s.time = time;
+      s.min = rows.min[i];
+      s.max = rows.max[i];
+      for (const out of e.outs) {
+        if (out.samples.length === 0) touched.push(out);
+        addSample(out, time, valueOf(out, s));
+      }
+    }
+    const families = new Map<string, RwMetadata>();
+    const timeseries: BuiltRequest["timeseries"] = [];
+    let samples = 0;
+    for (const out of touched) {
+      timeseries.push({ labels: out.labels, samples: out.samples });
+      samples += out.samples.length;
+      out.lastTime = out.samples[out.samples.length - 1].timestamp;
+      out.samples = [];
+      const f = out.shown.family;
+      const name = f.type === "counter" ? `${f.name}_total` : f.name;
+      if (!families.has(name)) families.set(name, { type: METADATA_TYPE[f.type] ?? 0, metricFamilyName: name, help: f.help, unit: f.unit });
+    }
+    return { timeseries, metadata: [...families.values()], samples, unnamed };
+  }
+}
+
+/** One sample per series and time: a second point at the same time (another stream) updates it. */
+function addSample(out: OutSeries, time: number, value: number): void {
+  const last = out.samples[out.samples.length - 1];
+  if (last && time <= last.timestamp) {
+    last.value = value;
+    return;
+  }
+  // Series fed by several streams: a point older than what was sent moves just past it, because
+  // receivers refuse samples out of order (and Prometheus refuses a whole request for one).
+  const t = Math.max(Math.round(time), out.lastTime === -Infinity ? -Infinity : Math.round(out.lastTime) + 1);
+  out.samples.push({ value, timestamp: t });
+}
+
+function valueOf(out: OutSeries, current: EntryState): number {
+  const part = out.shown.part,
+    scale = out.shown.scale,
+    c = out.contributors;
+  switch (part.kind) {
+    case "counter":
+    case "sum":
+    case "updown": {
+      let v = 0;
+      for (const s of c) v += s.value;
+      return scale(v);
+    }
+    case "gauge": {
+      let latest = c[0];
+      for (const s of c) if (s.time >= latest.time) latest = s;
+      return scale(latest.value);
+    }
+    case "count": {
+      let v = 0;
+      for (const s of c) v += s.count;
+      return v;
+    }
+    case "bucket": {
+      let v = 0;
+      for (const s of c) if (s.buckets) for (let j = 0; j <= part.upTo && j < s.buckets.length; j++) v += s.buckets[j];
+      return v;
+    }
+    case "min":
+      return scale(current.min);
+    case "max":
+      return scale(current.max);
+  }
+}

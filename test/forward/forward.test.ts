@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPrometheus, startVictoriaMetrics, type RealPrometheus } from "../promql/helpers/prometheus.ts";
 import { startServerProcess, tempStore, until, type ServerProcess } from "../server/helpers/server-process.ts";
+import { encodeWriteRequest } from "../../src/server/remote-write/remote-write-proto.ts";
 import { forwardCounters, instant, runService } from "./helpers/forward.ts";
 
 let prom: RealPrometheus, vm: RealPrometheus;
@@ -70,5 +71,36 @@ describe("forwarding to Prometheus and VictoriaMetrics", () => {
       expect(c.get(`percore_remote_write_rejected_batches_total ${r.writeUrl}`)).toBe(0);
       expect(c.get(`percore_remote_write_lag_seconds ${r.writeUrl}`)).toBe(0);
     }
+  }, 120_000);
+
+  it("a receiver refuses one batch with a 400: logged with its reason, counted, and forwarding goes on", async () => {
+    const server = await start(newStore("fwd-400"));
+    const total = 20_000;
+    let refused = "";
+    const meddle = async () => {
+      // The series exactly as the server forwards them: its PromQL API names them the same way.
+      const labels = await until(async () => {
+        const res = await fetch(`${server.url}/api/v1/series?${new URLSearchParams({ "match[]": 'http_server_requests_total{route="/r400"}' })}`);
+        const body = (await res.json()) as { data: Record<string, string>[] };
+        return body.data[0];
+      }, "the series at our server");
+      // Prometheus now holds a sample of that series 2 s ahead: the server's next batch carrying it is
+      // refused whole with 400 out of order sample (a first send, so not a resend already stored).
+      const ahead = Date.now() + 2000;
+      const body = encodeWriteRequest({
+        timeseries: [{ labels: Object.entries(labels).map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : 1)), samples: [{ value: 0, timestamp: ahead }] }],
+      });
+      const res = await fetch(prom.writeUrl, { method: "POST", headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy" }, body: body as Uint8Array<ArrayBuffer> });
+      expect(res.status).toBe(204);
+      refused = await until(async () => /remote write to .*rejected: 400 .*out of order/.exec(server.output())?.[0], "the rejection logged");
+    };
+    await runService(server.url, { route: "/r400", service: "fwd-400", workers: 2, total, chunks: 200, pauseMs: 25 }, meddle);
+    expect(refused).toContain(prom.writeUrl);
+    const c = await forwardCounters(server.url);
+    expect(c.get(`percore_remote_write_rejected_batches_total ${prom.writeUrl}`)).toBeGreaterThanOrEqual(1);
+    expect(c.get(`percore_remote_write_rejected_samples_total ${prom.writeUrl}`)).toBeGreaterThan(0);
+    expect(c.get(`percore_remote_write_rejected_batches_total ${vm.writeUrl}`)).toBe(0);
+    // Later batches went through: counters are cumulative, so the last sample still carries the exact total.
+    await bothEqual('sum(http_server_requests_total{route="/r400"})', 2 * total);
   }, 120_000);
 });

@@ -5,7 +5,8 @@ import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPrometheus, startVictoriaMetrics, type RealPrometheus } from "../promql/helpers/prometheus.ts";
-import { startServerProcess, tempStore, until, type ServerProcess } from "../server/helpers/server-process.ts";
+import { scalar, startServerProcess, tempStore, until, type ServerProcess } from "../server/helpers/server-process.ts";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { encodeWriteRequest } from "../../src/server/remote-write/remote-write-proto.ts";
 import { forwardCounters, instant, runService } from "./helpers/forward.ts";
 
@@ -102,5 +103,38 @@ describe("forwarding to Prometheus and VictoriaMetrics", () => {
     expect(c.get(`percore_remote_write_rejected_batches_total ${vm.writeUrl}`)).toBe(0);
     // Later batches went through: counters are cumulative, so the last sample still carries the exact total.
     await bothEqual('sum(http_server_requests_total{route="/r400"})', 2 * total);
+  }, 120_000);
+
+  it("a crash between send and confirmation: the span is resent, Prometheus's 400 out of order on it counts as delivered", async () => {
+    const store = newStore("fwd-resend");
+    let server = await start(store);
+    const port = server.port;
+    const total = 4000;
+    await runService(server.url, { route: "/resend", service: "fwd-resend", workers: 1, total, chunks: 20, pauseMs: 30 });
+    await bothEqual('sum(http_server_requests_total{route="/resend"})', total);
+    await until(async () => ((await forwardCounters(server.url)).get(`percore_remote_write_lag_points ${prom.writeUrl}`) === 0 ? true : undefined), "caught up");
+    expect(await server.stop("SIGTERM")).toBe(0);
+    // As if the server died after the receivers stored the second half of the commits in one request
+    // but before it saw the 2xx (each series has several samples in it, so it is not a mere repeat of the last).
+    const db = await DuckDBInstance.create(store);
+    const conn = await db.connect();
+    await conn.run("UPDATE forward_cursors SET confirmed = inflight // 2");
+    conn.closeSync();
+    db.closeSync();
+    server = await start(store, port);
+    await until(async () => (/resending commits/.test(server.output()) ? true : undefined), "the resend announced");
+    const c = await until(async () => {
+      const m = await forwardCounters(server.url);
+      return m.get(`percore_remote_write_lag_points ${prom.writeUrl}`) === 0 && m.get(`percore_remote_write_lag_points ${vm.writeUrl}`) === 0 ? m : undefined;
+    }, "the resend confirmed");
+    // Prometheus had all of it: it refused the resend whole as out of order, which means stored.
+    expect(c.get(`percore_remote_write_resent_stored_total ${prom.writeUrl}`)).toBe(1);
+    expect(c.get(`percore_remote_write_rejected_batches_total ${prom.writeUrl}`)).toBe(0);
+    // VictoriaMetrics takes the resend (2xx); the same samples again change no value.
+    expect(c.get(`percore_remote_write_sent_requests_total ${vm.writeUrl}`)).toBe(1);
+    await bothEqual('sum(http_server_requests_total{route="/resend"})', total);
+    const points = await scalar(server.url, "SELECT count(*) FROM metric_points WHERE metric = 'http.server.requests'");
+    // No gaps and nothing twice (VictoriaMetrics runs with -dedup.minScrapeInterval=1ms).
+    await bothEqual('sum(count_over_time(http_server_requests_total{route="/resend"}[1h]))', points);
   }, 120_000);
 });

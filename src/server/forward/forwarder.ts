@@ -103,9 +103,9 @@ export class Forwarder {
     while (!this.stopped) {
       const from = this.cursor.confirmed;
       let to = this.cursor.inflight;
+      const span = await this.store.forwardSpan(from, Math.max(this.visible, to), this.limits.maxBatchPoints);
+      this.counters.pending(span.pendingPoints, span.oldestPendingAt);
       if (!resend) {
-        const span = await this.store.forwardSpan(from, this.visible, this.limits.maxBatchPoints);
-        this.counters.pending(span.pendingPoints, span.oldestPendingAt);
         if (span.to === from) {
           await this.sleep(IDLE_POLL_MS);
           continue;

@@ -52,7 +52,10 @@ const VM: Receiver = {
   name: "victoria-metrics",
   binary: VICTORIA_METRICS,
   // latencyOffset 0 and no cache: a sample is queryable as soon as it is flushed (/internal/force_flush).
+  // Deduplication at 1 ms keeps one sample per series and timestamp: a resent span's samples
+  // (identical) are stored once, as docs/scale.md advises for receivers of a forwarding server.
   args: (dir, port) => [
+    "-dedup.minScrapeInterval=1ms",
     `-httpListenAddr=127.0.0.1:${port}`,
     `-storageDataPath=${join(dir, "data")}`,
     "-search.latencyOffset=0",

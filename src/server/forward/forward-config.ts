@@ -7,12 +7,18 @@ import { DEFAULT_FORWARD_LIMITS, type ForwardLimits } from "./forwarder.ts";
 
 /** Flags that may be given more than once: readFlags keeps every value, joined by this. */
 export const REPEATED_SEPARATOR = "\n";
-export const REPEATABLE_FLAGS = new Set(["remote-write", "remote-write-header"]);
+export const REPEATABLE_FLAGS = new Set(["remote-write", "remote-write-header", "remote-write-label"]);
 
 const d = DEFAULT_FORWARD_LIMITS;
 export const FORWARD_OPTIONS = [
   ["--remote-write <url>", "TELEMETRY_REMOTE_WRITE", "", "forward every stored point to this Prometheus remote-write receiver (repeatable; env: space-separated)"],
   ["--remote-write-header <h>", "TELEMETRY_REMOTE_WRITE_HEADERS", "", "'Name: value' sent with every remote-write request, e.g. a tenant or auth header (repeatable; env: one per line)"],
+  [
+    "--remote-write-label <l>",
+    "TELEMETRY_REMOTE_WRITE_LABELS",
+    "",
+    "'name=value' added to every forwarded series that lacks it, e.g. server=a in a fleet (repeatable; env: one per line)",
+  ],
   ["--remote-write-batch <n>", "TELEMETRY_REMOTE_WRITE_BATCH", String(d.maxBatchPoints), "points per remote-write request (whole commits; a larger commit goes alone)"],
   [
     "--remote-write-max-pending <n>",
@@ -24,7 +30,7 @@ export const FORWARD_OPTIONS = [
   ["--remote-write-timeout <d>", "TELEMETRY_REMOTE_WRITE_TIMEOUT", `${d.timeoutMs / 1000}s`, "a request with no answer after this long is retried"],
 ] as const;
 
-export const FORWARD_FLAGS = ["remote-write", "remote-write-header", "remote-write-batch", "remote-write-max-pending", "remote-write-backoff", "remote-write-timeout"];
+export const FORWARD_FLAGS = ["remote-write", "remote-write-header", "remote-write-label", "remote-write-batch", "remote-write-max-pending", "remote-write-backoff", "remote-write-timeout"];
 
 type Get = (flag: string, envName: string, def: string) => string;
 
@@ -35,10 +41,7 @@ export function forwardConfig(get: Get): RemoteWriteOptions | undefined | Server
   const urls = get("remote-write", "TELEMETRY_REMOTE_WRITE", "")
     .split(/[\s]+/)
     .filter((u) => u !== "");
-  const headerLines = get("remote-write-header", "TELEMETRY_REMOTE_WRITE_HEADERS", "")
-    .split(REPEATED_SEPARATOR)
-    .map((h) => h.trim())
-    .filter((h) => h !== "");
+  const headerLines = lines(get("remote-write-header", "TELEMETRY_REMOTE_WRITE_HEADERS", ""));
   if (urls.length === 0) {
     if (headerLines.length > 0) return serverError("E_BAD_PARAM", "--remote-write-header needs a --remote-write <url> to send it to", "--remote-write-header");
     return undefined;
@@ -59,6 +62,12 @@ export function forwardConfig(get: Get): RemoteWriteOptions | undefined | Server
     if (!m) return serverError("E_BAD_PARAM", `remote-write header ${JSON.stringify(line)} must read 'Name: value'`, "--remote-write-header");
     headers[m[1]] = m[2];
   }
+  const externalLabels: Record<string, string> = {};
+  for (const line of lines(get("remote-write-label", "TELEMETRY_REMOTE_WRITE_LABELS", ""))) {
+    const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.+)$/.exec(line);
+    if (!m || m[1].startsWith("__")) return serverError("E_BAD_PARAM", `remote-write label ${JSON.stringify(line)} must read name=value with a Prometheus label name`, "--remote-write-label");
+    externalLabels[m[1]] = m[2];
+  }
   const limits: { -readonly [K in keyof ForwardLimits]?: number } = {};
   for (const [flag, env, key] of [
     ["remote-write-batch", "TELEMETRY_REMOTE_WRITE_BATCH", "maxBatchPoints"],
@@ -77,5 +86,11 @@ export function forwardConfig(get: Get): RemoteWriteOptions | undefined | Server
     limits[key] = ms;
   }
   limits.backoffInitialMs = Math.min(d.backoffInitialMs, limits.backoffMaxMs ?? d.backoffMaxMs);
-  return { destinations: urls.map((url) => ({ url, headers })), limits };
+  return { destinations: urls.map((url) => ({ url, headers })), limits, externalLabels };
 }
+
+const lines = (v: string): string[] =>
+  v
+    .split(REPEATED_SEPARATOR)
+    .map((h) => h.trim())
+    .filter((h) => h !== "");

@@ -23,6 +23,11 @@ export interface ForwardLimits {
   readonly timeoutMs: number;
 }
 
+export interface ForwardOptions extends ForwardLimits {
+  /** Labels added to every forwarded series that lacks them (--remote-write-label). */
+  readonly externalLabels: Readonly<Record<string, string>>;
+}
+
 export const DEFAULT_FORWARD_LIMITS: ForwardLimits = {
   maxBatchPoints: 20_000,
   maxPendingPoints: 50_000_000,
@@ -52,10 +57,10 @@ export class Forwarder {
     private readonly store: Store,
     catalog: ReadonlyMap<number, StreamState>,
     units: UnitMode,
-    private readonly limits: ForwardLimits,
+    private readonly limits: ForwardOptions,
     private readonly log: (line: string) => void,
   ) {
-    this.builder = new RequestBuilder(catalog, units);
+    this.builder = new RequestBuilder(catalog, units, limits.externalLabels);
     this.visible = store.lastCommit();
   }
 

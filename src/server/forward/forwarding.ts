@@ -11,13 +11,15 @@ import { destinationName } from "./sender.ts";
 export interface RemoteWriteOptions {
   readonly destinations: readonly { readonly url: string; readonly headers?: Readonly<Record<string, string>> }[];
   readonly limits?: Partial<ForwardLimits>;
+  /** Labels added to every forwarded series that lacks them, e.g. server=<name> in a fleet. */
+  readonly externalLabels?: Readonly<Record<string, string>>;
 }
 
 export class Forwarding {
   private readonly forwarders: Forwarder[];
 
   constructor(options: RemoteWriteOptions, store: Store, catalog: ReadonlyMap<number, StreamState>, units: UnitMode, log: (line: string) => void) {
-    const limits = { ...DEFAULT_FORWARD_LIMITS, ...options.limits };
+    const limits = { ...DEFAULT_FORWARD_LIMITS, ...options.limits, externalLabels: options.externalLabels ?? {} };
     this.forwarders = options.destinations.map(
       (d) => new Forwarder({ url: d.url, name: destinationName(d.url), headers: d.headers ?? {} }, store, catalog, units, limits, log),
     );

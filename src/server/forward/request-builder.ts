@@ -58,6 +58,8 @@ export class RequestBuilder {
   constructor(
     private readonly catalog: ReadonlyMap<number, StreamState>,
     private readonly units: UnitMode,
+    /** Added to every series that lacks them (--remote-write-label, like Prometheus's external labels). */
+    private readonly external: Readonly<Record<string, string>> = {},
   ) {}
 
   private entry(streamId: number, seriesId: number, slot: number, field: number): Entry | undefined {
@@ -76,12 +78,13 @@ export class RequestBuilder {
     const instrument = set.descriptor.fields[field]?.instrument ?? "";
     e = { state, instrument, outs: [] };
     for (const shown of entrySeries(stream, seriesId, key, this.units, true)) {
-      const k = labelsKey(shown.labels);
+      const all = { ...this.external, ...shown.labels };
+      const k = labelsKey(all);
       let out = this.outs.get(k);
       if (!out) {
-        const labels = Object.keys(shown.labels)
+        const labels = Object.keys(all)
           .sort()
-          .map((name) => ({ name, value: shown.labels[name] }));
+          .map((name) => ({ name, value: all[name] }));
         this.outs.set(k, (out = { labels, shown, instrument, contributors: [], lastTime: -Infinity, samples: [] }));
       }
       out.contributors.push(state);

@@ -16,10 +16,10 @@ export interface ServiceRun {
  */
 export async function runService(
   url: string,
-  o: { route: string; service: string; workers: number; total: number; chunks: number; pauseMs: number },
+  o: { route: string; service: string; workers: number; total: number; chunks: number; pauseMs: number; failover?: string[] },
   during?: (finished: () => boolean) => Promise<void>,
 ): Promise<ServiceRun> {
-  const exporter = new ServerExporter({ url, timeoutMs: 60_000, backoffMs: { initial: 20, max: 300 } });
+  const exporter = new ServerExporter({ url, failover: o.failover, timeoutMs: 60_000, backoffMs: { initial: 20, max: 300 } });
   const collector = new Collector({ cadenceMs: 20, exporters: [exporter], resource: { "service.name": o.service } }).start();
   const workers = Array.from({ length: o.workers }, (_, i) =>
     startWorker(new URL("../fixtures/service-worker.ts", import.meta.url), { total: o.total, chunks: o.chunks, pauseMs: o.pauseMs, workerId: i + 1, route: o.route }),

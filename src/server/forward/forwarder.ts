@@ -6,7 +6,6 @@
 // for any of this; past the pending cap, spans are skipped (folded, not sent) and counted.
 import type { UnitMode } from "../../exposition/prometheus-naming.ts";
 import type { StreamState } from "../ingest/stream-state.ts";
-import { encodeWriteRequest } from "../remote-write/remote-write-proto.ts";
 import type { ForwardCursor, Store } from "../store/store.ts";
 import { ForwardCounters } from "./forward-metrics.ts";
 import { RequestBuilder } from "./request-builder.ts";
@@ -124,7 +123,7 @@ export class Forwarder {
       }
       const built = this.builder.build(await this.store.forwardPoints(from, to));
       if (built.unnamed > 0) this.log(`remote write to ${this.destination.name}: ${built.unnamed} points of commits ${from + 1}..${to} have no declarations; not sent`);
-      if (built.timeseries.length > 0) await this.deliver(encodeWriteRequest(built), built.samples, from, to, resend);
+      if (built.timeseries.length > 0) await this.deliver(RequestBuilder.encode(built), built.samples, from, to, resend);
       if (this.stopped) return;
       await this.save({ confirmed: to, inflight: to });
       resend = false;

@@ -11,7 +11,7 @@ import type { PointRows } from "../ingest/point-rows.ts";
 import type { StreamState } from "../ingest/stream-state.ts";
 import { entrySeries, type NativeSeries } from "../promql/native-catalog.ts";
 import { labelsKey } from "../remote-write/prom-index.ts";
-import type { RwLabel, RwMetadata, RwSample } from "../remote-write/remote-write-proto.ts";
+import { encodeLabels, encodeWriteRequestWithLabels, type RwLabel, type RwMetadata, type RwSample } from "../remote-write/remote-write-proto.ts";
 import type { CumulativeRow } from "../store/store.ts";
 
 interface EntryState {
@@ -27,6 +27,8 @@ interface EntryState {
 /** One Prometheus series at the receiver; several streams may add into it (equal labels, as on /metrics). */
 interface OutSeries {
   readonly labels: RwLabel[];
+  /** The labels encoded once (they go out with every request that carries the series). */
+  readonly labelBytes: Uint8Array;
   readonly shown: NativeSeries;
   readonly instrument: string;
   readonly contributors: EntryState[];
@@ -42,7 +44,7 @@ interface Entry {
 }
 
 export interface BuiltRequest {
-  readonly timeseries: { labels: RwLabel[]; samples: RwSample[] }[];
+  readonly timeseries: { labels: RwLabel[]; labelBytes: Uint8Array; samples: RwSample[] }[];
   readonly metadata: RwMetadata[];
   readonly samples: number;
   /** Points whose stream or declarations were not known (none in a consistent store). */
@@ -62,7 +64,15 @@ export class RequestBuilder {
     private readonly external: Readonly<Record<string, string>> = {},
   ) {}
 
+  /** The last (stream, series) looked up: rows come sorted, so runs of rows share it. */
+  private last: { stream: number; series: number; byKey: Map<number, Entry>; fieldCount: number } | undefined;
+
   private entry(streamId: number, seriesId: number, slot: number, field: number): Entry | undefined {
+    const last = this.last;
+    if (last && last.stream === streamId && last.series === seriesId) {
+      const e = last.byKey.get(pointKey(slot, field, last.fieldCount));
+      if (e) return e;
+    }
     let bySeries = this.entries.get(streamId);
     if (!bySeries) this.entries.set(streamId, (bySeries = new Map()));
     let byKey = bySeries.get(seriesId);
@@ -71,6 +81,7 @@ export class RequestBuilder {
     const decl = stream?.series.get(seriesId);
     if (!stream || !decl) return undefined;
     const set = stream.sets[decl.set];
+    this.last = { stream: streamId, series: seriesId, byKey, fieldCount: set.fieldCount };
     const key = pointKey(slot, field, set.fieldCount);
     let e = byKey.get(key);
     if (e) return e;
@@ -85,7 +96,7 @@ export class RequestBuilder {
         const labels = Object.keys(all)
           .sort()
           .map((name) => ({ name, value: all[name] }));
-        this.outs.set(k, (out = { labels, shown, instrument, contributors: [], lastTime: -Infinity, samples: [] }));
+        this.outs.set(k, (out = { labels, labelBytes: encodeLabels(labels), shown, instrument, contributors: [], lastTime: -Infinity, samples: [] }));
       }
       out.contributors.push(state);
       if (state.time > out.lastTime) out.lastTime = state.time;
@@ -134,7 +145,7 @@ export class RequestBuilder {
     const timeseries: BuiltRequest["timeseries"] = [];
     let samples = 0;
     for (const out of touched) {
-      timeseries.push({ labels: out.labels, samples: out.samples });
+      timeseries.push({ labels: out.labels, labelBytes: out.labelBytes, samples: out.samples });
       samples += out.samples.length;
       out.lastTime = out.samples[out.samples.length - 1].timestamp;
       out.samples = [];
@@ -143,6 +154,11 @@ export class RequestBuilder {
       if (!families.has(name)) families.set(name, { type: METADATA_TYPE[f.type] ?? 0, metricFamilyName: name, help: f.help, unit: f.unit });
     }
     return { timeseries, metadata: [...families.values()], samples, unnamed };
+  }
+
+  /** The request's body: snappy-compressed WriteRequest protobuf. */
+  static encode(r: BuiltRequest): Uint8Array {
+    return encodeWriteRequestWithLabels(r.timeseries, r.metadata);
   }
 }
 
@@ -163,6 +179,9 @@ function valueOf(out: OutSeries, current: EntryState): number {
   const part = out.shown.part,
     scale = out.shown.scale,
     c = out.contributors;
+  // One stream behind the series (the common case): its own state is the value.
+  if (c.length === 1 && (part.kind === "counter" || part.kind === "sum" || part.kind === "updown" || part.kind === "gauge")) return scale(current.value);
+  if (c.length === 1 && part.kind === "count") return current.count;
   switch (part.kind) {
     case "counter":
     case "sum":

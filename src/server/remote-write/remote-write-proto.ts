@@ -33,6 +33,11 @@ const root = protobuf.Root.fromJSON({
   },
 });
 const WriteRequestType = root.lookupType("prometheus.WriteRequest");
+const TimeSeriesType = root.lookupType("prometheus.TimeSeries");
+const MetadataType = root.lookupType("prometheus.MetricMetadata");
+/** Wire tags (field number, length-delimited) of WriteRequest's repeated fields. */
+const TIMESERIES_TAG = (WriteRequestType.fields.timeseries.id << 3) | 2;
+const METADATA_TAG = (WriteRequestType.fields.metadata.id << 3) | 2;
 
 export interface RwLabel {
   name: string;
@@ -89,4 +94,27 @@ export const snappyCompress = (b: Uint8Array): Uint8Array => snappy.compress(b);
  */
 export function encodeWriteRequest(req: { timeseries: { labels: RwLabel[]; samples: RwSample[] }[]; metadata?: RwMetadata[] }): Uint8Array {
   return snappy.compress(WriteRequestType.encode(req).finish());
+}
+
+/** A series' labels as the bytes of a TimeSeries holding only them: encoded once, sent with every request. */
+export function encodeLabels(labels: readonly RwLabel[]): Uint8Array {
+  return TimeSeriesType.encode({ labels }).finish();
+}
+
+/**
+ * The same WriteRequest as encodeWriteRequest, for series whose labels were encoded before
+ * (encodeLabels): a protobuf message's fields may come in any order and parts, so a TimeSeries is
+ * its cached labels followed by its samples encoded now. Snappy-compressed.
+ */
+export function encodeWriteRequestWithLabels(series: readonly { labelBytes: Uint8Array; samples: RwSample[] }[], metadata: readonly RwMetadata[]): Uint8Array {
+  const w = protobuf.Writer.create();
+  for (const s of series) {
+    const samples = TimeSeriesType.encode({ samples: s.samples }).finish();
+    const ts = new Uint8Array(s.labelBytes.length + samples.length);
+    ts.set(s.labelBytes, 0);
+    ts.set(samples, s.labelBytes.length);
+    w.uint32(TIMESERIES_TAG).bytes(ts);
+  }
+  for (const m of metadata) w.uint32(METADATA_TAG).bytes(MetadataType.encode(m).finish());
+  return snappy.compress(w.finish());
 }

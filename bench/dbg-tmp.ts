@@ -1,0 +1,23 @@
+import { startVictoriaMetrics } from "../test/promql/helpers/prometheus.ts";
+import { tempStore } from "../test/server/helpers/server-process.ts";
+import { startServer } from "../src/server/server.ts";
+import { ServerExporter } from "../src/export/server-exporter.ts";
+import { exportBatchOf } from "../src/runtime/exporter.ts";
+import { makeBatch, useShape } from "./server-ingest.ts";
+import { forwardCounters } from "../test/forward/helpers/forward.ts";
+const vm = await startVictoriaMetrics();
+const server = await startServer({ store: tempStore("dbg"), port: 0, remoteWrite: { destinations: [{ url: vm.writeUrl }] }, log: (l) => console.log(new Date().toISOString(), l) });
+useShape({ batches: 10, series: 1000, fields: 20 });
+const base = Date.now() - 10000;
+const ex = new ServerExporter({ url: server.url, timeoutMs: 60000, maxBufferBytes: 1 << 30 });
+const t0 = Date.now();
+for (let s = 1; s <= 10; s++) ex.export(exportBatchOf(makeBatch(s, base)));
+await ex.forceFlush(); await ex.shutdown();
+console.log("ingested", Date.now() - t0);
+for (let i = 0; i < 200; i++) {
+  const m = await forwardCounters(server.url);
+  const lag = m.get(`percore_remote_write_lag_points ${vm.writeUrl}`);
+  if (lag === 0) { console.log("caught up", Date.now() - t0); break; }
+  await new Promise((r) => setTimeout(r, 100));
+}
+await server.close(); await vm.stop();

@@ -7,11 +7,11 @@ import { makeBatch, useShape } from "./server-ingest.ts";
 import { forwardCounters } from "../test/forward/helpers/forward.ts";
 const vm = await startVictoriaMetrics();
 const server = await startServer({ store: tempStore("dbg"), port: 0, remoteWrite: { destinations: [{ url: vm.writeUrl }] }, log: (l) => console.log(new Date().toISOString(), l) });
-useShape({ batches: 10, series: 1000, fields: 20 });
+useShape({ batches: 4, series: 10000, fields: 20 });
 const base = Date.now() - 10000;
 const ex = new ServerExporter({ url: server.url, timeoutMs: 60000, maxBufferBytes: 1 << 30 });
 const t0 = Date.now();
-for (let s = 1; s <= 10; s++) ex.export(exportBatchOf(makeBatch(s, base)));
+for (let s = 1; s <= 4; s++) { await new Promise((r) => setTimeout(r, 1500)); ex.export(exportBatchOf(makeBatch(s, base))); }
 await ex.forceFlush(); await ex.shutdown();
 console.log("ingested", Date.now() - t0);
 for (let i = 0; i < 200; i++) {

@@ -32,7 +32,7 @@ interface Shape {
   readonly lagValuesPerSec: number;
 }
 
-const FULL: Shape = { batches: 100, series: 1000, fields: 20, lagBatches: 30, lagValuesPerSec: 200_000 };
+const FULL: Shape = { batches: 50, series: 1000, fields: 20, lagBatches: 15, lagValuesPerSec: 200_000 };
 const QUICK: Shape = { batches: 10, series: 200, fields: 10, lagBatches: 3, lagValuesPerSec: 20_000 };
 
 function cpuMs(pid: number): number {
@@ -45,7 +45,14 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function counters(server: ServerProcess, vm: RealPrometheus) {
   const m = await forwardCounters(server.url);
   const get = (name: string) => m.get(`percore_remote_write_${name} ${vm.writeUrl}`) ?? NaN;
-  return { lag: get("lag_points"), samples: get("sent_samples_total"), bytes: get("sent_bytes_total"), requests: get("sent_requests_total") };
+  return {
+    lag: get("lag_points"),
+    samples: get("sent_samples_total"),
+    bytes: get("sent_bytes_total"),
+    requests: get("sent_requests_total"),
+    rejected: get("rejected_batches_total"),
+    dropped: get("dropped_samples_total"),
+  };
 }
 
 /**
@@ -79,6 +86,7 @@ async function throughput(shape: Shape, vm: RealPrometheus) {
   const ms = performance.now() - t0;
   const cpu = cpuMs(server.pid) - cpu0;
   const c = await counters(server, vm);
+  if (c.rejected > 0 || c.samples < shape.batches * shape.series * shape.fields) throw new Error(`forwarding did not deliver everything: ${JSON.stringify(c)}\n${server.output()}`);
   await server.stop();
   rmSync(dirname(store), { recursive: true, force: true });
   const ours = encodeBatch(makeBatch(2)).byteLength / (shape.series * shape.fields);

@@ -121,7 +121,7 @@ export class Forwarder {
         }
         await this.save({ confirmed: from, inflight: to });
       }
-      const built = this.builder.build(await this.store.forwardPoints(from, to));
+      const built = await this.builder.build(await this.store.forwardPoints(from, to));
       if (built.unnamed > 0) this.log(`remote write to ${this.destination.name}: ${built.unnamed} points of commits ${from + 1}..${to} have no declarations; not sent`);
       if (built.timeseries.length > 0) await this.deliver(RequestBuilder.encode(built), built.samples, from, to, resend);
       if (this.stopped) return;
@@ -169,7 +169,7 @@ export class Forwarder {
 
   /** Past the cap: the span is folded into the running state (later values stay right) but not sent. */
   private async skip(from: number, to: number, pending: number): Promise<void> {
-    const built = this.builder.build(await this.store.forwardPoints(from, to));
+    const built = await this.builder.build(await this.store.forwardPoints(from, to));
     this.counters.dropped(built.samples);
     this.log(`remote write to ${this.destination.name}: ${pending} points pending exceed the cap of ${this.limits.maxPendingPoints}; commits ${from + 1}..${to} (${built.samples} samples) dropped`);
     await this.save({ confirmed: to, inflight: to });

@@ -51,6 +51,9 @@ export interface BuiltRequest {
   readonly unnamed: number;
 }
 
+/** Rows between two yields to the event loop (a power of two minus one). */
+const YIELD_EVERY = 4095;
+
 const METADATA_TYPE: Readonly<Record<string, number>> = { counter: 1, gauge: 2, histogram: 3, summary: 5 };
 
 export class RequestBuilder {
@@ -119,11 +122,15 @@ export class RequestBuilder {
     }
   }
 
-  /** Folds the span's rows in and returns the request that carries them. */
-  build(rows: PointRows): BuiltRequest {
+  /**
+   * Folds the span's rows in and returns the request that carries them. Yields to the event loop
+   * every few thousand rows, so a large span never holds up ingest on the same thread.
+   */
+  async build(rows: PointRows): Promise<BuiltRequest> {
     const touched: OutSeries[] = [];
     let unnamed = 0;
     for (let i = 0; i < rows.length; i++) {
+      if ((i & YIELD_EVERY) === YIELD_EVERY) await new Promise((resolve) => setImmediate(resolve));
       const e = this.entry(rows.stream[i], rows.series[i], rows.slot[i], rows.field[i]);
       if (!e) {
         unnamed++;

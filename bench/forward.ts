@@ -86,7 +86,8 @@ async function throughput(shape: Shape, vm: RealPrometheus) {
   const ms = performance.now() - t0;
   const cpu = cpuMs(server.pid) - cpu0;
   const c = await counters(server, vm);
-  if (c.rejected > 0 || c.samples < shape.batches * shape.series * shape.fields) throw new Error(`forwarding did not deliver everything: ${JSON.stringify(c)}\n${server.output()}`);
+  if (c.rejected > 0 || c.samples < shape.batches * shape.series * shape.fields)
+    throw new Error(`forwarding did not deliver everything: ${JSON.stringify(c)}\n${server.output()}`);
   await server.stop();
   rmSync(dirname(store), { recursive: true, force: true });
   const ours = encodeBatch(makeBatch(2)).byteLength / (shape.series * shape.fields);
@@ -130,7 +131,14 @@ async function lag(shape: Shape, vm: RealPrometheus) {
   const steady = lags.length > 1 ? lags.slice(1) : lags;
   const sorted = [...steady].sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-  return { valuesPerSec: series * fields, batches: steady.length, p50Ms: pct(50), p99Ms: pct(99), maxMs: sorted[sorted.length - 1], rwBytesPerSample: c.bytes / c.samples };
+  return {
+    valuesPerSec: series * fields,
+    batches: steady.length,
+    p50Ms: pct(50),
+    p99Ms: pct(99),
+    maxMs: sorted[sorted.length - 1],
+    rwBytesPerSample: c.bytes / c.samples,
+  };
 }
 
 export async function measureForward(shape: Shape, parts: readonly ("throughput" | "lag")[] = ["throughput", "lag"]) {
@@ -160,7 +168,9 @@ export default async function forward(ctx: SuiteContext): Promise<void> {
   console.log(`| remote-write bytes per sample (1 s cadence requests) | ${l.rwBytesPerSample.toFixed(2)} |`);
   console.log(`| percore msgpack bytes per changed value (same interval) | ${t.oursBytesPerValue.toFixed(2)} |`);
   console.log(`| OTLP protobuf bytes per point (same interval) | ${t.otlpBytesPerPoint.toFixed(1)} |`);
-  console.log(`| lag at the receiver, 1 s cadence, ${(l.valuesPerSec / 1e3).toFixed(0)}k values/s: p50 / p99 / max (${l.batches} batches) | ${l.p50Ms} / ${l.p99Ms} / ${l.maxMs} ms |`);
+  console.log(
+    `| lag at the receiver, 1 s cadence, ${(l.valuesPerSec / 1e3).toFixed(0)}k values/s: p50 / p99 / max (${l.batches} batches) | ${l.p50Ms} / ${l.p99Ms} / ${l.maxMs} ms |`,
+  );
   writeResult("forward", ctx, r);
 }
 

@@ -75,10 +75,10 @@ describe("2 servers forwarding to 1 receiver", () => {
     let a = await start("failover-a");
     const b = await start("failover-b");
     const total = 30_000;
-    const services = [0, 1, 2, 3].map((i) => ({ service: `failover-svc-${i}`, first: i % 2 === 0 ? a : b, then: i % 2 === 0 ? b : a }));
+    const services = [0, 1, 2, 3].map((i) => ({ service: `failover-svc-${i}`, first: i % 2 === 0 ? a : b, next: i % 2 === 0 ? b : a }));
     const runs = Promise.all(
       services.map((s) =>
-        serviceProcess({ url: s.first.url, failover: [s.then.url], route: "/failover", service: s.service, workers: 1, total, chunks: 300, pauseMs: 20 }),
+        serviceProcess({ url: s.first.url, failover: [s.next.url], route: "/failover", service: s.service, workers: 1, total, chunks: 300, pauseMs: 20 }),
       ),
     );
     // Mid-stream, server a dies for good (its store keeps what it has not forwarded yet).

@@ -54,7 +54,7 @@ describe("forwarding to Prometheus and VictoriaMetrics", () => {
     await bothEqual('sum(http_server_duration_seconds_bucket{route="/exact",le="+Inf"})', 2 * total);
     await bothEqual('sum(http_server_queue_wait_seconds_count{route="/exact"})', 2 * total);
     // Every stored point is a sample at the receiver: the counter's samples equal its stored points.
-    const stored = await (await fetch(`${server.url}/api/v1/sql`, {
+    const stored = (await await fetch(`${server.url}/api/v1/sql`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ sql: "SELECT count(*) FROM metric_points WHERE metric = 'http.server.requests'" }),
@@ -89,9 +89,20 @@ describe("forwarding to Prometheus and VictoriaMetrics", () => {
       // refused whole with 400 out of order sample (a first send, so not a resend already stored).
       const ahead = Date.now() + 2000;
       const body = encodeWriteRequest({
-        timeseries: [{ labels: Object.entries(labels).map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : 1)), samples: [{ value: 0, timestamp: ahead }] }],
+        timeseries: [
+          {
+            labels: Object.entries(labels)
+              .map(([name, value]) => ({ name, value }))
+              .sort((a, b) => (a.name < b.name ? -1 : 1)),
+            samples: [{ value: 0, timestamp: ahead }],
+          },
+        ],
       });
-      const res = await fetch(prom.writeUrl, { method: "POST", headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy" }, body: body as Uint8Array<ArrayBuffer> });
+      const res = await fetch(prom.writeUrl, {
+        method: "POST",
+        headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy" },
+        body: body as Uint8Array<ArrayBuffer>,
+      });
       expect(res.status).toBe(204);
       refused = await until(async () => /remote write to .*rejected: 400 .*out of order/.exec(server.output())?.[0], "the rejection logged");
     };

@@ -6,9 +6,31 @@ import { decodeWriteRequest, encodeLabels, encodeWriteRequestWithLabels } from "
 describe("remote-write request encoding with cached labels", () => {
   it("round-trips labels, samples (any value, timestamps of every varint length) and metadata", () => {
     const series = [
-      { labels: [{ name: "__name__", value: "a_total" }, { name: "job", value: "svc ü" }], samples: [{ value: 1.5, timestamp: 1 }, { value: -0, timestamp: 127 }, { value: 1e300, timestamp: 128 }] },
-      { labels: [{ name: "__name__", value: "b" }], samples: [{ value: NaN, timestamp: 1_764_000_000_123 }, { value: Infinity, timestamp: 2 ** 52 }] },
-      { labels: [{ name: "__name__", value: "c" }, { name: "le", value: "+Inf" }], samples: [] },
+      {
+        labels: [
+          { name: "__name__", value: "a_total" },
+          { name: "job", value: "svc ü" },
+        ],
+        samples: [
+          { value: 1.5, timestamp: 1 },
+          { value: -0, timestamp: 127 },
+          { value: 1e300, timestamp: 128 },
+        ],
+      },
+      {
+        labels: [{ name: "__name__", value: "b" }],
+        samples: [
+          { value: NaN, timestamp: 1_764_000_000_123 },
+          { value: Infinity, timestamp: 2 ** 52 },
+        ],
+      },
+      {
+        labels: [
+          { name: "__name__", value: "c" },
+          { name: "le", value: "+Inf" },
+        ],
+        samples: [],
+      },
     ];
     const metadata = [{ type: 1, metricFamilyName: "a_total", help: "A counter", unit: "" }];
     const body = encodeWriteRequestWithLabels(

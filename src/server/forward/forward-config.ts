@@ -12,7 +12,12 @@ export const REPEATABLE_FLAGS = new Set(["remote-write", "remote-write-header", 
 const d = DEFAULT_FORWARD_LIMITS;
 export const FORWARD_OPTIONS = [
   ["--remote-write <url>", "TELEMETRY_REMOTE_WRITE", "", "forward every stored point to this Prometheus remote-write receiver (repeatable; env: space-separated)"],
-  ["--remote-write-header <h>", "TELEMETRY_REMOTE_WRITE_HEADERS", "", "'Name: value' sent with every remote-write request, e.g. a tenant or auth header (repeatable; env: one per line)"],
+  [
+    "--remote-write-header <h>",
+    "TELEMETRY_REMOTE_WRITE_HEADERS",
+    "",
+    "'Name: value' sent with every remote-write request, e.g. a tenant or auth header (repeatable; env: one per line)",
+  ],
   [
     "--remote-write-label <l>",
     "TELEMETRY_REMOTE_WRITE_LABELS",
@@ -30,7 +35,15 @@ export const FORWARD_OPTIONS = [
   ["--remote-write-timeout <d>", "TELEMETRY_REMOTE_WRITE_TIMEOUT", `${d.timeoutMs / 1000}s`, "a request with no answer after this long is retried"],
 ] as const;
 
-export const FORWARD_FLAGS = ["remote-write", "remote-write-header", "remote-write-label", "remote-write-batch", "remote-write-max-pending", "remote-write-backoff", "remote-write-timeout"];
+export const FORWARD_FLAGS = [
+  "remote-write",
+  "remote-write-header",
+  "remote-write-label",
+  "remote-write-batch",
+  "remote-write-max-pending",
+  "remote-write-backoff",
+  "remote-write-timeout",
+];
 
 type Get = (flag: string, envName: string, def: string) => string;
 
@@ -65,7 +78,8 @@ export function forwardConfig(get: Get): RemoteWriteOptions | undefined | Server
   const externalLabels: Record<string, string> = {};
   for (const line of lines(get("remote-write-label", "TELEMETRY_REMOTE_WRITE_LABELS", ""))) {
     const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.+)$/.exec(line);
-    if (!m || m[1].startsWith("__")) return serverError("E_BAD_PARAM", `remote-write label ${JSON.stringify(line)} must read name=value with a Prometheus label name`, "--remote-write-label");
+    if (!m || m[1].startsWith("__"))
+      return serverError("E_BAD_PARAM", `remote-write label ${JSON.stringify(line)} must read name=value with a Prometheus label name`, "--remote-write-label");
     externalLabels[m[1]] = m[2];
   }
   const limits: { -readonly [K in keyof ForwardLimits]?: number } = {};

@@ -160,7 +160,9 @@ export class Forwarder {
       this.counters.pending(span.pendingPoints, span.oldestPendingAt);
       if (span.pendingPoints > this.limits.maxPendingPoints) {
         this.counters.dropped(samples);
-        this.log(`remote write to ${name}: ${span.pendingPoints} points pending exceed the cap of ${this.limits.maxPendingPoints}; commits ${from + 1}..${to} (${samples} samples) dropped`);
+        this.log(
+          `remote write to ${name}: ${span.pendingPoints} points pending exceed the cap of ${this.limits.maxPendingPoints}; commits ${from + 1}..${to} (${samples} samples) dropped`,
+        );
         return;
       }
       await this.sleep(backoff(this.limits, attempt));
@@ -171,7 +173,9 @@ export class Forwarder {
   private async skip(from: number, to: number, pending: number): Promise<void> {
     const built = await this.builder.build(await this.store.forwardPoints(from, to));
     this.counters.dropped(built.samples);
-    this.log(`remote write to ${this.destination.name}: ${pending} points pending exceed the cap of ${this.limits.maxPendingPoints}; commits ${from + 1}..${to} (${built.samples} samples) dropped`);
+    this.log(
+      `remote write to ${this.destination.name}: ${pending} points pending exceed the cap of ${this.limits.maxPendingPoints}; commits ${from + 1}..${to} (${built.samples} samples) dropped`,
+    );
     await this.save({ confirmed: to, inflight: to });
   }
 

@@ -145,7 +145,7 @@ export class RequestBuilder {
       s.max = rows.max[i];
       for (const out of e.outs) {
         if (out.samples.length === 0) touched.push(out);
-        addSample(out, time, valueOf(out, s));
+        addSample(out, time, sampleValue(out, s));
       }
     }
     const families = new Map<string, RwMetadata>();
@@ -182,7 +182,7 @@ function addSample(out: OutSeries, time: number, value: number): void {
   out.samples.push({ value, timestamp: t });
 }
 
-function valueOf(out: OutSeries, current: EntryState): number {
+function sampleValue(out: OutSeries, current: EntryState): number {
   const part = out.shown.part,
     scale = out.shown.scale,
     c = out.contributors;

@@ -1,10 +1,10 @@
-// The forwarder's request bytes (labels encoded once, samples written per request) decode with
-// the remote-write receiver's own decoder into exactly the request that was meant.
+// The forwarder's request bytes (labels encoded once, samples in flat runs written per request)
+// decode with the remote-write receiver's own decoder into exactly the request that was meant.
 import { describe, expect, it } from "vitest";
-import { decodeWriteRequest, encodeLabels, encodeWriteRequestWithLabels } from "../../src/server/remote-write/remote-write-proto.ts";
+import { decodeWriteRequest, encodeLabels, encodeSampleRuns } from "../../src/server/remote-write/remote-write-proto.ts";
 
-describe("remote-write request encoding with cached labels", () => {
-  it("round-trips labels, samples (any value, timestamps of every varint length) and metadata", () => {
+describe("remote-write request encoding with cached labels and sample runs", () => {
+  it("round-trips labels, interleaved sample runs (any value, timestamps of every varint length) and metadata", () => {
     const series = [
       {
         labels: [
@@ -24,17 +24,31 @@ describe("remote-write request encoding with cached labels", () => {
           { value: Infinity, timestamp: 2 ** 52 },
         ],
       },
-      {
-        labels: [
-          { name: "__name__", value: "c" },
-          { name: "le", value: "+Inf" },
-        ],
-        samples: [],
-      },
     ];
+    // The runs interleave, as a span's rows do: a0 b0 a1 b1 a2.
+    const order: [number, number][] = [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [0, 2],
+    ];
+    const values = new Float64Array(order.length),
+      times = new Float64Array(order.length),
+      next = new Int32Array(order.length).fill(-1);
+    const first = [-1, -1],
+      last = [-1, -1];
+    order.forEach(([s, j], k) => {
+      values[k] = series[s].samples[j].value;
+      times[k] = series[s].samples[j].timestamp;
+      if (last[s] >= 0) next[last[s]] = k;
+      else first[s] = k;
+      last[s] = k;
+    });
     const metadata = [{ type: 1, metricFamilyName: "a_total", help: "A counter", unit: "" }];
-    const body = encodeWriteRequestWithLabels(
-      series.map((s) => ({ labelBytes: encodeLabels(s.labels), samples: s.samples })),
+    const body = encodeSampleRuns(
+      series.map((s, i) => ({ labelBytes: encodeLabels(s.labels), first: first[i] })),
+      { values, times, next },
       metadata,
     );
     const back = decodeWriteRequest(body, 1 << 20);

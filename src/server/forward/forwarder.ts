@@ -123,7 +123,7 @@ export class Forwarder {
       }
       const built = await this.builder.build(await this.store.forwardPoints(from, to));
       if (built.unnamed > 0) this.log(`remote write to ${this.destination.name}: ${built.unnamed} points of commits ${from + 1}..${to} have no declarations; not sent`);
-      if (built.timeseries.length > 0) await this.deliver(RequestBuilder.encode(built), built.samples, from, to, resend);
+      if (built.series > 0) await this.deliver(built.body, built.samples, from, to, resend);
       if (this.stopped) return;
       await this.save({ confirmed: to, inflight: to });
       resend = false;

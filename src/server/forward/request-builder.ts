@@ -11,7 +11,7 @@ import type { PointRows } from "../ingest/point-rows.ts";
 import type { StreamState } from "../ingest/stream-state.ts";
 import { entrySeries, type NativeSeries } from "../promql/native-catalog.ts";
 import { labelsKey } from "../remote-write/prom-index.ts";
-import { encodeLabels, encodeWriteRequestWithLabels, type RwLabel, type RwMetadata, type RwSample } from "../remote-write/remote-write-proto.ts";
+import { encodeLabels, encodeSampleRuns, type RwLabel, type RwMetadata } from "../remote-write/remote-write-proto.ts";
 import type { CumulativeRow } from "../store/store.ts";
 
 interface EntryState {
@@ -34,7 +34,9 @@ interface OutSeries {
   readonly contributors: EntryState[];
   /** Timestamp of the last sample sent in an earlier request. */
   lastTime: number;
-  samples: RwSample[];
+  /** This request's samples of the series (indexes into the builder's runs; -1: none yet). */
+  first: number;
+  last: number;
 }
 
 interface Entry {
@@ -44,8 +46,9 @@ interface Entry {
 }
 
 export interface BuiltRequest {
-  readonly timeseries: { labels: RwLabel[]; labelBytes: Uint8Array; samples: RwSample[] }[];
-  readonly metadata: RwMetadata[];
+  /** The request's body: snappy-compressed WriteRequest protobuf. */
+  readonly body: Uint8Array;
+  readonly series: number;
   readonly samples: number;
   /** Points whose stream or declarations were not known (none in a consistent store). */
   readonly unnamed: number;
@@ -99,7 +102,7 @@ export class RequestBuilder {
         const labels = Object.keys(all)
           .sort()
           .map((name) => ({ name, value: all[name] }));
-        this.outs.set(k, (out = { labels, labelBytes: encodeLabels(labels), shown, instrument, contributors: [], lastTime: -Infinity, samples: [] }));
+        this.outs.set(k, (out = { labels, labelBytes: encodeLabels(labels), shown, instrument, contributors: [], lastTime: -Infinity, first: -1, last: -1 }));
       }
       out.contributors.push(state);
       if (state.time > out.lastTime) out.lastTime = state.time;
@@ -144,42 +147,63 @@ export class RequestBuilder {
       s.min = rows.min[i];
       s.max = rows.max[i];
       for (const out of e.outs) {
-        if (out.samples.length === 0) touched.push(out);
-        addSample(out, time, sampleValue(out, s));
+        if (out.first < 0) touched.push(out);
+        this.addSample(out, time, sampleValue(out, s));
       }
     }
     const families = new Map<string, RwMetadata>();
-    const timeseries: BuiltRequest["timeseries"] = [];
-    let samples = 0;
     for (const out of touched) {
-      timeseries.push({ labels: out.labels, labelBytes: out.labelBytes, samples: out.samples });
-      samples += out.samples.length;
-      out.lastTime = out.samples[out.samples.length - 1].timestamp;
-      out.samples = [];
       const f = out.shown.family;
       const name = f.type === "counter" ? `${f.name}_total` : f.name;
       if (!families.has(name)) families.set(name, { type: METADATA_TYPE[f.type] ?? 0, metricFamilyName: name, help: f.help, unit: f.unit });
     }
-    return { timeseries, metadata: [...families.values()], samples, unnamed };
+    const body = touched.length > 0 ? encodeSampleRuns(touched, { values: this.values, times: this.times, next: this.next }, [...families.values()]) : new Uint8Array(0);
+    for (const out of touched) {
+      out.lastTime = this.times[out.last];
+      out.first = out.last = -1;
+    }
+    const samples = this.count;
+    this.count = 0;
+    return { body, series: touched.length, samples, unnamed };
   }
 
-  /** The request's body: snappy-compressed WriteRequest protobuf. */
-  static encode(r: BuiltRequest): Uint8Array {
-    return encodeWriteRequestWithLabels(r.timeseries, r.metadata);
-  }
-}
+  /** This request's samples, all series together (see SampleRuns); reused from request to request. */
+  private values = new Float64Array(4096);
+  private times = new Float64Array(4096);
+  private next = new Int32Array(4096);
+  private count = 0;
 
-/** One sample per series and time: a second point at the same time (another stream) updates it. */
-function addSample(out: OutSeries, time: number, value: number): void {
-  const last = out.samples[out.samples.length - 1];
-  if (last && time <= last.timestamp) {
-    last.value = value;
-    return;
+  /** One sample per series and time: a second point at the same time (another stream) updates it. */
+  private addSample(out: OutSeries, time: number, value: number): void {
+    if (out.last >= 0 && time <= this.times[out.last]) {
+      this.values[out.last] = value;
+      return;
+    }
+    // Series fed by several streams: a point older than what was sent moves just past it, because
+    // receivers refuse samples out of order (and Prometheus refuses a whole request for one).
+    const t = out.lastTime === -Infinity ? Math.round(time) : Math.max(Math.round(time), Math.round(out.lastTime) + 1);
+    if (this.count === this.values.length) this.grow();
+    const k = this.count++;
+    this.values[k] = value;
+    this.times[k] = t;
+    this.next[k] = -1;
+    if (out.last >= 0) this.next[out.last] = k;
+    else out.first = k;
+    out.last = k;
   }
-  // Series fed by several streams: a point older than what was sent moves just past it, because
-  // receivers refuse samples out of order (and Prometheus refuses a whole request for one).
-  const t = Math.max(Math.round(time), out.lastTime === -Infinity ? -Infinity : Math.round(out.lastTime) + 1);
-  out.samples.push({ value, timestamp: t });
+
+  private grow(): void {
+    const n = this.values.length * 2;
+    const values = new Float64Array(n),
+      times = new Float64Array(n),
+      next = new Int32Array(n);
+    values.set(this.values);
+    times.set(this.times);
+    next.set(this.next);
+    this.values = values;
+    this.times = times;
+    this.next = next;
+  }
 }
 
 function sampleValue(out: OutSeries, current: EntryState): number {

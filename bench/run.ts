@@ -14,6 +14,7 @@ const SUITES: Record<string, () => Promise<{ default: (ctx: SuiteContext) => Pro
   "query-isolation": () => import("./query-isolation.ts"),
   promql: () => import("./promql.ts"),
   "remote-write": () => import("./remote-write.ts"),
+  forward: () => import("./forward.ts"),
 };
 
 const args = process.argv.slice(2);

@@ -50,7 +50,8 @@ const attrs = (s: number) => [s % 8, `/route/${Math.floor(s / 8)}`] as const;
 /** Typical steady-state deltas: small counts per interval. */
 const delta = (b: number, s: number, f: number) => 1 + ((b * 31 + s * 7 + f) % 50);
 
-function makeBatch(seq: number): Batch {
+/** Batch `seq` of the current shape (useShape); its interval ends at `base + seq` seconds. */
+export function makeBatch(seq: number, base = 1_700_000_000_000): Batch {
   const points = [];
   for (let s = 0; s < SERIES; s++) {
     const p: number[] = [s];
@@ -61,8 +62,8 @@ function makeBatch(seq: number): Batch {
     v: 1,
     stream: "bench",
     seq,
-    start: 1_700_000_000_000 + (seq - 1) * 1000,
-    end: 1_700_000_000_000 + seq * 1000,
+    start: base + (seq - 1) * 1000,
+    end: base + seq * 1000,
     ...(seq === 1
       ? {
           open: { resource: RESOURCE, schemaHash: "bench", sdk: { name: "percore", version: "bench" }, view: "aggregate" as const },
@@ -108,7 +109,8 @@ class ManualReader extends MetricReader {
   protected async onShutdown(): Promise<void> {}
 }
 
-async function otlpBytes(): Promise<{ bytes: number; points: number }> {
+/** The same interval as OTLP protobuf (the OpenTelemetry JS SDK, delta temporality): bytes and points. */
+export async function otlpBytes(): Promise<{ bytes: number; points: number }> {
   const reader = new ManualReader();
   const provider = new MeterProvider({ resource: resourceFromAttributes(RESOURCE), readers: [reader] });
   const meter = provider.getMeter("bench");
@@ -136,8 +138,13 @@ export interface IngestShape {
   readonly fields: number;
 }
 
-export async function measureIngest(shape: IngestShape) {
+/** Sets the shape makeBatch and otlpBytes use (the forward bench shares them). */
+export function useShape(shape: IngestShape): void {
   ({ batches: BATCHES, series: SERIES, fields: FIELDS } = shape);
+}
+
+export async function measureIngest(shape: IngestShape) {
+  useShape(shape);
   const r = await ingest();
   const steady = encodeBatch(makeBatch(2)).byteLength;
   const otlp = await otlpBytes();

@@ -18,6 +18,12 @@ import { OptionChecker, pointCount, undeliveredLine } from "./exporter-options.t
 export interface ServerExporterOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:4318. */
   readonly url: string;
+  /**
+   * More servers to fail over to, in order after `url`: while a server can be reached the stream
+   * stays on it; when connecting to it fails, the next one is tried (round robin). A server that
+   * has never seen the stream gets its declarations again with the next batch (docs/scale.md).
+   */
+  readonly failover?: readonly string[];
   readonly token?: string;
   /** "ws" (default): one WebSocket; "http": POSTs, one at a time, each with every pending batch (up to maxPostBytes). */
   readonly transport?: "ws" | "http";
@@ -48,7 +54,9 @@ const RETRYABLE = new Set(["E_BUSY", "E_SHUTTING_DOWN", "E_STORE"]);
 
 export class ServerExporter implements Exporter {
   private readonly buffer: UnackedBuffer;
-  private readonly base: string;
+  /** `url` then `failover`; `current` is the one in use. */
+  private readonly bases: string[];
+  private current = 0;
   private readonly transport: "ws" | "http";
   private readonly timeoutMs: number;
   private readonly shutdownTimeoutMs: number;
@@ -79,7 +87,10 @@ export class ServerExporter implements Exporter {
   constructor(private readonly options: ServerExporterOptions) {
     const check = new OptionChecker("ServerExporter");
     if (typeof options !== "object" || options === null) check.fail("url", undefined, "given", `"http://127.0.0.1:4318"`);
-    this.base = check.httpUrl("url", options.url, "http://127.0.0.1:4318").replace(/\/+$/, "");
+    const trim = (u: string) => u.replace(/\/+$/, "");
+    this.bases = [trim(check.httpUrl("url", options.url, "http://127.0.0.1:4318"))];
+    if (options.failover !== undefined && !Array.isArray(options.failover)) check.fail("failover", options.failover, "an array of URLs", `["http://10.0.0.2:4318"]`);
+    for (const [i, u] of (options.failover ?? []).entries()) this.bases.push(trim(check.httpUrl(`failover[${i}]`, u, "http://10.0.0.2:4318")));
     check.string("token", options.token, "s3cret");
     this.transport = check.oneOf("transport", options.transport, ["ws", "http"], "ws");
     this.buffer = new UnackedBuffer(check.number("maxBufferBytes", options.maxBufferBytes, 64 * 1024 * 1024, 1, 64 * 1024 * 1024));
@@ -91,6 +102,19 @@ export class ServerExporter implements Exporter {
     const d = options.debug;
     if (d !== undefined && typeof d !== "boolean" && typeof d !== "function") check.fail("debug", d, "a boolean or a function receiving lines", "true");
     this.log = typeof d === "function" ? d : d ? (line) => process.stderr.write(`[percore server-exporter] ${line}\n`) : () => undefined;
+  }
+
+  /** The server batches go to now. */
+  get base(): string {
+    return this.bases[this.current];
+  }
+
+  /** Connecting to the current server failed: the next attempt goes to the next one, if any. */
+  private failOver(why: string): void {
+    if (this.bases.length < 2) return;
+    const from = this.base;
+    this.current = (this.current + 1) % this.bases.length;
+    this.log(`${from} unreachable (${why}): failing over to ${this.base}`);
   }
 
   /** Batches waiting for an acknowledgement. */
@@ -156,6 +180,8 @@ export class ServerExporter implements Exporter {
     });
     ws.on("close", (code, reason) => {
       this.log(`websocket closed ${code} ${reason.toString()}`);
+      // Never opened: the server cannot be reached (an open connection that drops is retried on the same server first).
+      if (!this.wsOpen) this.failOver(this.problem || `closed ${code}`);
       this.ws = undefined;
       this.wsOpen = false;
       this.inFlight = [];
@@ -214,6 +240,7 @@ export class ServerExporter implements Exporter {
           const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
           this.problem = `POST ${this.base}/v1/batches: ${cause}`;
           this.log(`POST failed: ${cause}`);
+          this.failOver(cause);
           this.retryLater();
           return;
         }

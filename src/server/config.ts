@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { isServerError, serverError, type ServerError } from "./errors.ts";
 import { parseDuration } from "./query/series-api.ts";
 import type { StoreLimits } from "./store/store-limits.ts";
+import { FORWARD_FLAGS, FORWARD_OPTIONS, forwardConfig, REPEATABLE_FLAGS, REPEATED_SEPARATOR } from "./forward/forward-config.ts";
+import type { RemoteWriteOptions } from "./forward/forwarding.ts";
 
 export interface ServeConfig {
   readonly store: string;
@@ -23,6 +25,8 @@ export interface ServeConfig {
   readonly shutdownGraceMs: number;
   /** PromQL bounds (docs/query-api.md). */
   readonly promql: { timeoutMs: number; maxSamples: number; lookbackMs: number; subqueryStepMs: number; nativeIntervalMs: number };
+  /** Remote-write destinations and forwarding limits (absent: no --remote-write). */
+  readonly remoteWrite?: RemoteWriteOptions;
 }
 
 export interface ConnectionLimits {
@@ -73,6 +77,7 @@ export const OPTIONS = [
   ["--promql-lookback <duration>", "TELEMETRY_PROMQL_LOOKBACK", "5m", "how far back an instant selector looks for a sample (Prometheus's lookback delta)"],
   ["--promql-native-interval <duration>", "TELEMETRY_PROMQL_NATIVE_INTERVAL", "15s", "PromQL shows the SDK's own metrics as if scraped at this interval"],
   ["--promql-subquery-step <duration>", "TELEMETRY_PROMQL_SUBQUERY_STEP", "1m", "step of subqueries written without one, e.g. rate(x[5m])[1h:]"],
+  ...FORWARD_OPTIONS,
 ] as const;
 
 /** "1048576", "64KiB", "8MiB", "1GiB", "10MB". */
@@ -95,11 +100,13 @@ export function readFlags(args: readonly string[]): { flags: Map<string, string>
       continue;
     }
     const eq = a.indexOf("=");
-    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+    // Repeatable flags (--remote-write) keep every value, in order.
+    const set = (k: string, v: string) => flags.set(k, REPEATABLE_FLAGS.has(k) && flags.has(k) ? flags.get(k) + REPEATED_SEPARATOR + v : v);
+    if (eq > 0) set(a.slice(2, eq), a.slice(eq + 1));
     else if (a === "--help" || a === "--json") flags.set(a.slice(2), "true");
     else {
       if (i + 1 >= args.length) return serverError("E_BAD_PARAM", `${a} needs a value`, a);
-      flags.set(a.slice(2), args[++i]);
+      set(a.slice(2), args[++i]);
     }
   }
   return { flags, rest };
@@ -132,6 +139,7 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     "promql-lookback",
     "promql-subquery-step",
     "promql-native-interval",
+    ...FORWARD_FLAGS,
   ]);
   for (const k of flags.keys()) if (!known.has(k)) return serverError("E_BAD_PARAM", `unknown option --${k}`, `--${k}`);
   const get = (flag: string, envName: string, def: string) => flags.get(flag) ?? env[envName] ?? def;
@@ -165,6 +173,8 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     if (!ms || ms < 1) return serverError("E_BAD_PARAM", `${flag} must be a duration such as 2m, 30s`, `--${flag}`);
     durations[flag] = ms;
   }
+  const remoteWrite = forwardConfig(get);
+  if (isServerError(remoteWrite)) return remoteWrite;
   const maxSamples = Number(get("promql-max-samples", "TELEMETRY_PROMQL_MAX_SAMPLES", "50000000"));
   if (!Number.isSafeInteger(maxSamples) || maxSamples < 1) return serverError("E_BAD_PARAM", "promql-max-samples must be a positive integer", "--promql-max-samples");
   return {
@@ -186,6 +196,7 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     maxBody,
     prometheusUnits,
     connections,
+    ...(remoteWrite ? { remoteWrite } : {}),
   };
 }
 

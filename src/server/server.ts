@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./config.ts";
 import { Cumulative } from "./query/cumulative.ts";
+import type { ExpositionFormat } from "../exposition/prometheus-text.ts";
+import { Forwarding, type RemoteWriteOptions } from "./forward/forwarding.ts";
 import { errorBody, httpStatus, serverError } from "./errors.ts";
 import { send } from "./http/http-util.ts";
 import { createRouter } from "./http/http-routes.ts";
@@ -42,6 +44,8 @@ export interface ServerOptions {
   readonly wrapStore?: (store: Store) => Store;
   /** PromQL query timeout, samples cap, lookback delta, default subquery step. */
   readonly promql?: Partial<PromqlLimits>;
+  /** Forward every stored point to these remote-write receivers (src/server/forward/). */
+  readonly remoteWrite?: RemoteWriteOptions;
 }
 
 export interface RunningServer {
@@ -59,6 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const opened = await openStore({ path: options.store, limits: storeLimits });
   const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const cumulative = new Cumulative();
+  let forwarding: Forwarding | undefined;
   const ingest = new Ingestor(store, limits, {
     log,
     committed(unit, streams) {
@@ -67,11 +72,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (s) cumulative.addStream(s);
       }
       if (unit.points.length > 0) cumulative.apply(unit.points);
+      if (unit.batches.length > 0) forwarding?.wake(store.lastCommit());
     },
   });
   await ingest.init();
   for (const s of await store.loadAllBatchStreams()) cumulative.addStream(streamFromStore(s));
   cumulative.load(await store.cumulative());
+  const units = options.prometheusUnits ?? "base";
+  forwarding = options.remoteWrite?.destinations.length ? new Forwarding(options.remoteWrite, store, cumulative.catalog, units, log) : undefined;
+  await forwarding?.start();
 
   let shuttingDown = false;
   const otlp = new OtlpIngest(ingest, cumulative, limits);
@@ -88,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token: options.token,
     storeId: storeIdentity(options.store),
     prometheusUnits: options.prometheusUnits,
+    forwardMetrics: forwarding ? (format: ExpositionFormat) => forwarding.metrics(format) : undefined,
     shuttingDown: () => shuttingDown,
   };
   const ws = createWsHandler(ctx);
@@ -164,6 +174,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // The connections' close handlers record their streams as closed; then stop queueing.
       await Promise.all([httpClosed, wsClosed]);
       await ingest.stop();
+      // Unconfirmed spans stay pending in the store; the next start sends them again.
+      await forwarding?.stop();
       await store.close();
     })();
     return closing;

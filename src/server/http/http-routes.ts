@@ -12,6 +12,7 @@ import { splitMsgpack } from "../ingest/decode-msgpack.ts";
 import { negotiate } from "../../exposition/prometheus-text.ts";
 import { otlpMetrics } from "../otlp/otlp-route.ts";
 import { renderPrometheus } from "../query/prometheus.ts";
+import { withForwardMetrics } from "../forward/forward-metrics.ts";
 import { createQueryApi } from "../promql/http-api.ts";
 import { remoteWrite } from "../remote-write/remote-write.ts";
 import type { RouteContext } from "./route-context.ts";
@@ -42,7 +43,8 @@ export function createRouter(ctx: RouteContext) {
     if (is("POST", "/v1/metrics")) return otlpMetrics(req, res, ctx);
     if (is("GET", "/metrics")) {
       const { format, contentType } = negotiate(req.headers.accept);
-      const body = renderPrometheus(ctx.cumulative, format, ctx.prometheusUnits);
+      const own = ctx.forwardMetrics?.(format) ?? "";
+      const body = withForwardMetrics(renderPrometheus(ctx.cumulative, format, ctx.prometheusUnits), own);
       res.writeHead(200, { "content-type": contentType, "content-length": String(Buffer.byteLength(body)) });
       return void res.end(req.method === "HEAD" ? undefined : body);
     }

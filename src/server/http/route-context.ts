@@ -1,6 +1,7 @@
 // What every HTTP route handler receives: the server's parts and settings. Its own module so the
 // route files (http-routes.ts, otlp-route.ts) depend on it and not on each other.
 import type { UnitMode } from "../../exposition/prometheus-naming.ts";
+import type { ExpositionFormat } from "../../exposition/prometheus-text.ts";
 import type { Cumulative } from "../query/cumulative.ts";
 import type { Ingestor } from "../ingest/ingest.ts";
 import type { Limits } from "../ingest/limits.ts";
@@ -25,4 +26,6 @@ export interface RouteContext {
   /** Series pushed by remote write, and the PromQL limits. */
   readonly index: PromIndex;
   readonly promql: PromqlLimits;
+  /** The remote-write forwarders' own metrics, appended to /metrics (absent: no --remote-write). */
+  readonly forwardMetrics?: (format: ExpositionFormat) => string;
 }

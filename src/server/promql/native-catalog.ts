@@ -7,7 +7,7 @@ import { PROM_TYPE } from "../../exposition/prometheus-types.ts";
 import { scaler } from "../../exposition/prometheus-text.ts";
 import { keyField, keySlot, slotValues, type AttrValue } from "../../wire/batch.ts";
 import type { Cumulative } from "../query/cumulative.ts";
-import { seriesAttributes } from "../ingest/stream-state.ts";
+import { seriesAttributes, type StreamState } from "../ingest/stream-state.ts";
 import type { Labels } from "./labels.ts";
 
 /** Which number of a stored point a Prometheus series shows. */
@@ -19,7 +19,10 @@ export type NativePart =
   | { readonly kind: "sum" }
   | { readonly kind: "count" }
   /** Cumulative bucket count up to and including bucket `upTo` (`le` = its bound). */
-  | { readonly kind: "bucket"; readonly upTo: number };
+  | { readonly kind: "bucket"; readonly upTo: number }
+  /** mmsc (forwarding only): the smallest and largest value of the interval a point covers. */
+  | { readonly kind: "min" }
+  | { readonly kind: "max" };
 
 export interface NativeSeries {
   readonly labels: Labels;
@@ -55,41 +58,52 @@ export function nativeCatalog(c: Cumulative, units: UnitMode): NativeSeries[] {
   for (const [streamId, bySeries] of c.entries) {
     const stream = c.catalog.get(streamId);
     if (!stream) continue;
-    const resource = stream.open?.resource ?? {};
-    const service = String(resource["service.name"] ?? "unknown_service");
-    for (const [seriesId, byKey] of bySeries) {
-      const decl = stream.series.get(seriesId);
-      if (!decl) continue;
-      const set = stream.sets[decl.set];
-      for (const key of byKey.keys()) {
-        const fieldIndex = keyField(key, set.fieldCount),
-          slot = keySlot(key, set.fieldCount);
-        const field = set.descriptor.fields[fieldIndex];
-        if (!field) continue;
-        const type = PROM_TYPE[field.instrument];
-        const named = familyName(field.name, field.unit, type === "counter", units);
-        const attrs: Record<string, AttrValue> = { ...seriesAttributes(stream, decl), "service.name": service };
-        if (set.descriptor.measures.length > 0) slotValues(slot, set.descriptor.measures).forEach((v, i) => (attrs[set.descriptor.measures[i].name] = v));
-        const labels = withScrapeLabels(labelMap(attrs), resource);
-        const scale = scaler(named.scale);
-        const family = { name: named.name, type, help: field.brief || field.name, unit: named.unit };
-        const base = { stream: streamId, series: seriesId, slot, field: fieldIndex, scale, family };
-        const add = (name: string, part: NativePart, extra: Record<string, string> = {}) => out.push({ ...base, labels: { ...labels, ...extra, __name__: name }, part });
-        if (type === "counter") add(`${named.name}_total`, { kind: "counter" });
-        else if (type === "gauge") add(named.name, { kind: field.instrument === "upDownCounter" ? "updown" : "gauge" });
-        else if (type === "summary") {
-          // mmsc: a summary without quantiles in /metrics, so _sum and _count (min/max are not Prometheus series).
-          add(`${named.name}_sum`, { kind: "sum" });
-          add(`${named.name}_count`, { kind: "count" });
-        } else {
-          const bounds = field.bounds ?? [];
-          bounds.forEach((b, j) => add(`${named.name}_bucket`, { kind: "bucket", upTo: j }, { le: formatLe(scale(b)) }));
-          add(`${named.name}_bucket`, { kind: "count" }, { le: "+Inf" });
-          add(`${named.name}_sum`, { kind: "sum" });
-          add(`${named.name}_count`, { kind: "count" });
-        }
-      }
+    for (const [seriesId, byKey] of bySeries) for (const key of byKey.keys()) out.push(...entrySeries(stream, seriesId, key, units));
+  }
+  return out;
+}
+
+/**
+ * The Prometheus series one cumulative entry (stream, series, key = slot and field) shows as: the
+ * one naming path behind the PromQL API and remote-write forwarding. mmsc fields show as `/metrics`
+ * shows them, a summary without quantiles (`_sum`, `_count`); forwarding (`mmscMinMax`) also sends
+ * `_min`/`_max` of each interval, which a Prometheus summary has no place for.
+ */
+export function entrySeries(stream: StreamState, seriesId: number, key: number, units: UnitMode, mmscMinMax = false): NativeSeries[] {
+  const out: NativeSeries[] = [];
+  const decl = stream.series.get(seriesId);
+  if (!decl) return out;
+  const resource = stream.open?.resource ?? {};
+  const service = String(resource["service.name"] ?? "unknown_service");
+  const set = stream.sets[decl.set];
+  const fieldIndex = keyField(key, set.fieldCount),
+    slot = keySlot(key, set.fieldCount);
+  const field = set.descriptor.fields[fieldIndex];
+  if (!field) return out;
+  const type = PROM_TYPE[field.instrument];
+  const named = familyName(field.name, field.unit, type === "counter", units);
+  const attrs: Record<string, AttrValue> = { ...seriesAttributes(stream, decl), "service.name": service };
+  if (set.descriptor.measures.length > 0) slotValues(slot, set.descriptor.measures).forEach((v, i) => (attrs[set.descriptor.measures[i].name] = v));
+  const labels = withScrapeLabels(labelMap(attrs), resource);
+  const scale = scaler(named.scale);
+  const family = { name: named.name, type, help: field.brief || field.name, unit: named.unit };
+  const base = { stream: stream.id, series: seriesId, slot, field: fieldIndex, scale, family };
+  const add = (name: string, part: NativePart, extra: Record<string, string> = {}) => out.push({ ...base, labels: { ...labels, ...extra, __name__: name }, part });
+  if (type === "counter") add(`${named.name}_total`, { kind: "counter" });
+  else if (type === "gauge") add(named.name, { kind: field.instrument === "upDownCounter" ? "updown" : "gauge" });
+  else if (type === "summary") {
+    add(`${named.name}_sum`, { kind: "sum" });
+    add(`${named.name}_count`, { kind: "count" });
+    if (mmscMinMax) {
+      add(`${named.name}_min`, { kind: "min" });
+      add(`${named.name}_max`, { kind: "max" });
     }
+  } else {
+    const bounds = field.bounds ?? [];
+    bounds.forEach((b, j) => add(`${named.name}_bucket`, { kind: "bucket", upTo: j }, { le: formatLe(scale(b)) }));
+    add(`${named.name}_bucket`, { kind: "count" }, { le: "+Inf" });
+    add(`${named.name}_sum`, { kind: "sum" });
+    add(`${named.name}_count`, { kind: "count" });
   }
   return out;
 }

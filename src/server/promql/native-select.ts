@@ -152,5 +152,9 @@ function scrapedValue(s: NativeSeries, st: KeyState): number {
       for (let j = 0; j <= s.part.upTo; j++) acc += st.buckets[j] ?? 0;
       return acc;
     }
+    // Only forwarding shows an mmsc's min and max (nativeCatalog lists its _sum and _count).
+    case "min":
+    case "max":
+      return NaN;
   }
 }

@@ -37,6 +37,11 @@ const root = protobuf.Root.fromJSON({
   },
 });
 const WriteRequestType = root.lookupType("prometheus.WriteRequest");
+const TimeSeriesType = root.lookupType("prometheus.TimeSeries");
+const MetadataType = root.lookupType("prometheus.MetricMetadata");
+/** Wire tags (field number, length-delimited) of WriteRequest's repeated fields. */
+const TIMESERIES_TAG = (WriteRequestType.fields.timeseries.id << 3) | 2;
+const METADATA_TAG = (WriteRequestType.fields.metadata.id << 3) | 2;
 
 export interface RwSample {
   value: number;
@@ -87,7 +92,89 @@ export function encodeRaw(req: {
 /** Snappy block compression (tests build malformed bodies with it). */
 export const snappyCompress = (b: Uint8Array): Uint8Array => snappy.compress(b);
 
-/** The reverse, for tests and tools that push samples. */
+/** The reverse, for tests and tools that push samples (forwarding builds its requests with encodeSampleRuns). */
 export function encodeWriteRequest(req: { timeseries: { labels: RwLabel[]; samples: RwSample[] }[]; metadata?: RwMetadata[] }): Uint8Array {
   return snappy.compress(encodeRaw(req));
+}
+
+/** A series' labels as the bytes of a TimeSeries holding only them: encoded once, sent with every request. */
+export function encodeLabels(labels: readonly RwLabel[]): Uint8Array {
+  return TimeSeriesType.encode({ labels }).finish();
+}
+
+/**
+ * Samples of many series in flat arrays: sample k has value `values[k]` and time `times[k]`, and
+ * the series' next sample is `next[k]` (-1 after its last). A series' run starts at `first`.
+ */
+export interface SampleRuns {
+  readonly values: Float64Array;
+  readonly times: Float64Array;
+  readonly next: Int32Array;
+}
+
+/**
+ * A WriteRequest for series whose labels were encoded before (encodeLabels), their samples in
+ * flat arrays (no object per sample: a forwarder sends hundreds of thousands a second). A protobuf
+ * message's fields may come in any order and parts, so a TimeSeries is its cached labels followed
+ * by its samples. The Sample message (a double and an int64) is written here directly, because
+ * per-series encoder calls cost 30 µs a series at 200,000 series a request; labels and metadata go
+ * through protobufjs. Timestamps are positive ms. Snappy-compressed.
+ */
+export function encodeSampleRuns(series: readonly { labelBytes: Uint8Array; first: number }[], runs: SampleRuns, metadata: readonly RwMetadata[]): Uint8Array {
+  const { values, times, next } = runs;
+  const meta = metadata.map((m) => MetadataType.encode(m).finish());
+  let size = 0;
+  for (const s of series) {
+    size += 1 + 5 + s.labelBytes.length;
+    for (let k = s.first; k >= 0; k = next[k]) size += MAX_SAMPLE;
+  }
+  for (const m of meta) size += 1 + 5 + m.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  const varint = (v: number) => {
+    while (v >= 0x80) {
+      out[at++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    out[at++] = v;
+  };
+  for (const s of series) {
+    let len = s.labelBytes.length;
+    for (let k = s.first; k >= 0; k = next[k]) len += 2 + sampleSize(times[k]);
+    out[at++] = TIMESERIES_TAG;
+    varint(len);
+    out.set(s.labelBytes, at);
+    at += s.labelBytes.length;
+    for (let k = s.first; k >= 0; k = next[k]) {
+      out[at++] = SAMPLE_TAG;
+      out[at++] = sampleSize(times[k]);
+      out[at++] = VALUE_TAG;
+      view.setFloat64(at, values[k], true);
+      at += 8;
+      out[at++] = TIMESTAMP_TAG;
+      varint(times[k]);
+    }
+  }
+  for (const m of meta) {
+    out[at++] = METADATA_TAG;
+    varint(m.length);
+    out.set(m, at);
+    at += m.length;
+  }
+  return snappy.compress(out.subarray(0, at));
+}
+
+const SampleType = root.lookupType("prometheus.Sample");
+const SAMPLE_TAG = (TimeSeriesType.fields.samples.id << 3) | 2;
+const VALUE_TAG = (SampleType.fields.value.id << 3) | 1;
+const TIMESTAMP_TAG = (SampleType.fields.timestamp.id << 3) | 0;
+/** Tag, length and body of the largest Sample: 1 + 1 + (1 + 8) + (1 + 10). */
+const MAX_SAMPLE = 22;
+
+/** Bytes of a Sample's body: the double with its tag, the timestamp (ms since 1970, positive) as a varint with its tag. */
+function sampleSize(timestamp: number): number {
+  let n = 1;
+  for (let v = timestamp; v >= 0x80; v = Math.floor(v / 0x80)) n++;
+  return 1 + 8 + 1 + n;
 }

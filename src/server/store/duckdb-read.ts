@@ -9,22 +9,31 @@ const num = (v: unknown): number => (v === null || v === undefined ? NaN : Numbe
 const BUCKET_SUMS = (where: string, group: string) => `
   SELECT ${group}, list(s ORDER BY idx) AS buckets FROM (
     SELECT ${group}, idx, sum(b) AS s FROM (
-      SELECT ${group}, unnest(p.buckets) AS b, generate_subscripts(p.buckets, 1) AS idx
+      SELECT ${group.replace(/(\w+)/g, "p.$1")}, unnest(p.buckets) AS b, generate_subscripts(p.buckets, 1) AS idx
       FROM distribution_points p ${where}
     ) GROUP BY ALL
   ) GROUP BY ALL`;
 
-export async function cumulativeRows(conn: DuckDBConnection): Promise<CumulativeRow[]> {
+/**
+ * Every (stream, series, slot, field)'s cumulative value; with `upToCommit`, as it stood after that
+ * commit (each stream's points up to the end of its last batch stored by then).
+ */
+export async function cumulativeRows(conn: DuckDBConnection, upToCommit?: number): Promise<CumulativeRow[]> {
+  const bounded = upToCommit !== undefined;
+  const upTo = bounded
+    ? `JOIN (SELECT stream_id, max(end_time) AS hi FROM batches WHERE commit_no IS NULL OR commit_no <= ${Math.trunc(upToCommit)} GROUP BY stream_id) h
+       ON h.stream_id = p.stream_id AND p.time <= h.hi`
+    : "";
   const r = await conn.runAndReadAll(`
     SELECT p.stream_id, p.series, p.slot, p.field,
       CASE WHEN any_value(f.instrument) IN ('gauge', 'upDownCounter') THEN arg_max(p.value, p.time) ELSE sum(p.value) END,
       coalesce(sum(p.count), 0), epoch_ms(max(p.time))
-    FROM all_points p
+    FROM all_points p ${upTo}
     JOIN instances i ON i.stream_id = p.stream_id AND i.series = p.series
     JOIN fields f ON f.stream_id = p.stream_id AND f.set_index = i.set_index AND f.field = p.field
     GROUP BY p.stream_id, p.series, p.slot, p.field`);
   const buckets = new Map<string, number[]>();
-  const b = await conn.runAndReadAll(BUCKET_SUMS("WHERE p.buckets IS NOT NULL", "stream_id, series, slot, field"));
+  const b = await conn.runAndReadAll(BUCKET_SUMS(`${upTo} WHERE p.buckets IS NOT NULL`, "stream_id, series, slot, field"));
   for (const [s, se, sl, f, list] of b.getRowsJson() as unknown[][]) buckets.set(`${s}:${se}:${sl}:${f}`, (list as unknown[]).map(num));
   return (r.getRowsJson() as unknown[][]).map(([s, se, sl, f, value, count, time]) => ({
     stream: num(s),

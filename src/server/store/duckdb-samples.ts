@@ -87,15 +87,17 @@ export async function readDoubleColumns(conn: DuckDBConnection, sql: string, par
     const out = Array.from({ length: result.columnCount }, () => new Float64Array(n));
     let at = 0;
     for (const c of chunks) {
+      // rowCount is a call into DuckDB each time it is read: once per chunk, not per value.
+      const rows = c.rowCount;
       for (let col = 0; col < out.length; col++) {
         const vec = c.getColumnVector(col),
           dst = out[col];
-        for (let i = 0; i < c.rowCount; i++) {
+        for (let i = 0; i < rows; i++) {
           const v = vec.getItem(i);
           dst[at + i] = v === null ? NaN : (v as number);
         }
       }
-      at += c.rowCount;
+      at += rows;
     }
     return out;
   });

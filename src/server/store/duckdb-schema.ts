@@ -46,6 +46,12 @@ export const DDL: readonly string[] = [
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS severity_number SMALLINT`,
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS severity_text VARCHAR`,
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS attributes JSON`,
+  // The commit that stored a batch (1, 2, ... in commit order; NULL in stores made before it):
+  // remote-write forwarding reads points commit by commit after a destination's cursor.
+  `ALTER TABLE batches ADD COLUMN IF NOT EXISTS commit_no BIGINT`,
+  // Per remote-write destination: the last commit the receiver confirmed (2xx), and the last one
+  // sent in a request not confirmed yet (a resend after a crash repeats exactly that span).
+  `CREATE TABLE IF NOT EXISTS forward_cursors (destination VARCHAR PRIMARY KEY, confirmed BIGINT, inflight BIGINT, updated TIMESTAMP)`,
   // Names instead of small integers: what people query.
   `CREATE OR REPLACE VIEW metric_points AS
     SELECT p.time, f.name AS metric, f.instrument, f.unit, i.set_name, i.attributes, s.attributes AS measure_attributes,

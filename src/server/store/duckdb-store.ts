@@ -6,9 +6,11 @@
 // memory limit and a temp-directory cap so a query spills or fails instead of taking the host down.
 import { DOUBLE, DuckDBInstance, LIST, listValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import type { WireSetDescriptor } from "../../wire/batch.ts";
+import type { PointRows } from "../ingest/point-rows.ts";
 import { setState, type SeriesState, type SetState } from "../ingest/stream-state.ts";
 import { appendDistributionPoints, appendScalarPoints, countScalar, timestampMs } from "./duckdb-append.ts";
 import { runUserQuery } from "./duckdb-query.ts";
+import { cumulativeAt, lastCommitNo, nextSpan, readCursor, spanPoints, writeCursor } from "./duckdb-forward.ts";
 import { cumulativeRows, seriesRows } from "./duckdb-read.ts";
 import { appendSamples, loadPromSeries, readDoubleColumns, readRows } from "./duckdb-samples.ts";
 import { DDL, SCHEMA_VERSION, STAGING_DDL } from "./duckdb-schema.ts";
@@ -21,6 +23,8 @@ import {
   type CommitResult,
   type CommitUnit,
   type CumulativeRow,
+  type ForwardCursor,
+  type ForwardSpan,
   type LoadedStream,
   type PromMetadata,
   type PromSeries,
@@ -55,6 +59,11 @@ export class DuckDBStore implements Store {
   private readonly identity: string | undefined;
   /** Set once the file is found deleted or replaced: every later commit fails with it. */
   private lost: StoreError | undefined;
+  /** Number of the newest commit that stored batches. */
+  private committed = 0;
+  /** Remote-write forwarding's connection (its reads and cursor writes never wait on ingest's). */
+  private forwarding: Promise<DuckDBConnection> | undefined;
+  private forwardReads: Promise<unknown> = Promise.resolve();
 
   private readonly instance: DuckDBInstance;
   private readonly writer: DuckDBConnection | undefined;
@@ -109,9 +118,45 @@ export class DuckDBStore implements Store {
       if (v.getRows().length === 0) await writer.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
     }
     const loader = await instance.connect();
+    const committed = await lastCommitNo(loader);
     // Nothing may change the configuration from here on (external access stays off).
     await loader.run("SET lock_configuration = true");
-    return new DuckDBStore(instance, writer, loader, limits, options.path);
+    const store = new DuckDBStore(instance, writer, loader, limits, options.path);
+    store.committed = committed;
+    return store;
+  }
+
+  /** Runs a forwarding read or write on the forwarding connection, one at a time. */
+  private forward<T>(task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.forwarding ??= this.instance.connect();
+    const conn = this.forwarding;
+    const next = this.forwardReads.then(async () => task(await conn));
+    this.forwardReads = next.catch(() => undefined);
+    return next;
+  }
+
+  lastCommit(): number {
+    return this.committed;
+  }
+
+  forwardCursor(destination: string): Promise<ForwardCursor> {
+    return this.forward((conn) => readCursor(conn, destination, this.committed));
+  }
+
+  saveForwardCursor(destination: string, cursor: ForwardCursor): Promise<void> {
+    return this.forward((conn) => writeCursor(conn, destination, cursor));
+  }
+
+  forwardSpan(after: number, upTo: number, maxPoints: number): Promise<ForwardSpan> {
+    return this.forward((conn) => nextSpan(conn, after, upTo, maxPoints));
+  }
+
+  forwardPoints(after: number, to: number): Promise<PointRows> {
+    return this.forward((conn) => spanPoints(conn, after, to));
+  }
+
+  cumulativeAt(upTo: number): Promise<CumulativeRow[]> {
+    return this.forward((conn) => cumulativeAt(conn, upTo));
   }
 
   /** Runs one of ingest's reads on the loader connection, after the ones before it. */
@@ -180,6 +225,7 @@ export class DuckDBStore implements Store {
     const w = this.w();
     if (this.lost) throw this.lost;
     const eventsStored = new Map<number, number>();
+    let commitNo = 0;
     await w.run("BEGIN TRANSACTION");
     try {
       for (const s of u.streams) {
@@ -230,6 +276,7 @@ export class DuckDBStore implements Store {
       if (u.batches.length > 0) {
         const a = await w.createAppender("batches");
         const now = timestampMs(Date.now());
+        commitNo = this.committed + 1;
         for (const b of u.batches) {
           a.appendInteger(b.stream);
           a.appendValue(BigInt(b.seq));
@@ -237,6 +284,7 @@ export class DuckDBStore implements Store {
           a.appendTimestamp(timestampMs(b.end));
           a.appendInteger(b.points);
           a.appendTimestamp(now);
+          a.appendValue(BigInt(commitNo));
           a.endRow();
         }
         a.closeSync();
@@ -262,6 +310,7 @@ export class DuckDBStore implements Store {
       await w.run("ROLLBACK").catch(() => undefined);
       throw e;
     }
+    if (commitNo > 0) this.committed = commitNo;
     return { eventsStored };
   }
 
@@ -396,6 +445,10 @@ export class DuckDBStore implements Store {
   async close(): Promise<void> {
     await this.queries.close();
     await this.loads;
+    if (this.forwarding) {
+      await this.forwardReads;
+      (await this.forwarding).closeSync();
+    }
     if (this.writer) {
       await this.writer.run("CHECKPOINT").catch(() => undefined);
       this.writer.closeSync();

@@ -147,6 +147,26 @@ export interface SampleUnit {
   readonly metadata: PromMetadata[];
 }
 
+/** A remote-write destination's position in the commit order (commits that stored batches: 1, 2, ...). */
+export interface ForwardCursor {
+  /** The last commit the receiver confirmed. */
+  readonly confirmed: number;
+  /** The last commit of a request sent and not confirmed yet (equal to `confirmed` when none is). */
+  readonly inflight: number;
+}
+
+/** The next request's commits, and what waits beyond the cursor. */
+export interface ForwardSpan {
+  /** Last commit of the span (equal to `after` when nothing is pending). */
+  readonly to: number;
+  /** Points in the span. */
+  readonly points: number;
+  /** Points in every commit after `after`. */
+  readonly pendingPoints: number;
+  /** When the oldest pending commit was stored (ms), NaN when none is. */
+  readonly oldestPendingAt: number;
+}
+
 export interface Store {
   /** Highest stream id in use; new ids continue from it. */
   maxStreamId(): Promise<number>;
@@ -171,6 +191,17 @@ export interface Store {
   readRows(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<unknown[][]>;
   /** The same for statements whose columns are all DOUBLE: one Float64Array per column, NULL as NaN. */
   readDoubleColumns(sql: string, params: Record<string, string | number>, timeoutMs: number): Promise<Float64Array[]>;
+  /** Number of the newest commit that stored batches (0 when none has). */
+  lastCommit(): number;
+  /** A remote-write destination's cursor; a new destination starts at the newest commit. */
+  forwardCursor(destination: string): Promise<ForwardCursor>;
+  saveForwardCursor(destination: string, cursor: ForwardCursor): Promise<void>;
+  /** The next span of whole commits in (after, upTo], up to `maxPoints` points (at least one commit). */
+  forwardSpan(after: number, upTo: number, maxPoints: number): Promise<ForwardSpan>;
+  /** The points commits (after, to] stored, ordered by time, stream, series, slot, field: the same rows every time. */
+  forwardPoints(after: number, to: number): Promise<PointRows>;
+  /** The cumulative state as it stood after commit `upTo`. */
+  cumulativeAt(upTo: number): Promise<CumulativeRow[]>;
   /** Deletes points, batches and events older than `before` (ms); returns the rows removed. */
   deleteOlderThan(before: number): Promise<number>;
   close(): Promise<void>;

@@ -1,0 +1,244 @@
+// Turns the points of a span of commits into one remote-write request. It keeps, per destination,
+// the running cumulative state of every (stream, series, slot, field) — the same fold as the
+// server's cumulative view — and the Prometheus series each of them shows as (entrySeries, the
+// naming path of the PromQL API), so a forwarded counter is the cumulative `_total` that /metrics
+// and PromQL show, stamped with the point's own time. Built from the same rows in the same order,
+// the request is the same bytes: a resend repeats exactly what the receiver may already hold.
+import type { UnitMode } from "../../exposition/prometheus-naming.ts";
+import { pointKey } from "../../wire/batch.ts";
+import { foldParts, keepsLatest } from "../../wire/fold.ts";
+import type { PointRows } from "../ingest/point-rows.ts";
+import type { StreamState } from "../ingest/stream-state.ts";
+import { entrySeries, type NativeSeries } from "../promql/native-catalog.ts";
+import { labelsKey } from "../remote-write/prom-index.ts";
+import { encodeLabels, encodeSampleRuns, type RwLabel, type RwMetadata } from "../remote-write/remote-write-proto.ts";
+import type { CumulativeRow } from "../store/store.ts";
+
+interface EntryState {
+  value: number;
+  count: number;
+  buckets: number[] | null;
+  time: number;
+  /** mmsc: the smallest and largest value of the last point's interval. */
+  min: number;
+  max: number;
+}
+
+/** One Prometheus series at the receiver; several streams may add into it (equal labels, as on /metrics). */
+interface OutSeries {
+  readonly labels: RwLabel[];
+  /** The labels encoded once (they go out with every request that carries the series). */
+  readonly labelBytes: Uint8Array;
+  readonly shown: NativeSeries;
+  readonly instrument: string;
+  readonly contributors: EntryState[];
+  /** Timestamp of the last sample sent in an earlier request. */
+  lastTime: number;
+  /** This request's samples of the series (indexes into the builder's runs; -1: none yet). */
+  first: number;
+  last: number;
+}
+
+interface Entry {
+  readonly state: EntryState;
+  readonly instrument: string;
+  readonly outs: OutSeries[];
+}
+
+export interface BuiltRequest {
+  /** The request's body: snappy-compressed WriteRequest protobuf. */
+  readonly body: Uint8Array;
+  readonly series: number;
+  readonly samples: number;
+  /** Points whose stream or declarations were not known (none in a consistent store). */
+  readonly unnamed: number;
+}
+
+/** Rows between two yields to the event loop (a power of two minus one). */
+const YIELD_EVERY = 4095;
+
+const METADATA_TYPE: Readonly<Record<string, number>> = { counter: 1, gauge: 2, histogram: 3, summary: 5 };
+
+export class RequestBuilder {
+  private readonly entries = new Map<number, Map<number, Map<number, Entry>>>();
+  private readonly outs = new Map<string, OutSeries>();
+
+  constructor(
+    private readonly catalog: ReadonlyMap<number, StreamState>,
+    private readonly units: UnitMode,
+    /** Added to every series that lacks them (--remote-write-label, like Prometheus's external labels). */
+    private readonly external: Readonly<Record<string, string>> = {},
+  ) {}
+
+  /** The last (stream, series) looked up: rows come sorted, so runs of rows share it. */
+  private last: { stream: number; series: number; byKey: Map<number, Entry>; fieldCount: number } | undefined;
+
+  private entry(streamId: number, seriesId: number, slot: number, field: number): Entry | undefined {
+    const last = this.last;
+    if (last && last.stream === streamId && last.series === seriesId) {
+      const e = last.byKey.get(pointKey(slot, field, last.fieldCount));
+      if (e) return e;
+    }
+    let bySeries = this.entries.get(streamId);
+    if (!bySeries) this.entries.set(streamId, (bySeries = new Map()));
+    let byKey = bySeries.get(seriesId);
+    if (!byKey) bySeries.set(seriesId, (byKey = new Map()));
+    const stream = this.catalog.get(streamId);
+    const decl = stream?.series.get(seriesId);
+    if (!stream || !decl) return undefined;
+    const set = stream.sets[decl.set];
+    this.last = { stream: streamId, series: seriesId, byKey, fieldCount: set.fieldCount };
+    const key = pointKey(slot, field, set.fieldCount);
+    let e = byKey.get(key);
+    if (e) return e;
+    const state: EntryState = { value: 0, count: 0, buckets: null, time: -Infinity, min: NaN, max: NaN };
+    const instrument = set.descriptor.fields[field]?.instrument ?? "";
+    e = { state, instrument, outs: [] };
+    for (const shown of entrySeries(stream, seriesId, key, this.units, true)) {
+      const all = { ...this.external, ...shown.labels };
+      const k = labelsKey(all);
+      let out = this.outs.get(k);
+      if (!out) {
+        const labels = Object.keys(all)
+          .sort()
+          .map((name) => ({ name, value: all[name] }));
+        this.outs.set(k, (out = { labels, labelBytes: encodeLabels(labels), shown, instrument, contributors: [], lastTime: -Infinity, first: -1, last: -1 }));
+      }
+      out.contributors.push(state);
+      if (state.time > out.lastTime) out.lastTime = state.time;
+      e.outs.push(out);
+    }
+    byKey.set(key, e);
+    return e;
+  }
+
+  /** The state as it stood at the destination's cursor (after a restart). */
+  load(rows: readonly CumulativeRow[]): void {
+    for (const r of rows) {
+      const e = this.entry(r.stream, r.series, r.slot, r.field);
+      if (!e) continue;
+      e.state.value = r.value;
+      e.state.count = r.count;
+      e.state.buckets = r.buckets ? [...r.buckets] : null;
+      e.state.time = r.time;
+      for (const out of e.outs) if (r.time > out.lastTime) out.lastTime = r.time;
+    }
+  }
+
+  /**
+   * Folds the span's rows in and returns the request that carries them. Yields to the event loop
+   * every few thousand rows, so a large span never holds up ingest on the same thread.
+   */
+  async build(rows: PointRows): Promise<BuiltRequest> {
+    const touched: OutSeries[] = [];
+    let unnamed = 0;
+    for (let i = 0; i < rows.length; i++) {
+      if ((i & YIELD_EVERY) === YIELD_EVERY) await new Promise((resolve) => setImmediate(resolve));
+      const e = this.entry(rows.stream[i], rows.series[i], rows.slot[i], rows.field[i]);
+      if (!e) {
+        unnamed++;
+        continue;
+      }
+      const s = e.state,
+        time = rows.time[i];
+      // The server's fold (cumulative.ts): a late point does not replace a newer current value.
+      if (!keepsLatest(e.instrument) || time >= s.time) foldParts(s, e.instrument, rows.value[i], rows.count[i], rows.buckets[i] ?? null);
+      if (time > s.time) s.time = time;
+      s.min = rows.min[i];
+      s.max = rows.max[i];
+      for (const out of e.outs) {
+        if (out.first < 0) touched.push(out);
+        this.addSample(out, time, sampleValue(out, s));
+      }
+    }
+    const families = new Map<string, RwMetadata>();
+    for (const out of touched) {
+      const f = out.shown.family;
+      const name = f.type === "counter" ? `${f.name}_total` : f.name;
+      if (!families.has(name)) families.set(name, { type: METADATA_TYPE[f.type] ?? 0, metricFamilyName: name, help: f.help, unit: f.unit });
+    }
+    const body = touched.length > 0 ? encodeSampleRuns(touched, { values: this.values, times: this.times, next: this.next }, [...families.values()]) : new Uint8Array(0);
+    for (const out of touched) {
+      out.lastTime = this.times[out.last];
+      out.first = out.last = -1;
+    }
+    const samples = this.count;
+    this.count = 0;
+    return { body, series: touched.length, samples, unnamed };
+  }
+
+  /** This request's samples, all series together (see SampleRuns); reused from request to request. */
+  private values = new Float64Array(4096);
+  private times = new Float64Array(4096);
+  private next = new Int32Array(4096);
+  private count = 0;
+
+  /** One sample per series and time: a second point at the same time (another stream) updates it. */
+  private addSample(out: OutSeries, time: number, value: number): void {
+    if (out.last >= 0 && time <= this.times[out.last]) {
+      this.values[out.last] = value;
+      return;
+    }
+    // Series fed by several streams: a point older than what was sent moves just past it, because
+    // receivers refuse samples out of order (and Prometheus refuses a whole request for one).
+    const t = out.lastTime === -Infinity ? Math.round(time) : Math.max(Math.round(time), Math.round(out.lastTime) + 1);
+    if (this.count === this.values.length) this.grow();
+    const k = this.count++;
+    this.values[k] = value;
+    this.times[k] = t;
+    this.next[k] = -1;
+    if (out.last >= 0) this.next[out.last] = k;
+    else out.first = k;
+    out.last = k;
+  }
+
+  private grow(): void {
+    const n = this.values.length * 2;
+    const values = new Float64Array(n),
+      times = new Float64Array(n),
+      next = new Int32Array(n);
+    values.set(this.values);
+    times.set(this.times);
+    next.set(this.next);
+    this.values = values;
+    this.times = times;
+    this.next = next;
+  }
+}
+
+function sampleValue(out: OutSeries, current: EntryState): number {
+  const part = out.shown.part,
+    scale = out.shown.scale,
+    c = out.contributors;
+  // One stream behind the series (the common case): its own state is the value.
+  if (c.length === 1 && (part.kind === "counter" || part.kind === "sum" || part.kind === "updown" || part.kind === "gauge")) return scale(current.value);
+  if (c.length === 1 && part.kind === "count") return current.count;
+  switch (part.kind) {
+    case "counter":
+    case "sum":
+    case "updown": {
+      let v = 0;
+      for (const s of c) v += s.value;
+      return scale(v);
+    }
+    case "gauge": {
+      let latest = c[0];
+      for (const s of c) if (s.time >= latest.time) latest = s;
+      return scale(latest.value);
+    }
+    case "count": {
+      let v = 0;
+      for (const s of c) v += s.count;
+      return v;
+    }
+    case "bucket": {
+      let v = 0;
+      for (const s of c) if (s.buckets) for (let j = 0; j <= part.upTo && j < s.buckets.length; j++) v += s.buckets[j];
+      return v;
+    }
+    case "min":
+      return scale(current.min);
+    case "max":
+      return scale(current.max);
+  }
+}

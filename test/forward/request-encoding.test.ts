@@ -52,7 +52,11 @@ describe("remote-write request encoding with cached labels and sample runs", () 
       metadata,
     );
     const back = decodeWriteRequest(body, 1 << 20);
-    expect(back.timeseries.map((t) => ({ labels: t.labels, samples: t.samples }))).toEqual(series);
+    const decoded = back.series.map((t) => ({
+      labels: t.labels,
+      samples: Array.from({ length: t.end - t.start }, (_, j) => ({ value: back.values[t.start + j], timestamp: back.times[t.start + j] })),
+    }));
+    expect(decoded).toEqual(series);
     expect(back.metadata).toEqual(metadata);
   });
 });

@@ -16,7 +16,8 @@ export type Vector = Sample[];
 // computes them once per series instead of once per series and step.
 const keys = new WeakMap<Labels, string>();
 const withoutName = new WeakMap<Labels, Labels>();
-const groups = new WeakMap<Labels, Map<string, Labels>>();
+const groupsBy = new WeakMap<readonly string[], WeakMap<Labels, Labels>>();
+const groupsWithout = new WeakMap<readonly string[], WeakMap<Labels, Labels>>();
 
 export function labelsKey(l: Labels): string {
   let out = keys.get(l);
@@ -52,11 +53,12 @@ export function signature(l: Labels, on: boolean, names: readonly string[]): str
 
 /** The labels an aggregation groups by. */
 export function groupLabels(l: Labels, grouping: readonly string[], without: boolean): Labels {
-  let byGrouping = groups.get(l);
-  if (!byGrouping) groups.set(l, (byGrouping = new Map()));
-  const spec = `${without}\u0000${grouping.join("\u0000")}`;
-  let out = byGrouping.get(spec);
-  if (!out) byGrouping.set(spec, (out = computeGroupLabels(l, grouping, without)));
+  // The grouping list is the syntax tree's, the same object at every step.
+  const byGrouping = without ? groupsWithout : groupsBy;
+  let byLabels = byGrouping.get(grouping);
+  if (!byLabels) byGrouping.set(grouping, (byLabels = new WeakMap()));
+  let out = byLabels.get(l);
+  if (!out) byLabels.set(l, (out = computeGroupLabels(l, grouping, without)));
   return out;
 }
 

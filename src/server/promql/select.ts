@@ -49,70 +49,69 @@ async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: 
   // a series that arrived out of order is sorted below, stably, so the sample written last wins.
   const rows = `series IN (${ids.join(",")}) AND time >= make_timestamp($mint * 1000) AND time <= make_timestamp($maxt * 1000)`;
   const range = { mint: Math.floor(mint), maxt: Math.floor(maxt) };
-  let sid: Float64Array, time: Float64Array, value: Float64Array, isNull: Float64Array;
   if (Math.max(...ids) < PACKED_SERIES && range.maxt - range.mint < PACKED_SPAN) {
     // Every column read costs about as much as DuckDB's whole scan: series, time and the stale
     // flag travel as one exact integer in a double, (series * 2^32 + ms since mint) * 2 + stale.
-    let key: Float64Array;
-    [key, value] = await runEvaluatorColumns(
+    const [key, value] = await runEvaluatorColumns(
       b,
       `SELECT ((series * ${PACKED_SPAN} + (epoch_ms(time) - $mint)) * 2 + (value IS NULL)::BIGINT)::DOUBLE, value FROM prom_samples WHERE ${rows}`,
       range,
     );
-    [sid, time, isNull] = unpack(key, range.mint);
-  } else {
-    [sid, time, value, isNull] = await runEvaluatorColumns(
-      b,
-      `SELECT series::DOUBLE, epoch_ms(time)::DOUBLE, value, (value IS NULL)::DOUBLE FROM prom_samples WHERE ${rows}`,
-      range,
-    );
+    b.loaded += key.length;
+    if (b.loaded > b.maxSamples) throw tooManySamples(b);
+    checkDeadline(b);
+    return splitBySeries(byId, key.length, (r) => Math.floor(key[r] / (2 * PACKED_SPAN)), (r, out) => {
+      const k = key[r],
+        half = Math.floor(k / 2);
+      out.t = range.mint + (half % PACKED_SPAN);
+      out.v = value[r];
+      out.stale = k - half * 2;
+    });
   }
+  const [sid, time, value, isNull] = await runEvaluatorColumns(
+    b,
+    `SELECT series::DOUBLE, epoch_ms(time)::DOUBLE, value, (value IS NULL)::DOUBLE FROM prom_samples WHERE ${rows}`,
+    range,
+  );
   b.loaded += sid.length;
   if (b.loaded > b.maxSamples) throw tooManySamples(b);
   checkDeadline(b);
-  return splitBySeries(byId, sid, time, value, isNull);
+  return splitBySeries(byId, sid.length, (r) => sid[r], (r, out) => {
+    out.t = time[r];
+    out.v = value[r];
+    out.stale = isNull[r];
+  });
 }
 
 /** Series ids and time spans (ms) that fit the packed key exactly (2^20 * 2^32 * 2 = 2^53). */
 const PACKED_SERIES = 2 ** 20,
   PACKED_SPAN = 2 ** 32;
 
-function unpack(key: Float64Array, mint: number): [Float64Array, Float64Array, Float64Array] {
-  const n = key.length;
-  const sid = new Float64Array(n),
-    time = new Float64Array(n),
-    isNull = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    const k = key[r];
-    const half = Math.floor(k / 2);
-    isNull[r] = k - half * 2;
-    const s = Math.floor(half / PACKED_SPAN);
-    sid[r] = s;
-    time[r] = mint + (half - s * PACKED_SPAN);
-  }
-  return [sid, time, isNull];
-}
-
 /**
  * Rows of many series (in the order read) into one series each, as views of three arrays filled
  * by a counting sort: no per-sample objects, two passes over the rows.
  */
-function splitBySeries(labelsOf: Map<number, Labels>, sid: Float64Array, time: Float64Array, value: Float64Array, isNull: Float64Array): RawSeries[] {
-  const n = sid.length;
+function splitBySeries(
+  labelsOf: Map<number, Labels>,
+  n: number,
+  seriesOf: (row: number) => number,
+  read: (row: number, out: { t: number; v: number; stale: number }) => void,
+): RawSeries[] {
   const dense = new Map<number, number>();
   const ids: number[] = [];
-  const slot = new Int32Array(n);
   let counts: Int32Array = new Int32Array(16);
+  const slot = new Int32Array(n);
   // Rows come in runs of one series (a remote-write request holds a run per series).
   let lastId = NaN,
     last = -1;
   for (let r = 0; r < n; r++) {
-    if (sid[r] !== lastId) {
-      lastId = sid[r];
-      let d = dense.get(lastId);
+    const id = seriesOf(r);
+    if (id !== lastId) {
+      lastId = id;
+      let d = dense.get(id);
       if (d === undefined) {
-        dense.set(lastId, (d = ids.length));
-        ids.push(lastId);
+        dense.set(id, (d = ids.length));
+        ids.push(id);
         if (d === counts.length) counts = grow(counts);
       }
       last = d;
@@ -126,11 +125,13 @@ function splitBySeries(labelsOf: Map<number, Labels>, sid: Float64Array, time: F
   const t = new Float64Array(n),
     v = new Float64Array(n),
     stale = new Uint8Array(n);
+  const row = { t: 0, v: 0, stale: 0 };
   for (let r = 0; r < n; r++) {
     const at = cursor[slot[r]]++;
-    t[at] = time[r];
-    v[at] = value[r];
-    stale[at] = isNull[r];
+    read(r, row);
+    t[at] = row.t;
+    v[at] = row.v;
+    stale[at] = row.stale;
   }
   const out: RawSeries[] = [];
   for (let d = 0; d < ids.length; d++) {

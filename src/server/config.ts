@@ -22,7 +22,7 @@ export interface ServeConfig {
   /** After SIGTERM/SIGINT, the process exits within this long even if the store is not closed yet. */
   readonly shutdownGraceMs: number;
   /** PromQL bounds (docs/query-api.md). */
-  readonly promql: { timeoutMs: number; maxSamples: number; lookbackMs: number; subqueryStepMs: number; nativeIntervalMs: number };
+  readonly promql: { timeoutMs: number; maxSamples: number; lookbackMs: number; subqueryStepMs: number; nativeIntervalMs: number; workers: number };
 }
 
 export interface ConnectionLimits {
@@ -73,6 +73,7 @@ export const OPTIONS = [
   ["--promql-lookback <duration>", "TELEMETRY_PROMQL_LOOKBACK", "5m", "how far back an instant selector looks for a sample (Prometheus's lookback delta)"],
   ["--promql-native-interval <duration>", "TELEMETRY_PROMQL_NATIVE_INTERVAL", "15s", "PromQL shows the SDK's own metrics as if scraped at this interval"],
   ["--promql-subquery-step <duration>", "TELEMETRY_PROMQL_SUBQUERY_STEP", "1m", "step of subqueries written without one, e.g. rate(x[5m])[1h:]"],
+  ["--promql-workers <n>", "TELEMETRY_PROMQL_WORKERS", "2", "worker threads PromQL queries run on (more wait); 0 runs them on the main thread"],
 ] as const;
 
 /** "1048576", "64KiB", "8MiB", "1GiB", "10MB". */
@@ -132,6 +133,7 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     "promql-lookback",
     "promql-subquery-step",
     "promql-native-interval",
+    "promql-workers",
   ]);
   for (const k of flags.keys()) if (!known.has(k)) return serverError("E_BAD_PARAM", `unknown option --${k}`, `--${k}`);
   const get = (flag: string, envName: string, def: string) => flags.get(flag) ?? env[envName] ?? def;
@@ -167,6 +169,8 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   }
   const maxSamples = Number(get("promql-max-samples", "TELEMETRY_PROMQL_MAX_SAMPLES", "50000000"));
   if (!Number.isSafeInteger(maxSamples) || maxSamples < 1) return serverError("E_BAD_PARAM", "promql-max-samples must be a positive integer", "--promql-max-samples");
+  const workers = Number(get("promql-workers", "TELEMETRY_PROMQL_WORKERS", "2"));
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) return serverError("E_BAD_PARAM", "promql-workers must be an integer from 0 to 64", "--promql-workers");
   return {
     storeLimits: limits,
     shutdownGraceMs,
@@ -176,6 +180,7 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
       lookbackMs: durations["promql-lookback"],
       subqueryStepMs: durations["promql-subquery-step"],
       nativeIntervalMs: durations["promql-native-interval"],
+      workers,
     },
     store: get("store", "TELEMETRY_STORE", "./telemetry.duckdb"),
     host: get("host", "TELEMETRY_HOST", "127.0.0.1"),

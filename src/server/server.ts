@@ -13,6 +13,8 @@ import { DEFAULT_LIMITS, type Limits } from "./ingest/limits.ts";
 import { OtlpIngest } from "./otlp/otlp-ingest.ts";
 import { PromIndex } from "./remote-write/prom-index.ts";
 import { DEFAULT_PROMQL_LIMITS, type PromqlLimits } from "./promql/query.ts";
+import { nativeCatalog } from "./promql/native-catalog.ts";
+import { PromqlPool } from "./promql/promql-pool.ts";
 import { openStore } from "./store/open-store.ts";
 import { libuvPoolSize, THREADS_FOR_INGEST } from "./store/query-pool.ts";
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store/store-limits.ts";
@@ -77,6 +79,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const otlp = new OtlpIngest(ingest, cumulative, limits);
   const index = await PromIndex.load(store);
   const promql: PromqlLimits = { ...DEFAULT_PROMQL_LIMITS, ...options.promql };
+  const units = options.prometheusUnits ?? "base";
+  const promqlPool = promql.workers > 0 ? new PromqlPool(promql.workers, { store, catalog: () => nativeCatalog(cumulative, units) }) : undefined;
   const ctx = {
     ingest,
     store,
@@ -85,6 +89,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     otlp,
     index,
     promql,
+    ...(promqlPool ? { promqlPool } : {}),
     token: options.token,
     storeId: storeIdentity(options.store),
     prometheusUnits: options.prometheusUnits,
@@ -164,6 +169,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // The connections' close handlers record their streams as closed; then stop queueing.
       await Promise.all([httpClosed, wsClosed]);
       await ingest.stop();
+      await promqlPool?.close();
       await store.close();
     })();
     return closing;

@@ -6,6 +6,7 @@ import type { Ingestor } from "../ingest/ingest.ts";
 import type { Limits } from "../ingest/limits.ts";
 import type { OtlpIngest } from "../otlp/otlp-ingest.ts";
 import type { PromIndex } from "../remote-write/prom-index.ts";
+import type { PromqlPool } from "../promql/promql-pool.ts";
 import type { PromqlLimits } from "../promql/query.ts";
 import type { Store } from "../store/store.ts";
 
@@ -25,4 +26,6 @@ export interface RouteContext {
   /** Series pushed by remote write, and the PromQL limits. */
   readonly index: PromIndex;
   readonly promql: PromqlLimits;
+  /** The worker threads PromQL queries run on (absent with --promql-workers 0: the main thread). */
+  readonly promqlPool?: PromqlPool;
 }

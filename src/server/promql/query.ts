@@ -1,13 +1,11 @@
 // Instant and range queries: parse, evaluate under the query's budget (deadline, samples loaded),
 // and shape the result exactly as Prometheus's HTTP API does (`[seconds, "value"]` pairs).
-import type { Store } from "../store/store.ts";
 import { typeOf } from "./ast.ts";
 import { PromqlError } from "./errors.ts";
 import { Evaluator } from "./evaluator.ts";
 import { formatValue, labelsKey, type Labels } from "./labels.ts";
 import { functionType, parsePromql, typeName } from "./parse.ts";
-import type { NativeSource } from "./store-reads.ts";
-import type { QueryBudget } from "./store-reads.ts";
+import type { NativeSource, QueryBudget, StoreReader } from "./store-reads.ts";
 
 export interface PromqlLimits {
   /** ms a query may run (Prometheus's --query.timeout; default 2 min). */
@@ -22,6 +20,8 @@ export interface PromqlLimits {
   readonly maxPoints: number;
   /** The scrape interval the SDK's own (delta) metrics are presented at (default 15 s). */
   readonly nativeIntervalMs: number;
+  /** Worker threads queries are evaluated on (default 2); 0 evaluates on the main thread. */
+  readonly workers: number;
 }
 
 export const DEFAULT_PROMQL_LIMITS: PromqlLimits = {
@@ -31,6 +31,7 @@ export const DEFAULT_PROMQL_LIMITS: PromqlLimits = {
   subqueryStepMs: 60_000,
   maxPoints: 11_000,
   nativeIntervalMs: 15_000,
+  workers: 2,
 };
 
 type Point = [number, string];
@@ -41,7 +42,7 @@ export type QueryData =
 
 /** What a query reads: the store, and the native metrics' catalog when the server has one. */
 export interface QuerySource {
-  readonly store: Store;
+  readonly store: StoreReader;
   readonly native?: NativeSource;
 }
 

@@ -170,7 +170,8 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   const maxSamples = Number(get("promql-max-samples", "TELEMETRY_PROMQL_MAX_SAMPLES", "50000000"));
   if (!Number.isSafeInteger(maxSamples) || maxSamples < 1) return serverError("E_BAD_PARAM", "promql-max-samples must be a positive integer", "--promql-max-samples");
   const workers = Number(get("promql-workers", "TELEMETRY_PROMQL_WORKERS", "2"));
-  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64) return serverError("E_BAD_PARAM", "promql-workers must be an integer from 0 to 64", "--promql-workers");
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64)
+    return serverError("E_BAD_PARAM", "promql-workers must be an integer from 0 to 64", "--promql-workers");
   return {
     storeLimits: limits,
     shutdownGraceMs,

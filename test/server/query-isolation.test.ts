@@ -157,7 +157,11 @@ describe("ingest while heavy PromQL queries evaluate", () => {
       }),
     });
   const promql = async (url: string, params: Record<string, string>) => {
-    const res = await fetch(`${url}/api/v1/query`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(params) });
+    const res = await fetch(`${url}/api/v1/query`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(params),
+    });
     return { status: res.status, body: (await res.json()) as { status: string; errorType?: string; error?: string } };
   };
   /** Each is seconds of JavaScript in one stage: 3,600 windows of 1,800 samples for each of 500 series. */
@@ -182,13 +186,26 @@ describe("ingest while heavy PromQL queries evaluate", () => {
     let round = 0;
     while (running > 0) {
       round++;
-      await timed(`batch ${round}`, () => post(s.url, batch("sdk", round, 1)), (r) => r.status === 200);
       await timed(
-        `events ${round}`,
-        () => fetch(`${s.url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: JSON.stringify({ event_id: `e${round}`, event_type: "probe" }) }),
+        `batch ${round}`,
+        () => post(s.url, batch("sdk", round, 1)),
         (r) => r.status === 200,
       );
-      await timed(`remote write ${round}`, () => write(s.url, samples(SECONDS + round, 1, 10)), (r) => r.status === 204);
+      await timed(
+        `events ${round}`,
+        () =>
+          fetch(`${s.url}/v1/events`, {
+            method: "POST",
+            headers: { "content-type": "application/x-ndjson" },
+            body: JSON.stringify({ event_id: `e${round}`, event_type: "probe" }),
+          }),
+        (r) => r.status === 200,
+      );
+      await timed(
+        `remote write ${round}`,
+        () => write(s.url, samples(SECONDS + round, 1, 10)),
+        (r) => r.status === 204,
+      );
     }
     // The queries ran all along, and answered.
     expect(round).toBeGreaterThanOrEqual(3);

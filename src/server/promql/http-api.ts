@@ -199,10 +199,7 @@ export function createQueryApi(ctx: QueryApiContext) {
           const limit = limitParam(p);
           const data: Record<string, { type: string; help: string; unit: string }[]> = {};
           const families = new Map(
-            nativeCatalog(ctx.cumulative, units).map((s) => [
-              s.family.name,
-              { metric: s.family.name, type: s.family.type, help: s.family.help, unit: s.family.unit },
-            ]),
+            nativeCatalog(ctx.cumulative, units).map((s) => [s.family.name, { metric: s.family.name, type: s.family.type, help: s.family.help, unit: s.family.unit }]),
           );
           for (const m of ctx.index.metadata.values()) families.set(m.metric, m);
           for (const m of [...families.values()].sort((a, b) => (a.metric < b.metric ? -1 : 1))) {

@@ -43,7 +43,9 @@ function startWorker(): Worker {
   if (!fromSource) return new Worker(WORKER);
   // tsx's tsImport loads a TypeScript module with a loader of its own (resolved here: an eval'd
   // worker has no module path; the ESM build of the API, beside the CommonJS one require finds).
-  const api = createRequire(here).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs");
+  const api = createRequire(here)
+    .resolve("tsx/esm/api")
+    .replace(/\.cjs$/, ".mjs");
   const boot = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => m.tsImport(${JSON.stringify(WORKER.href)}, ${JSON.stringify(here)}))`;
   return new Worker(boot, { eval: true });
 }

@@ -56,8 +56,7 @@ async function answer(q: QueryRequest): Promise<Uint8Array> {
   const src = { store: storeFor(q.id), native };
   const limits: PromqlLimits = q.limits;
   const timeout = Math.max(1, q.deadline - Date.now());
-  const data =
-    q.kind === "instant" ? await instantQuery(src, limits, q.query, q.time, timeout) : await rangeQuery(src, limits, q.query, q.start, q.end, q.step, timeout);
+  const data = q.kind === "instant" ? await instantQuery(src, limits, q.query, q.time, timeout) : await rangeQuery(src, limits, q.query, q.start, q.end, q.step, timeout);
   return new TextEncoder().encode(JSON.stringify({ status: "success", data }));
 }
 

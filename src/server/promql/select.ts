@@ -60,13 +60,18 @@ async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: 
     b.loaded += key.length;
     if (b.loaded > b.maxSamples) throw tooManySamples(b);
     checkDeadline(b);
-    return splitBySeries(byId, key.length, (r) => Math.floor(key[r] / (2 * PACKED_SPAN)), (r, out) => {
-      const k = key[r],
-        half = Math.floor(k / 2);
-      out.t = range.mint + (half % PACKED_SPAN);
-      out.v = value[r];
-      out.stale = k - half * 2;
-    });
+    return splitBySeries(
+      byId,
+      key.length,
+      (r) => Math.floor(key[r] / (2 * PACKED_SPAN)),
+      (r, out) => {
+        const k = key[r],
+          half = Math.floor(k / 2);
+        out.t = range.mint + (half % PACKED_SPAN);
+        out.v = value[r];
+        out.stale = k - half * 2;
+      },
+    );
   }
   const [sid, time, value, isNull] = await runEvaluatorColumns(
     b,
@@ -76,11 +81,16 @@ async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: 
   b.loaded += sid.length;
   if (b.loaded > b.maxSamples) throw tooManySamples(b);
   checkDeadline(b);
-  return splitBySeries(byId, sid.length, (r) => sid[r], (r, out) => {
-    out.t = time[r];
-    out.v = value[r];
-    out.stale = isNull[r];
-  });
+  return splitBySeries(
+    byId,
+    sid.length,
+    (r) => sid[r],
+    (r, out) => {
+      out.t = time[r];
+      out.v = value[r];
+      out.stale = isNull[r];
+    },
+  );
 }
 
 /** Series ids and time spans (ms) that fit the packed key exactly (2^20 * 2^32 * 2 = 2^53). */

@@ -47,50 +47,61 @@ async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: 
   const byId = new Map(series.map(([id, l]) => [Number(id), JSON.parse(String(l)) as Labels]));
   // Insertion order (DuckDB keeps it without ORDER BY) is time order for well-behaved senders;
   // a series that arrived out of order is sorted below, stably, so the sample written last wins.
-  const rows = `series IN (${ids.join(",")}) AND time >= make_timestamp($mint * 1000) AND time <= make_timestamp($maxt * 1000)`;
+  const inRange = `series IN (${ids.join(",")}) AND time >= make_timestamp($mint * 1000) AND time <= make_timestamp($maxt * 1000)`;
   const range = { mint: Math.floor(mint), maxt: Math.floor(maxt) };
-  if (Math.max(...ids) < PACKED_SERIES && range.maxt - range.mint < PACKED_SPAN) {
-    // Every column read costs about as much as DuckDB's whole scan: series, time and the stale
-    // flag travel as one exact integer in a double, (series * 2^32 + ms since mint) * 2 + stale.
-    const [key, value] = await runEvaluatorColumns(
-      b,
-      `SELECT ((series * ${PACKED_SPAN} + (epoch_ms(time) - $mint)) * 2 + (value IS NULL)::BIGINT)::DOUBLE, value FROM prom_samples WHERE ${rows}`,
-      range,
-    );
-    b.loaded += key.length;
-    if (b.loaded > b.maxSamples) throw tooManySamples(b);
-    checkDeadline(b);
-    return splitBySeries(
-      byId,
-      key.length,
-      (r) => Math.floor(key[r] / (2 * PACKED_SPAN)),
-      (r, out) => {
-        const k = key[r],
-          half = Math.floor(k / 2);
-        out.t = range.mint + (half % PACKED_SPAN);
-        out.v = value[r];
-        out.stale = k - half * 2;
-      },
-    );
-  }
-  const [sid, time, value, isNull] = await runEvaluatorColumns(
-    b,
-    `SELECT series::DOUBLE, epoch_ms(time)::DOUBLE, value, (value IS NULL)::DOUBLE FROM prom_samples WHERE ${rows}`,
-    range,
-  );
-  b.loaded += sid.length;
+  const maxId = ids.reduce((m, id) => (id > m ? id : m), 0);
+  const rows = await (maxId < PACKED_SERIES && range.maxt - range.mint < PACKED_SPAN ? packedRows(b, inRange, range) : plainRows(b, inRange, range));
+  b.loaded += rows.n;
   if (b.loaded > b.maxSamples) throw tooManySamples(b);
   checkDeadline(b);
-  return splitBySeries(
-    byId,
-    sid.length,
-    (r) => sid[r],
-    (r, out) => {
+  return splitBySeries(byId, rows);
+}
+
+/** The rows read: how many, each one's series id, and its sample. */
+interface Rows {
+  readonly n: number;
+  readonly seriesOf: (row: number) => number;
+  readonly read: (row: number, out: { t: number; v: number; stale: number }) => void;
+}
+
+type TimeRange = { mint: number; maxt: number };
+
+async function packedRows(b: QueryBudget, where: string, range: TimeRange): Promise<Rows> {
+  // Every column read costs about as much as DuckDB's whole scan: series, time and the stale
+  // flag travel as one exact integer in a double, (series * 2^32 + ms since mint) * 2 + stale.
+  const [key, value] = await runEvaluatorColumns(
+    b,
+    `SELECT ((series * ${PACKED_SPAN} + (epoch_ms(time) - $mint)) * 2 + (value IS NULL)::BIGINT)::DOUBLE, value FROM prom_samples WHERE ${where}`,
+    range,
+  );
+  return {
+    n: key.length,
+    seriesOf: (r) => Math.floor(key[r] / (2 * PACKED_SPAN)),
+    read: (r, out) => {
+      const k = key[r],
+        half = Math.floor(k / 2);
+      out.t = range.mint + (half % PACKED_SPAN);
+      out.v = value[r];
+      out.stale = k - half * 2;
+    },
+  };
+}
+
+async function plainRows(b: QueryBudget, where: string, range: TimeRange): Promise<Rows> {
+  const [sid, time, value, isNull] = await runEvaluatorColumns(
+    b,
+    `SELECT series::DOUBLE, epoch_ms(time)::DOUBLE, value, (value IS NULL)::DOUBLE FROM prom_samples WHERE ${where}`,
+    range,
+  );
+  return {
+    n: sid.length,
+    seriesOf: (r) => sid[r],
+    read: (r, out) => {
       out.t = time[r];
       out.v = value[r];
       out.stale = isNull[r];
     },
-  );
+  };
 }
 
 /** Series ids and time spans (ms) that fit the packed key exactly (2^20 * 2^32 * 2 = 2^53). */
@@ -101,12 +112,7 @@ const PACKED_SERIES = 2 ** 20,
  * Rows of many series (in the order read) into one series each, as views of three arrays filled
  * by a counting sort: no per-sample objects, two passes over the rows.
  */
-function splitBySeries(
-  labelsOf: Map<number, Labels>,
-  n: number,
-  seriesOf: (row: number) => number,
-  read: (row: number, out: { t: number; v: number; stale: number }) => void,
-): RawSeries[] {
+function splitBySeries(labelsOf: Map<number, Labels>, { n, seriesOf, read }: Rows): RawSeries[] {
   const dense = new Map<number, number>();
   const ids: number[] = [];
   let counts: Int32Array = new Int32Array(16);

@@ -10,7 +10,7 @@ import type { Cumulative } from "../query/cumulative.ts";
 import type { UnitMode } from "../../exposition/prometheus-naming.ts";
 import { nativeCatalog } from "./native-catalog.ts";
 import { nativeSeriesLabels } from "./native-select.ts";
-import type { NativeSource } from "./store-reads.ts";
+import type { HeadReader, NativeSource } from "./store-reads.ts";
 import type { Matcher } from "./ast.ts";
 import { PromqlError } from "./errors.ts";
 import type { PromqlPool } from "./promql-pool.ts";
@@ -27,6 +27,7 @@ export interface QueryApiContext {
   readonly cumulative: Cumulative;
   readonly prometheusUnits?: UnitMode;
   readonly promqlPool?: PromqlPool;
+  readonly headReader?: HeadReader;
 }
 
 /** The Prometheus API level this server follows (its differential tests run against 2.42). */
@@ -120,7 +121,7 @@ function sortedLimited(values: Set<string>, limit: number | undefined): string[]
 export function createQueryApi(ctx: QueryApiContext) {
   const units = ctx.prometheusUnits ?? "base";
   const native: NativeSource = { catalog: async () => nativeCatalog(ctx.cumulative, units), intervalMs: ctx.promql.nativeIntervalMs };
-  const src = { store: ctx.store, native };
+  const src = { store: ctx.store, native, ...(ctx.headReader ? { head: ctx.headReader } : {}) };
   const budget = () => queryBudget(src, ctx.promql);
   const pool = ctx.promqlPool;
   const deadline = (timeoutMs: number) => Date.now() + Math.min(timeoutMs, ctx.promql.timeoutMs);

@@ -17,15 +17,17 @@ export type QueryRequest =
   | (QueryCommon & { readonly kind: "instant"; readonly time: number })
   | (QueryCommon & { readonly kind: "range"; readonly start: number; readonly end: number; readonly step: number });
 
-/** A store read (rows, DOUBLE columns) or the native series catalog, for query `qid`. */
+/** A store read (rows, DOUBLE columns), the native series catalog, or recent samples from the head, for query `qid`. */
 export interface ReadRequest {
   readonly type: "read";
   readonly rid: number;
   readonly qid: number;
-  readonly op: "rows" | "columns" | "catalog";
+  readonly op: "rows" | "columns" | "catalog" | "head";
   readonly sql: string;
   readonly params: Record<string, string | number>;
   readonly timeoutMs: number;
+  /** op "head": the series and the time range (ms). */
+  readonly head?: { readonly ids: readonly number[]; readonly mint: number; readonly maxt: number };
 }
 
 export type ReadReply =

@@ -11,12 +11,13 @@ import { StoreError } from "../store/store.ts";
 import { PromqlError } from "./errors.ts";
 import type { NativeSeries } from "./native-catalog.ts";
 import type { QueryRequest, ReadReply, ReadRequest, WorkerReply } from "./promql-messages.ts";
-import type { StoreReader } from "./store-reads.ts";
+import type { HeadReader, StoreReader } from "./store-reads.ts";
 
-/** What the main thread lends the workers: the store and the native series catalog. */
+/** What the main thread lends the workers: the store, the native series catalog, the head. */
 export interface PoolSource {
   readonly store: StoreReader;
   readonly catalog: () => readonly NativeSeries[];
+  readonly head?: HeadReader;
 }
 
 // Distributed over the union, so an instant query has `time` and a range query `start`/`end`/`step`.
@@ -107,11 +108,17 @@ export class PromqlPool {
     const task: Promise<unknown> =
       m.op === "catalog"
         ? Promise.resolve(this.src.catalog().map(({ scale: _fn, ...rest }) => rest))
-        : m.op === "rows"
-          ? this.src.store.readRows(m.sql, m.params, m.timeoutMs)
-          : this.src.store.readDoubleColumns(m.sql, m.params, m.timeoutMs);
+        : m.op === "head"
+          ? (this.src.head?.(m.head?.ids ?? [], m.head?.mint ?? 0, m.head?.maxt ?? 0) ?? Promise.resolve(undefined)).then((c) => c ?? null)
+          : m.op === "rows"
+            ? this.src.store.readRows(m.sql, m.params, m.timeoutMs)
+            : this.src.store.readDoubleColumns(m.sql, m.params, m.timeoutMs);
     task.then(
-      (value) => reply({ type: "read-reply", rid: m.rid, ok: true, value }, m.op === "columns" ? (value as Float64Array[]).map((c) => c.buffer as ArrayBuffer) : []),
+      (value) =>
+        reply(
+          { type: "read-reply", rid: m.rid, ok: true, value },
+          (m.op === "columns" || m.op === "head") && value ? (value as Float64Array[]).map((c) => c.buffer as ArrayBuffer) : [],
+        ),
       (e: unknown) =>
         reply(
           e instanceof StoreError

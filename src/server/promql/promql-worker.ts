@@ -53,7 +53,9 @@ async function answer(q: QueryRequest): Promise<Uint8Array> {
         list.map((s) => ({ ...s, scale: scaler(s.scaleBy) })),
       )),
   };
-  const src = { store: storeFor(q.id), native };
+  const head = (ids: readonly number[], mint: number, maxt: number) =>
+    read<Float64Array[] | null>({ qid: q.id, op: "head", sql: "", params: {}, timeoutMs: 0, head: { ids, mint, maxt } }).then((c) => c ?? undefined);
+  const src = { store: storeFor(q.id), native, head };
   const limits: PromqlLimits = q.limits;
   const timeout = Math.max(1, q.deadline - Date.now());
   const data = q.kind === "instant" ? await instantQuery(src, limits, q.query, q.time, timeout) : await rangeQuery(src, limits, q.query, q.start, q.end, q.step, timeout);

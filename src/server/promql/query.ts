@@ -5,7 +5,7 @@ import { PromqlError } from "./errors.ts";
 import { Evaluator } from "./evaluator.ts";
 import { formatValue, labelsKey, type Labels } from "./labels.ts";
 import { functionType, parsePromql, typeName } from "./parse.ts";
-import type { NativeSource, QueryBudget, StoreReader } from "./store-reads.ts";
+import type { HeadReader, NativeSource, QueryBudget, StoreReader } from "./store-reads.ts";
 
 export interface PromqlLimits {
   /** ms a query may run (Prometheus's --query.timeout; default 2 min). */
@@ -22,6 +22,8 @@ export interface PromqlLimits {
   readonly nativeIntervalMs: number;
   /** Worker threads queries are evaluated on (default 2); 0 evaluates on the main thread. */
   readonly workers: number;
+  /** Recent remote-written samples kept in memory for queries (default 8,000,000; 0: none). */
+  readonly headSamples: number;
 }
 
 export const DEFAULT_PROMQL_LIMITS: PromqlLimits = {
@@ -32,6 +34,7 @@ export const DEFAULT_PROMQL_LIMITS: PromqlLimits = {
   maxPoints: 11_000,
   nativeIntervalMs: 15_000,
   workers: 2,
+  headSamples: 8_000_000,
 };
 
 type Point = [number, string];
@@ -44,12 +47,14 @@ export type QueryData =
 export interface QuerySource {
   readonly store: StoreReader;
   readonly native?: NativeSource;
+  readonly head?: HeadReader;
 }
 
 export function budget(src: QuerySource, limits: PromqlLimits, timeoutMs = Infinity): QueryBudget {
   return {
     store: src.store,
     ...(src.native ? { native: src.native } : {}),
+    ...(src.head ? { head: src.head } : {}),
     deadline: Date.now() + Math.min(timeoutMs, limits.timeoutMs),
     maxSamples: limits.maxSamples,
     loaded: 0,

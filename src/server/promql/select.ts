@@ -50,7 +50,12 @@ async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: 
   const inRange = `series IN (${ids.join(",")}) AND time >= make_timestamp($mint * 1000) AND time <= make_timestamp($maxt * 1000)`;
   const range = { mint: Math.floor(mint), maxt: Math.floor(maxt) };
   const maxId = ids.reduce((m, id) => (id > m ? id : m), 0);
-  const rows = await (maxId < PACKED_SERIES && range.maxt - range.mint < PACKED_SPAN ? packedRows(b, inRange, range) : plainRows(b, inRange, range));
+  const recent = b.head ? await b.head(ids, range.mint, range.maxt) : undefined;
+  const rows = await (recent
+    ? plainRows(recent)
+    : maxId < PACKED_SERIES && range.maxt - range.mint < PACKED_SPAN
+      ? packedRows(b, inRange, range)
+      : readPlain(b, inRange, range));
   b.loaded += rows.n;
   if (b.loaded > b.maxSamples) throw tooManySamples(b);
   checkDeadline(b);
@@ -87,12 +92,12 @@ async function packedRows(b: QueryBudget, where: string, range: TimeRange): Prom
   };
 }
 
-async function plainRows(b: QueryBudget, where: string, range: TimeRange): Promise<Rows> {
-  const [sid, time, value, isNull] = await runEvaluatorColumns(
-    b,
-    `SELECT series::DOUBLE, epoch_ms(time)::DOUBLE, value, (value IS NULL)::DOUBLE FROM prom_samples WHERE ${where}`,
-    range,
-  );
+async function readPlain(b: QueryBudget, where: string, range: TimeRange): Promise<Rows> {
+  return plainRows(await runEvaluatorColumns(b, `SELECT series::DOUBLE, epoch_ms(time)::DOUBLE, value, (value IS NULL)::DOUBLE FROM prom_samples WHERE ${where}`, range));
+}
+
+/** Columns series, time, value, stale: read from the store, or from the head in memory. */
+function plainRows([sid, time, value, isNull]: Float64Array[]): Rows {
   return {
     n: sid.length,
     seriesOf: (r) => sid[r],

@@ -17,6 +17,12 @@ export interface NativeSource {
 /** The store reads the evaluator makes: the store itself, or in a worker, messages to the thread that has it. */
 export type StoreReader = Pick<Store, "readRows" | "readDoubleColumns">;
 
+/**
+ * Recent samples held in memory (sample-head.ts): the plain columns select.ts reads (series, time,
+ * value, stale) of `ids` in [mint, maxt], or undefined when the head does not cover that range.
+ */
+export type HeadReader = (ids: readonly number[], mint: number, maxt: number) => Promise<Float64Array[] | undefined>;
+
 export interface QueryBudget {
   readonly store: StoreReader;
   /** Date.now() value past which the query stops with a timeout. */
@@ -26,6 +32,8 @@ export interface QueryBudget {
   loaded: number;
   /** The SDK's and OTLP's own metrics, presented as scraped series (absent: remote-written series only). */
   readonly native?: NativeSource;
+  /** Recent remote-written samples in memory (absent: every read goes to the store). */
+  readonly head?: HeadReader;
   /**
    * This query's reads, chained: one at a time, so a PromQL query holds at most one of the store's
    * query connections (--max-queries) however many selectors it evaluates at once.

@@ -49,7 +49,7 @@ async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: 
   // a series that arrived out of order is sorted below, stably, so the sample written last wins.
   const inRange = `series IN (${ids.join(",")}) AND time >= make_timestamp($mint * 1000) AND time <= make_timestamp($maxt * 1000)`;
   const range = { mint: Math.floor(mint), maxt: Math.floor(maxt) };
-  const maxId = ids.reduce((m, id) => (id > m ? id : m), 0);
+  const maxId = ids.reduce((m, id) => Math.max(m, id), 0);
   const recent = b.head ? await b.head(ids, range.mint, range.maxt) : undefined;
   const rows = await (recent
     ? plainRows(recent)

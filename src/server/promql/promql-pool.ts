@@ -11,6 +11,7 @@ import { StoreError } from "../store/store.ts";
 import { PromqlError } from "./errors.ts";
 import type { NativeSeries } from "./native-catalog.ts";
 import type { QueryRequest, ReadReply, ReadRequest, WorkerReply } from "./promql-messages.ts";
+import type { HeadSamples } from "./sample-head.ts";
 import type { HeadReader, StoreReader } from "./store-reads.ts";
 
 /** What the main thread lends the workers: the store, the native series catalog, the head. */
@@ -49,6 +50,13 @@ function startWorker(): Worker {
     .replace(/\.cjs$/, ".mjs");
   const boot = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => m.tsImport(${JSON.stringify(WORKER.href)}, ${JSON.stringify(here)}))`;
   return new Worker(boot, { eval: true });
+}
+
+/** The buffers a read's answer hands over rather than copies. */
+function transferable(op: ReadRequest["op"], value: unknown): ArrayBuffer[] {
+  if (op === "columns") return (value as Float64Array[]).map((c) => c.buffer as ArrayBuffer);
+  if (op === "head" && value) return [(value as HeadSamples).t.buffer, (value as HeadSamples).v.buffer, (value as HeadSamples).stale.buffer] as ArrayBuffer[];
+  return [];
 }
 
 export class PromqlPool {
@@ -114,11 +122,7 @@ export class PromqlPool {
             ? this.src.store.readRows(m.sql, m.params, m.timeoutMs)
             : this.src.store.readDoubleColumns(m.sql, m.params, m.timeoutMs);
     task.then(
-      (value) =>
-        reply(
-          { type: "read-reply", rid: m.rid, ok: true, value },
-          (m.op === "columns" || m.op === "head") && value ? (value as Float64Array[]).map((c) => c.buffer as ArrayBuffer) : [],
-        ),
+      (value) => reply({ type: "read-reply", rid: m.rid, ok: true, value }, transferable(m.op, value)),
       (e: unknown) =>
         reply(
           e instanceof StoreError

@@ -8,6 +8,7 @@ import { serverError, type ErrorCode } from "../errors.ts";
 import { StoreError } from "../store/store.ts";
 import { PromqlError } from "./errors.ts";
 import type { NativeSeries } from "./native-catalog.ts";
+import type { HeadSamples } from "./sample-head.ts";
 import { instantQuery, rangeQuery, type PromqlLimits } from "./query.ts";
 import type { QueryRequest, ReadReply, ReadRequest, WorkerReply } from "./promql-messages.ts";
 import type { StoreReader } from "./store-reads.ts";
@@ -54,7 +55,7 @@ async function answer(q: QueryRequest): Promise<Uint8Array> {
       )),
   };
   const head = (ids: readonly number[], mint: number, maxt: number) =>
-    read<Float64Array[] | null>({ qid: q.id, op: "head", sql: "", params: {}, timeoutMs: 0, head: { ids, mint, maxt } }).then((c) => c ?? undefined);
+    read<HeadSamples | null>({ qid: q.id, op: "head", sql: "", params: {}, timeoutMs: 0, head: { ids, mint, maxt } }).then((c) => c ?? undefined);
   const src = { store: storeFor(q.id), native, head };
   const limits: PromqlLimits = q.limits;
   const timeout = Math.max(1, q.deadline - Date.now());

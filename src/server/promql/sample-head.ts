@@ -12,6 +12,18 @@ interface SeriesSamples {
   v: Float64Array;
   stale: Uint8Array;
   n: number;
+  /** Strictly ascending times (what senders do): a range is then found by binary search. */
+  ordered: boolean;
+}
+
+/** Samples of several series, one run per series (in time order when `ordered`, else as written). */
+export interface HeadSamples {
+  readonly ids: number[];
+  readonly counts: number[];
+  readonly ordered: boolean[];
+  readonly t: Float64Array;
+  readonly v: Float64Array;
+  readonly stale: Uint8Array;
 }
 
 export class SampleHead {
@@ -44,9 +56,10 @@ export class SampleHead {
       if (u.ids[i] !== lastId || !s) {
         lastId = u.ids[i];
         s = this.series.get(lastId);
-        if (!s) this.series.set(lastId, (s = { t: new Float64Array(16), v: new Float64Array(16), stale: new Uint8Array(16), n: 0 }));
+        if (!s) this.series.set(lastId, (s = { t: new Float64Array(16), v: new Float64Array(16), stale: new Uint8Array(16), n: 0, ordered: true }));
       }
       if (s.n === s.t.length) grow(s);
+      if (s.n > 0 && t <= s.t[s.n - 1]) s.ordered = false;
       s.t[s.n] = t;
       s.v[s.n] = u.values[i];
       s.stale[s.n] = u.stale[i] ? 1 : 0;
@@ -73,35 +86,43 @@ export class SampleHead {
     }
   }
 
-  /**
-   * The samples of `ids` with mint <= t <= maxt, as the plain columns select.ts reads from the store
-   * (series, time, value with NaN for stale, stale), in the order written.
-   */
-  read(ids: readonly number[], mint: number, maxt: number): Float64Array[] {
+  /** The samples of `ids` with mint <= t <= maxt, one run per series that has any. */
+  read(ids: readonly number[], mint: number, maxt: number): HeadSamples {
+    const picked: { s: SeriesSamples; id: number; from: number; to: number }[] = [];
     let n = 0;
     for (const id of ids) {
       const s = this.series.get(id);
-      if (s) for (let i = 0; i < s.n; i++) if (s.t[i] >= mint && s.t[i] <= maxt) n++;
-    }
-    const sid = new Float64Array(n),
-      time = new Float64Array(n),
-      value = new Float64Array(n),
-      stale = new Float64Array(n);
-    let at = 0;
-    for (const id of ids) {
-      const s = this.series.get(id);
       if (!s) continue;
-      for (let i = 0; i < s.n; i++) {
-        const t = s.t[i];
-        if (t < mint || t > maxt) continue;
-        sid[at] = id;
-        time[at] = t;
-        value[at] = s.stale[i] ? NaN : s.v[i];
-        stale[at] = s.stale[i];
-        at++;
+      const [from, to] = s.ordered ? [lowerBound(s.t, s.n, mint), upperBound(s.t, s.n, maxt)] : [0, s.n];
+      if (to > from) {
+        picked.push({ s, id, from, to });
+        n += to - from;
       }
     }
-    return [sid, time, value, stale];
+    const out = { ids: [] as number[], counts: [] as number[], ordered: [] as boolean[], t: new Float64Array(n), v: new Float64Array(n), stale: new Uint8Array(n) };
+    let at = 0;
+    for (const { s, id, from, to } of picked) {
+      const start = at;
+      if (s.ordered) {
+        out.t.set(s.t.subarray(from, to), at);
+        out.v.set(s.v.subarray(from, to), at);
+        out.stale.set(s.stale.subarray(from, to), at);
+        at += to - from;
+      } else {
+        for (let i = from; i < to; i++) {
+          if (s.t[i] < mint || s.t[i] > maxt) continue;
+          out.t[at] = s.t[i];
+          out.v[at] = s.v[i];
+          out.stale[at] = s.stale[i];
+          at++;
+        }
+      }
+      if (at === start) continue;
+      out.ids.push(id);
+      out.counts.push(at - start);
+      out.ordered.push(s.ordered);
+    }
+    return at === n ? out : { ...out, t: out.t.slice(0, at), v: out.v.slice(0, at), stale: out.stale.slice(0, at) };
   }
 
   /** Drops the oldest quarter of the time span held, and covers only what remains. */
@@ -130,4 +151,28 @@ function grow(s: SeriesSamples): void {
   s.t = t;
   s.v = v;
   s.stale = stale;
+}
+
+/** First index with t[i] >= x. */
+function lowerBound(t: Float64Array, n: number, x: number): number {
+  let lo = 0,
+    hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index with t[i] > x. */
+function upperBound(t: Float64Array, n: number, x: number): number {
+  let lo = 0,
+    hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -2,6 +2,7 @@
 // WHERE on `prom_samples`; the statements run through store-reads.ts.
 import type { Matcher } from "./ast.ts";
 import type { Labels } from "./labels.ts";
+import type { HeadSamples } from "./sample-head.ts";
 import { PromqlError } from "./errors.ts";
 import { selectNative } from "./native-select.ts";
 import { checkDeadline, runEvaluatorColumns, runEvaluatorSql, type QueryBudget, type RawSeries } from "./store-reads.ts";
@@ -51,11 +52,12 @@ async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: 
   const range = { mint: Math.floor(mint), maxt: Math.floor(maxt) };
   const maxId = ids.reduce((m, id) => Math.max(m, id), 0);
   const recent = b.head ? await b.head(ids, range.mint, range.maxt) : undefined;
-  const rows = await (recent
-    ? plainRows(recent)
-    : maxId < PACKED_SERIES && range.maxt - range.mint < PACKED_SPAN
-      ? packedRows(b, inRange, range)
-      : readPlain(b, inRange, range));
+  if (recent) {
+    b.loaded += recent.t.length;
+    if (b.loaded > b.maxSamples) throw tooManySamples(b);
+    return fromHead(byId, recent);
+  }
+  const rows = await (maxId < PACKED_SERIES && range.maxt - range.mint < PACKED_SPAN ? packedRows(b, inRange, range) : readPlain(b, inRange, range));
   b.loaded += rows.n;
   if (b.loaded > b.maxSamples) throw tooManySamples(b);
   checkDeadline(b);
@@ -93,11 +95,11 @@ async function packedRows(b: QueryBudget, where: string, range: TimeRange): Prom
 }
 
 async function readPlain(b: QueryBudget, where: string, range: TimeRange): Promise<Rows> {
-  return plainRows(await runEvaluatorColumns(b, `SELECT series::DOUBLE, epoch_ms(time)::DOUBLE, value, (value IS NULL)::DOUBLE FROM prom_samples WHERE ${where}`, range));
-}
-
-/** Columns series, time, value, stale: read from the store, or from the head in memory. */
-function plainRows([sid, time, value, isNull]: Float64Array[]): Rows {
+  const [sid, time, value, isNull] = await runEvaluatorColumns(
+    b,
+    `SELECT series::DOUBLE, epoch_ms(time)::DOUBLE, value, (value IS NULL)::DOUBLE FROM prom_samples WHERE ${where}`,
+    range,
+  );
   return {
     n: sid.length,
     seriesOf: (r) => sid[r],
@@ -162,6 +164,19 @@ function splitBySeries(labelsOf: Map<number, Labels>, { n, seriesOf, read }: Row
     out.push({ labels: labelsOf.get(ids[d])!, t: t.subarray(from, from + len), v: v.subarray(from, from + len), stale: stale.subarray(from, from + len) });
   }
   // Series without samples in range are not part of the result.
+  return out;
+}
+
+/** The head's runs are series already: views of its arrays, sorted where a series arrived out of order. */
+function fromHead(labelsOf: Map<number, Labels>, h: HeadSamples): RawSeries[] {
+  const out: RawSeries[] = [];
+  let from = 0;
+  h.ids.forEach((id, k) => {
+    const to = from + h.counts[k];
+    const len = h.ordered[k] ? to - from : inTimeOrder(h.t, h.v, h.stale, from, to);
+    out.push({ labels: labelsOf.get(id)!, t: h.t.subarray(from, from + len), v: h.v.subarray(from, from + len), stale: h.stale.subarray(from, from + len) });
+    from = to;
+  });
   return out;
 }
 

@@ -3,6 +3,7 @@
 // (each read counts against --max-queries like a SQL query) within the PromQL deadline.
 import { PromqlError } from "./errors.ts";
 import type { NativeSeries } from "./native-catalog.ts";
+import type { HeadSamples } from "./sample-head.ts";
 import type { Store } from "../store/store.ts";
 import { StoreError } from "../store/store.ts";
 
@@ -18,10 +19,10 @@ export interface NativeSource {
 export type StoreReader = Pick<Store, "readRows" | "readDoubleColumns">;
 
 /**
- * Recent samples held in memory (sample-head.ts): the plain columns select.ts reads (series, time,
- * value, stale) of `ids` in [mint, maxt], or undefined when the head does not cover that range.
+ * Recent samples held in memory (sample-head.ts): those of `ids` in [mint, maxt], one run per
+ * series, or undefined when the head does not cover that range.
  */
-export type HeadReader = (ids: readonly number[], mint: number, maxt: number) => Promise<Float64Array[] | undefined>;
+export type HeadReader = (ids: readonly number[], mint: number, maxt: number) => Promise<HeadSamples | undefined>;
 
 export interface QueryBudget {
   readonly store: StoreReader;

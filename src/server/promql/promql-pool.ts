@@ -55,7 +55,8 @@ function startWorker(): Worker {
 /** The buffers a read's answer hands over rather than copies. */
 function transferable(op: ReadRequest["op"], value: unknown): ArrayBuffer[] {
   if (op === "columns") return (value as Float64Array[]).map((c) => c.buffer as ArrayBuffer);
-  if (op === "head" && value) return [(value as HeadSamples).t.buffer, (value as HeadSamples).v.buffer, (value as HeadSamples).stale.buffer] as ArrayBuffer[];
+  // The head's series in order are SharedArrayBuffer views: shared, never transferred. Copies are handed over.
+  if (op === "head" && value) return (value as HeadSamples).series.filter((s) => !s.ordered).flatMap((s) => [s.t.buffer, s.v.buffer, s.stale.buffer] as ArrayBuffer[]);
   return [];
 }
 

@@ -16,15 +16,20 @@ interface SeriesSamples {
   ordered: boolean;
 }
 
-/** Samples of several series, one run per series (in time order when `ordered`, else as written). */
+/**
+ * Samples of several series in time order. A series held in order is a view of the head's own
+ * memory (SharedArrayBuffers, so a worker thread reads it without a copy); the head never changes
+ * what such a view shows (it appends past it and replaces arrays to drop). A series that arrived out
+ * of order is a copy, as written, for the reader to sort.
+ */
 export interface HeadSamples {
-  readonly ids: number[];
-  readonly counts: number[];
-  readonly ordered: boolean[];
-  readonly t: Float64Array;
-  readonly v: Float64Array;
-  readonly stale: Uint8Array;
+  readonly series: { readonly id: number; readonly t: Float64Array; readonly v: Float64Array; readonly stale: Uint8Array; readonly ordered: boolean }[];
+  /** Samples in all. */
+  readonly n: number;
 }
+
+const f64 = (n: number) => new Float64Array(new SharedArrayBuffer(n * 8));
+const u8 = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
 
 export class SampleHead {
   private readonly series = new Map<number, SeriesSamples>();
@@ -56,7 +61,7 @@ export class SampleHead {
       if (u.ids[i] !== lastId || !s) {
         lastId = u.ids[i];
         s = this.series.get(lastId);
-        if (!s) this.series.set(lastId, (s = { t: new Float64Array(16), v: new Float64Array(16), stale: new Uint8Array(16), n: 0, ordered: true }));
+        if (!s) this.series.set(lastId, (s = { t: f64(16), v: f64(16), stale: u8(16), n: 0, ordered: true }));
       }
       if (s.n === s.t.length) grow(s);
       if (s.n > 0 && t <= s.t[s.n - 1]) s.ordered = false;
@@ -72,57 +77,61 @@ export class SampleHead {
   /** Retention: nothing before `t` remains (the store deleted it too). */
   dropBefore(t: number): void {
     for (const [id, s] of this.series) {
+      let keep = 0;
+      for (let i = 0; i < s.n; i++) if (s.t[i] >= t) keep++;
+      if (keep === s.n) continue;
+      this.total -= s.n - keep;
+      if (keep === 0) {
+        this.series.delete(id);
+        continue;
+      }
+      // New arrays: views handed out earlier keep showing what they showed.
+      const nt = f64(keep * 2),
+        nv = f64(keep * 2),
+        ns = u8(keep * 2);
       let k = 0;
       for (let i = 0; i < s.n; i++) {
         if (s.t[i] < t) continue;
-        s.t[k] = s.t[i];
-        s.v[k] = s.v[i];
-        s.stale[k] = s.stale[i];
+        nt[k] = s.t[i];
+        nv[k] = s.v[i];
+        ns[k] = s.stale[i];
         k++;
       }
-      this.total -= s.n - k;
-      s.n = k;
-      if (k === 0) this.series.delete(id);
+      s.t = nt;
+      s.v = nv;
+      s.stale = ns;
+      s.n = keep;
     }
   }
 
-  /** The samples of `ids` with mint <= t <= maxt, one run per series that has any. */
+  /** The samples of `ids` with mint <= t <= maxt, one entry per series that has any. */
   read(ids: readonly number[], mint: number, maxt: number): HeadSamples {
-    const picked: { s: SeriesSamples; id: number; from: number; to: number }[] = [];
+    const series: HeadSamples["series"] = [];
     let n = 0;
     for (const id of ids) {
       const s = this.series.get(id);
       if (!s) continue;
-      const [from, to] = s.ordered ? [lowerBound(s.t, s.n, mint), upperBound(s.t, s.n, maxt)] : [0, s.n];
-      if (to > from) {
-        picked.push({ s, id, from, to });
-        n += to - from;
-      }
-    }
-    const out = { ids: [] as number[], counts: [] as number[], ordered: [] as boolean[], t: new Float64Array(n), v: new Float64Array(n), stale: new Uint8Array(n) };
-    let at = 0;
-    for (const { s, id, from, to } of picked) {
-      const start = at;
       if (s.ordered) {
-        out.t.set(s.t.subarray(from, to), at);
-        out.v.set(s.v.subarray(from, to), at);
-        out.stale.set(s.stale.subarray(from, to), at);
-        at += to - from;
-      } else {
-        for (let i = from; i < to; i++) {
-          if (s.t[i] < mint || s.t[i] > maxt) continue;
-          out.t[at] = s.t[i];
-          out.v[at] = s.v[i];
-          out.stale[at] = s.stale[i];
-          at++;
-        }
+        const from = lowerBound(s.t, s.n, mint),
+          to = upperBound(s.t, s.n, maxt);
+        if (to <= from) continue;
+        series.push({ id, t: s.t.subarray(from, to), v: s.v.subarray(from, to), stale: s.stale.subarray(from, to), ordered: true });
+        n += to - from;
+        continue;
       }
-      if (at === start) continue;
-      out.ids.push(id);
-      out.counts.push(at - start);
-      out.ordered.push(s.ordered);
+      const rows: number[] = [];
+      for (let i = 0; i < s.n; i++) if (s.t[i] >= mint && s.t[i] <= maxt) rows.push(i);
+      if (rows.length === 0) continue;
+      series.push({
+        id,
+        t: Float64Array.from(rows, (i) => s.t[i]),
+        v: Float64Array.from(rows, (i) => s.v[i]),
+        stale: Uint8Array.from(rows, (i) => s.stale[i]),
+        ordered: false,
+      });
+      n += rows.length;
     }
-    return at === n ? out : { ...out, t: out.t.slice(0, at), v: out.v.slice(0, at), stale: out.stale.slice(0, at) };
+    return { series, n };
   }
 
   /** Drops the oldest quarter of the time span held, and covers only what remains. */
@@ -142,9 +151,9 @@ export class SampleHead {
 }
 
 function grow(s: SeriesSamples): void {
-  const t = new Float64Array(s.t.length * 2),
-    v = new Float64Array(s.t.length * 2),
-    stale = new Uint8Array(s.t.length * 2);
+  const t = f64(s.t.length * 2),
+    v = f64(s.t.length * 2),
+    stale = u8(s.t.length * 2);
   t.set(s.t);
   v.set(s.v);
   stale.set(s.stale);

@@ -53,7 +53,7 @@ async function selectPushed(b: QueryBudget, matchers: readonly Matcher[], mint: 
   const maxId = ids.reduce((m, id) => Math.max(m, id), 0);
   const recent = b.head ? await b.head(ids, range.mint, range.maxt) : undefined;
   if (recent) {
-    b.loaded += recent.t.length;
+    b.loaded += recent.n;
     if (b.loaded > b.maxSamples) throw tooManySamples(b);
     return fromHead(byId, recent);
   }
@@ -167,17 +167,12 @@ function splitBySeries(labelsOf: Map<number, Labels>, { n, seriesOf, read }: Row
   return out;
 }
 
-/** The head's runs are series already: views of its arrays, sorted where a series arrived out of order. */
+/** The head's series, sorted where one arrived out of order (its copy, never the head's memory). */
 function fromHead(labelsOf: Map<number, Labels>, h: HeadSamples): RawSeries[] {
-  const out: RawSeries[] = [];
-  let from = 0;
-  h.ids.forEach((id, k) => {
-    const to = from + h.counts[k];
-    const len = h.ordered[k] ? to - from : inTimeOrder(h.t, h.v, h.stale, from, to);
-    out.push({ labels: labelsOf.get(id)!, t: h.t.subarray(from, from + len), v: h.v.subarray(from, from + len), stale: h.stale.subarray(from, from + len) });
-    from = to;
+  return h.series.map(({ id, t, v, stale, ordered }) => {
+    const len = ordered ? t.length : inTimeOrder(t, v, stale, 0, t.length);
+    return { labels: labelsOf.get(id)!, t: t.subarray(0, len), v: v.subarray(0, len), stale: stale.subarray(0, len) };
   });
-  return out;
 }
 
 function grow(a: Int32Array): Int32Array {

@@ -227,8 +227,15 @@ function queryConcurrency(asked: number | undefined, log: (line: string) => void
   return n;
 }
 
-/** The latest remote-written sample time in the store (ms), -Infinity when there is none: the head covers what comes after. */
+/**
+ * The latest remote-written sample time in the store (ms), -Infinity when there is none: the head
+ * covers what comes after. If the store cannot say, the head covers nothing (queries read the store).
+ */
 async function storedUpTo(store: Store): Promise<number> {
-  const [[t] = [null]] = await store.readRows("SELECT epoch_ms(max(time))::DOUBLE FROM prom_samples", {}, 600_000);
-  return t === null || t === undefined ? -Infinity : Number(t);
+  try {
+    const [[t] = [null]] = await store.readRows("SELECT epoch_ms(max(time))::DOUBLE FROM prom_samples", {}, 600_000);
+    return t === null || t === undefined ? -Infinity : Number(t);
+  } catch {
+    return Infinity;
+  }
 }

@@ -24,7 +24,7 @@ export interface ServeConfig {
   /** After SIGTERM/SIGINT, the process exits within this long even if the store is not closed yet. */
   readonly shutdownGraceMs: number;
   /** PromQL bounds (docs/query-api.md). */
-  readonly promql: { timeoutMs: number; maxSamples: number; lookbackMs: number; subqueryStepMs: number; nativeIntervalMs: number };
+  readonly promql: { timeoutMs: number; maxSamples: number; lookbackMs: number; subqueryStepMs: number; nativeIntervalMs: number; workers: number; headSamples: number };
   /** Remote-write destinations and forwarding limits (absent: no --remote-write). */
   readonly remoteWrite?: RemoteWriteOptions;
 }
@@ -78,6 +78,8 @@ export const OPTIONS = [
   ["--promql-native-interval <duration>", "TELEMETRY_PROMQL_NATIVE_INTERVAL", "15s", "PromQL shows the SDK's own metrics as if scraped at this interval"],
   ["--promql-subquery-step <duration>", "TELEMETRY_PROMQL_SUBQUERY_STEP", "1m", "step of subqueries written without one, e.g. rate(x[5m])[1h:]"],
   ...FORWARD_OPTIONS,
+  ["--promql-workers <n>", "TELEMETRY_PROMQL_WORKERS", "2", "worker threads PromQL queries run on (more wait); 0 runs them on the main thread"],
+  ["--promql-head-samples <n>", "TELEMETRY_PROMQL_HEAD_SAMPLES", "8000000", "recent remote-written samples kept in memory for PromQL (about 17 bytes each); 0: none"],
 ] as const;
 
 /** "1048576", "64KiB", "8MiB", "1GiB", "10MB". */
@@ -140,6 +142,8 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     "promql-subquery-step",
     "promql-native-interval",
     ...FORWARD_FLAGS,
+    "promql-workers",
+    "promql-head-samples",
   ]);
   for (const k of flags.keys()) if (!known.has(k)) return serverError("E_BAD_PARAM", `unknown option --${k}`, `--${k}`);
   const get = (flag: string, envName: string, def: string) => flags.get(flag) ?? env[envName] ?? def;
@@ -177,6 +181,12 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   if (isServerError(remoteWrite)) return remoteWrite;
   const maxSamples = Number(get("promql-max-samples", "TELEMETRY_PROMQL_MAX_SAMPLES", "50000000"));
   if (!Number.isSafeInteger(maxSamples) || maxSamples < 1) return serverError("E_BAD_PARAM", "promql-max-samples must be a positive integer", "--promql-max-samples");
+  const workers = Number(get("promql-workers", "TELEMETRY_PROMQL_WORKERS", "2"));
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > 64)
+    return serverError("E_BAD_PARAM", "promql-workers must be an integer from 0 to 64", "--promql-workers");
+  const headSamples = Number(get("promql-head-samples", "TELEMETRY_PROMQL_HEAD_SAMPLES", "8000000"));
+  if (!Number.isSafeInteger(headSamples) || headSamples < 0)
+    return serverError("E_BAD_PARAM", "promql-head-samples must be a non-negative integer (0 keeps none in memory)", "--promql-head-samples");
   return {
     storeLimits: limits,
     shutdownGraceMs,
@@ -186,6 +196,8 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
       lookbackMs: durations["promql-lookback"],
       subqueryStepMs: durations["promql-subquery-step"],
       nativeIntervalMs: durations["promql-native-interval"],
+      workers,
+      headSamples,
     },
     store: get("store", "TELEMETRY_STORE", "./telemetry.duckdb"),
     host: get("host", "TELEMETRY_HOST", "127.0.0.1"),

@@ -15,6 +15,9 @@ import { DEFAULT_LIMITS, type Limits } from "./ingest/limits.ts";
 import { OtlpIngest } from "./otlp/otlp-ingest.ts";
 import { PromIndex } from "./remote-write/prom-index.ts";
 import { DEFAULT_PROMQL_LIMITS, type PromqlLimits } from "./promql/query.ts";
+import { nativeCatalog } from "./promql/native-catalog.ts";
+import { PromqlPool } from "./promql/promql-pool.ts";
+import { SampleHead } from "./promql/sample-head.ts";
 import { openStore } from "./store/open-store.ts";
 import { libuvPoolSize, THREADS_FOR_INGEST } from "./store/query-pool.ts";
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store/store-limits.ts";
@@ -86,6 +89,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const otlp = new OtlpIngest(ingest, cumulative, limits);
   const index = await PromIndex.load(store);
   const promql: PromqlLimits = { ...DEFAULT_PROMQL_LIMITS, ...options.promql };
+  const head = promql.headSamples > 0 ? new SampleHead(promql.headSamples, await storedUpTo(store)) : undefined;
+  const headReader = head && (async (ids: readonly number[], mint: number, maxt: number) => (head.covers(mint) ? head.read(ids, mint, maxt) : undefined));
+  const promqlPool =
+    promql.workers > 0
+      ? new PromqlPool(promql.workers, { store, catalog: () => nativeCatalog(cumulative, units), ...(headReader ? { head: headReader } : {}) })
+      : undefined;
   const ctx = {
     ingest,
     store,
@@ -94,6 +103,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     otlp,
     index,
     promql,
+    ...(promqlPool ? { promqlPool } : {}),
+    ...(head && headReader ? { head, headReader } : {}),
     token: options.token,
     storeId: storeIdentity(options.store),
     prometheusUnits: options.prometheusUnits,
@@ -141,7 +152,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const retainMs = options.retainMs;
     const sweep = () => {
       ingest
-        .runExclusive(() => store.deleteOlderThan(Date.now() - retainMs))
+        .runExclusive(async () => {
+          const before = Date.now() - retainMs;
+          const n = await store.deleteOlderThan(before);
+          head?.dropBefore(before);
+          return n;
+        })
         .then((n) => n > 0 && log(`retention: deleted ${n} rows older than ${retainMs} ms`))
         .catch((e: unknown) => log(`retention failed: ${(e as Error).message}`));
     };
@@ -176,6 +192,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await ingest.stop();
       // Unconfirmed spans stay pending in the store; the next start sends them again.
       await forwarding?.stop();
+      await promqlPool?.close();
       await store.close();
     })();
     return closing;
@@ -219,4 +236,17 @@ function queryConcurrency(asked: number | undefined, log: (line: string) => void
       `queries: at most ${n} at once, since UV_THREADPOOL_SIZE is ${pool} (set it to ${DEFAULT_STORE_LIMITS.maxQueries + THREADS_FOR_INGEST} or more for the default of ${DEFAULT_STORE_LIMITS.maxQueries})`,
     );
   return n;
+}
+
+/**
+ * The latest remote-written sample time in the store (ms), -Infinity when there is none: the head
+ * covers what comes after. If the store cannot say, the head covers nothing (queries read the store).
+ */
+async function storedUpTo(store: Store): Promise<number> {
+  try {
+    const [[t] = [null]] = await store.readRows("SELECT epoch_ms(max(time))::DOUBLE FROM prom_samples", {}, 600_000);
+    return t === null || t === undefined ? -Infinity : Number(t);
+  } catch {
+    return Infinity;
+  }
 }

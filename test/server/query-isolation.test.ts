@@ -1,7 +1,9 @@
-// User queries against ingest and against each other (issue 9, D2, D3, D5), on the real server
-// process: runaway queries never hold up a batch, an event or a stream load; each query has its own
-// deadline; past the concurrency limit a query is refused; no result can take the server down.
+// User queries against ingest and against each other (issue 9, D2, D3, D5; issue 12 for PromQL),
+// on the real server process: runaway queries never hold up a batch, an event, a remote write or a
+// stream load; each query has its own deadline; past the concurrency limit a query is refused; no
+// result can take the server down.
 import { afterEach, describe, expect, it } from "vitest";
+import { encodeWriteRequest, type RwSample } from "../../src/server/remote-write/remote-write-proto.ts";
 import { batch, post } from "./helpers/batches.ts";
 import { query, serverPool, sql, tempStore, until } from "./helpers/server-process.ts";
 
@@ -126,4 +128,95 @@ describe("results and memory are bounded", () => {
     expect(r.body.error.message).toMatch(/--memory-limit/);
     expect(await query(s.url, "SELECT 41 + 1")).toEqual([[42]]);
   }, 60_000);
+});
+
+describe("ingest while heavy PromQL queries evaluate", () => {
+  const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 3600_000;
+  const SERIES = 500,
+    SECONDS = 3600;
+  const write = (url: string, body: Uint8Array) =>
+    fetch(`${url}/api/v1/write`, {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy" },
+      body: body as Uint8Array<ArrayBuffer>,
+    });
+  /** `seconds` seconds from `from` of every series, at 1 s. */
+  const samples = (from: number, seconds: number, series = SERIES) =>
+    encodeWriteRequest({
+      timeseries: Array.from({ length: series }, (_, i) => {
+        const out: RwSample[] = [];
+        for (let s = from; s < from + seconds; s++) out.push({ value: s * (1 + (i % 5)), timestamp: BASE + s * 1000 });
+        return {
+          labels: [
+            { name: "__name__", value: "req_total" },
+            { name: "i", value: String(i) },
+            { name: "route", value: `/r${i % 10}` },
+          ],
+          samples: out,
+        };
+      }),
+    });
+  const promql = async (url: string, params: Record<string, string>) => {
+    const res = await fetch(`${url}/api/v1/query`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(params),
+    });
+    return { status: res.status, body: (await res.json()) as { status: string; errorType?: string; error?: string } };
+  };
+  /** Each is seconds of JavaScript in one stage: 3,600 windows of 1,800 samples for each of 500 series. */
+  const HEAVY = "sum by (route) (max_over_time(rate(req_total[30m])[1h:1s]))";
+  /** An ingest request may take this long while queries run (it takes milliseconds on an idle server). */
+  const ACK_BOUND_MS = 5000;
+
+  it("batches, events and remote writes are acknowledged within a bound; queries still end at their deadline", async () => {
+    const s = await start(tempStore("promql-isolation"), ["--max-queries", "8", "--promql-timeout", "10m"]);
+    for (let from = 0; from < SECONDS; from += 300) expect((await write(s.url, samples(from, 300))).status).toBe(204);
+    const at = String((BASE + SECONDS * 1000) / 1000);
+
+    let running = 4;
+    const heavy = Array.from({ length: 4 }, () => promql(s.url, { query: HEAVY, time: at }).finally(() => running--));
+    const timed = async <T>(what: string, send: () => Promise<T>, ok: (r: T) => boolean) => {
+      const t0 = Date.now();
+      const r = await send();
+      expect(ok(r), what).toBe(true);
+      expect(Date.now() - t0, `${what} acknowledged in ${Date.now() - t0} ms`).toBeLessThan(ACK_BOUND_MS);
+    };
+    // Ingest of every kind, round after round, for as long as the queries run.
+    let round = 0;
+    while (running > 0) {
+      round++;
+      await timed(
+        `batch ${round}`,
+        () => post(s.url, batch("sdk", round, 1)),
+        (r) => r.status === 200,
+      );
+      await timed(
+        `events ${round}`,
+        () =>
+          fetch(`${s.url}/v1/events`, {
+            method: "POST",
+            headers: { "content-type": "application/x-ndjson" },
+            body: JSON.stringify({ event_id: `e${round}`, event_type: "probe" }),
+          }),
+        (r) => r.status === 200,
+      );
+      await timed(
+        `remote write ${round}`,
+        () => write(s.url, samples(SECONDS + round, 1, 10)),
+        (r) => r.status === 204,
+      );
+    }
+    // The queries ran all along, and answered.
+    expect(round).toBeGreaterThanOrEqual(3);
+    for (const r of await Promise.all(heavy)) expect(r.body.status, JSON.stringify(r.body)).toBe("success");
+    expect(await query(s.url, "SELECT count(*) FROM batches")).toEqual([[round]]);
+    expect(await query(s.url, "SELECT count(*) FROM events")).toEqual([[round]]);
+
+    // A heavy query past its deadline is 503 timeout in Prometheus's shape, and the server goes on.
+    const cut = await promql(s.url, { query: HEAVY, time: at, timeout: "1s" });
+    expect(cut.status).toBe(503);
+    expect(cut.body).toMatchObject({ status: "error", errorType: "timeout" });
+    expect((await promql(s.url, { query: "1+1" })).body.status).toBe("success");
+  }, 600_000);
 });

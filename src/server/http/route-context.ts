@@ -7,6 +7,9 @@ import type { Ingestor } from "../ingest/ingest.ts";
 import type { Limits } from "../ingest/limits.ts";
 import type { OtlpIngest } from "../otlp/otlp-ingest.ts";
 import type { PromIndex } from "../remote-write/prom-index.ts";
+import type { PromqlPool } from "../promql/promql-pool.ts";
+import type { SampleHead } from "../promql/sample-head.ts";
+import type { HeadReader } from "../promql/store-reads.ts";
 import type { PromqlLimits } from "../promql/query.ts";
 import type { Store } from "../store/store.ts";
 
@@ -28,4 +31,9 @@ export interface RouteContext {
   readonly promql: PromqlLimits;
   /** The remote-write forwarders' own metrics, appended to /metrics (absent: no --remote-write). */
   readonly forwardMetrics?: (format: ExpositionFormat) => string;
+  /** The worker threads PromQL queries run on (absent with --promql-workers 0: the main thread). */
+  readonly promqlPool?: PromqlPool;
+  /** Recent remote-written samples in memory (absent with --promql-head-samples 0), and its reader. */
+  readonly head?: SampleHead;
+  readonly headReader?: HeadReader;
 }

@@ -8,7 +8,7 @@ import { scalarScalar, vectorScalar, vectorVector } from "./binary.ts";
 import { PromqlError, unsupported } from "./errors.ts";
 import { INSTANT_FUNCTIONS } from "./instant-functions.ts";
 import { dropName, labelsKey, type Labels, type Vector } from "./labels.ts";
-import { RANGE_FUNCTIONS } from "./range-functions.ts";
+import { RANGE_FUNCTIONS, type Window } from "./range-functions.ts";
 import { selectSamples } from "./select.ts";
 import { checkDeadline, type QueryBudget, type RawSeries } from "./store-reads.ts";
 
@@ -190,12 +190,30 @@ export class Evaluator {
       param = (p as { v: Float64Array }).v;
     }
     const keepName = e.func === "last_over_time";
+    const labelsOut = (s: RawSeries) => (keepName ? s.labels : dropName(s.labels));
+    // One window object for every call (functions only read it): a range query makes millions.
+    const w: { -readonly [K in keyof Window]: Window[K] } = {
+      t: new Float64Array(0),
+      v: new Float64Array(0),
+      from: 0,
+      to: 0,
+      rangeStart: 0,
+      rangeEnd: 0,
+      range: input.range,
+    };
     this.windows(input, grid, (i, s, from, to, rangeStart, rangeEnd) => {
       if (to <= from) return;
-      const v = f({ t: s.t, v: s.v, from, to, rangeStart, rangeEnd, range: input.range }, param ? param[i] : 0);
-      if (v !== undefined) steps[i].push({ labels: keepName ? s.labels : dropName(s.labels), v, t: grid[i] });
+      w.t = s.t;
+      w.v = s.v;
+      w.from = from;
+      w.to = to;
+      w.rangeStart = rangeStart;
+      w.rangeEnd = rangeEnd;
+      const v = f(w, param ? param[i] : 0);
+      if (v !== undefined) steps[i].push({ labels: labelsOut(s), v, t: grid[i] });
     });
-    for (const vec of steps) assertUnique(vec);
+    // Series that stay distinct once the name is dropped can never collide at a step.
+    if (new Set(input.series.map((s) => labelsKey(labelsOut(s)))).size < input.series.length) for (const vec of steps) assertUnique(vec);
     checkDeadline(this.budget);
     return { type: "vector", steps };
   }

@@ -10,9 +10,10 @@ import type { Cumulative } from "../query/cumulative.ts";
 import type { UnitMode } from "../../exposition/prometheus-naming.ts";
 import { nativeCatalog } from "./native-catalog.ts";
 import { nativeSeriesLabels } from "./native-select.ts";
-import type { NativeSource } from "./store-reads.ts";
+import type { HeadReader, NativeSource } from "./store-reads.ts";
 import type { Matcher } from "./ast.ts";
 import { PromqlError } from "./errors.ts";
+import type { PromqlPool } from "./promql-pool.ts";
 import { parseDurationText } from "./literals.ts";
 import { parsePromql } from "./parse.ts";
 import { budget as queryBudget, instantQuery, rangeQuery, type PromqlLimits } from "./query.ts";
@@ -25,6 +26,8 @@ export interface QueryApiContext {
   readonly promql: PromqlLimits;
   readonly cumulative: Cumulative;
   readonly prometheusUnits?: UnitMode;
+  readonly promqlPool?: PromqlPool;
+  readonly headReader?: HeadReader;
 }
 
 /** The Prometheus API level this server follows (its differential tests run against 2.42). */
@@ -38,6 +41,13 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 }
 
 const success = (res: ServerResponse, data: unknown) => reply(res, 200, { status: "success", data });
+
+/** A success body a worker serialised already. */
+function replyBytes(res: ServerResponse, body: Uint8Array): void {
+  if (res.headersSent) return;
+  res.writeHead(200, { "content-type": "application/json", "content-length": String(body.byteLength) });
+  res.end(body);
+}
 
 export function replyError(res: ServerResponse, e: PromqlError): void {
   reply(res, e.status, { status: "error", errorType: e.type, error: e.message });
@@ -109,11 +119,14 @@ function sortedLimited(values: Set<string>, limit: number | undefined): string[]
 }
 
 export function createQueryApi(ctx: QueryApiContext) {
-  const native: NativeSource = { cumulative: ctx.cumulative, units: ctx.prometheusUnits ?? "base", intervalMs: ctx.promql.nativeIntervalMs };
-  const src = { store: ctx.store, native };
+  const units = ctx.prometheusUnits ?? "base";
+  const native: NativeSource = { catalog: async () => nativeCatalog(ctx.cumulative, units), intervalMs: ctx.promql.nativeIntervalMs };
+  const src = { store: ctx.store, native, ...(ctx.headReader ? { head: ctx.headReader } : {}) };
   const budget = () => queryBudget(src, ctx.promql);
+  const pool = ctx.promqlPool;
+  const deadline = (timeoutMs: number) => Date.now() + Math.min(timeoutMs, ctx.promql.timeoutMs);
   /** Label sets of the native series a request's match[] selects (all when none is given). */
-  const nativeLabels = (sets: Matcher[][]) => nativeSeriesLabels(native, sets);
+  const nativeLabels = (sets: Matcher[][]) => nativeSeriesLabels(nativeCatalog(ctx.cumulative, units), sets);
 
   async function handle(path: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     const route =
@@ -137,7 +150,9 @@ export function createQueryApi(ctx: QueryApiContext) {
         case "/api/v1/query": {
           const q = p.get("query");
           if (!q) throw new PromqlError("bad_data", 'invalid parameter "query": no query given');
-          success(res, await instantQuery(src, ctx.promql, q, parseTimeParam(p.get("time"), "time", Date.now()), timeout));
+          const time = parseTimeParam(p.get("time"), "time", Date.now());
+          if (pool) replyBytes(res, await pool.run({ kind: "instant", query: q, time, limits: ctx.promql, deadline: deadline(timeout) }));
+          else success(res, await instantQuery(src, ctx.promql, q, time, timeout));
           return true;
         }
         case "/api/v1/query_range": {
@@ -156,7 +171,8 @@ export function createQueryApi(ctx: QueryApiContext) {
               "bad_data",
               `exceeded maximum resolution of ${ctx.promql.maxPoints} points per timeseries. Try decreasing the query resolution (?step=XX)`,
             );
-          success(res, await rangeQuery(src, ctx.promql, q, start, end, step, timeout));
+          if (pool) replyBytes(res, await pool.run({ kind: "range", query: q, start, end, step, limits: ctx.promql, deadline: deadline(timeout) }));
+          else success(res, await rangeQuery(src, ctx.promql, q, start, end, step, timeout));
           return true;
         }
         case "/api/v1/series": {
@@ -184,10 +200,7 @@ export function createQueryApi(ctx: QueryApiContext) {
           const limit = limitParam(p);
           const data: Record<string, { type: string; help: string; unit: string }[]> = {};
           const families = new Map(
-            nativeCatalog(ctx.cumulative, native.units).map((s) => [
-              s.family.name,
-              { metric: s.family.name, type: s.family.type, help: s.family.help, unit: s.family.unit },
-            ]),
+            nativeCatalog(ctx.cumulative, units).map((s) => [s.family.name, { metric: s.family.name, type: s.family.type, help: s.family.help, unit: s.family.unit }]),
           );
           for (const m of ctx.index.metadata.values()) families.set(m.metric, m);
           for (const m of [...families.values()].sort((a, b) => (a.metric < b.metric ? -1 : 1))) {

@@ -11,16 +11,31 @@ export interface Sample {
 
 export type Vector = Sample[];
 
+// Label sets are never changed once built, and one set is shared by every step of its series:
+// its key, its set without the name and its groups are remembered per object, so a range query
+// computes them once per series instead of once per series and step.
+const keys = new WeakMap<Labels, string>();
+const withoutName = new WeakMap<Labels, Labels>();
+const groupsBy = new WeakMap<readonly string[], WeakMap<Labels, Labels>>();
+const groupsWithout = new WeakMap<readonly string[], WeakMap<Labels, Labels>>();
+
 export function labelsKey(l: Labels): string {
+  let out = keys.get(l);
+  if (out !== undefined) return out;
   const names = Object.keys(l).sort();
-  let out = "";
+  out = "";
   for (const n of names) out += `${n}\u0000${l[n]}\u0001`;
+  keys.set(l, out);
   return out;
 }
 
 export function dropName(l: Labels): Labels {
   if (!("__name__" in l)) return l;
-  const { __name__: _drop, ...rest } = l;
+  let rest = withoutName.get(l);
+  if (!rest) {
+    const { __name__: _drop, ...others } = l;
+    withoutName.set(l, (rest = others));
+  }
   return rest;
 }
 
@@ -38,6 +53,16 @@ export function signature(l: Labels, on: boolean, names: readonly string[]): str
 
 /** The labels an aggregation groups by. */
 export function groupLabels(l: Labels, grouping: readonly string[], without: boolean): Labels {
+  // The grouping list is the syntax tree's, the same object at every step.
+  const byGrouping = without ? groupsWithout : groupsBy;
+  let byLabels = byGrouping.get(grouping);
+  if (!byLabels) byGrouping.set(grouping, (byLabels = new WeakMap()));
+  let out = byLabels.get(l);
+  if (!out) byLabels.set(l, (out = computeGroupLabels(l, grouping, without)));
+  return out;
+}
+
+function computeGroupLabels(l: Labels, grouping: readonly string[], without: boolean): Labels {
   const out: Record<string, string> = {};
   if (without) {
     for (const n of Object.keys(l)) if (n !== "__name__" && !grouping.includes(n)) out[n] = l[n];

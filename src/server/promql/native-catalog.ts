@@ -33,6 +33,8 @@ export interface NativeSeries {
   readonly part: NativePart;
   /** Applied to sums and gauge values (ms shown as seconds). */
   readonly scale: (v: number) => number;
+  /** The factor `scale` applies (a function does not cross to a worker thread; this does). */
+  readonly scaleBy: number;
   /** The family, for /api/v1/metadata. */
   readonly family: { readonly name: string; readonly type: string; readonly help: string; readonly unit: string };
 }
@@ -87,7 +89,7 @@ export function entrySeries(stream: StreamState, seriesId: number, key: number, 
   const labels = withScrapeLabels(labelMap(attrs), resource);
   const scale = scaler(named.scale);
   const family = { name: named.name, type, help: field.brief || field.name, unit: named.unit };
-  const base = { stream: stream.id, series: seriesId, slot, field: fieldIndex, scale, family };
+  const base = { stream: stream.id, series: seriesId, slot, field: fieldIndex, scale, scaleBy: named.scale, family };
   const add = (name: string, part: NativePart, extra: Record<string, string> = {}) => out.push({ ...base, labels: { ...labels, ...extra, __name__: name }, part });
   if (type === "counter") add(`${named.name}_total`, { kind: "counter" });
   else if (type === "gauge") add(named.name, { kind: field.instrument === "upDownCounter" ? "updown" : "gauge" });

@@ -6,7 +6,7 @@
 // each flush against the moment of each scrape.
 import type { Matcher } from "./ast.ts";
 import { labelsKey, type Labels } from "./labels.ts";
-import { nativeCatalog, type NativeSeries } from "./native-catalog.ts";
+import type { NativeSeries } from "./native-catalog.ts";
 import { toJsRegex } from "./literals.ts";
 import { runEvaluatorSql, type NativeSource, type QueryBudget, type RawSeries } from "./store-reads.ts";
 
@@ -26,9 +26,9 @@ export function matches(labels: Labels, matchers: readonly Matcher[]): boolean {
   });
 }
 
-export function nativeSeriesLabels(src: NativeSource, matcherSets: readonly (readonly Matcher[])[]): Labels[] {
+export function nativeSeriesLabels(catalog: readonly NativeSeries[], matcherSets: readonly (readonly Matcher[])[]): Labels[] {
   const seen = new Map<string, Labels>();
-  for (const s of nativeCatalog(src.cumulative, src.units)) {
+  for (const s of catalog) {
     if (matcherSets.length === 0 || matcherSets.some((ms) => matches(s.labels, ms))) seen.set(labelsKey(s.labels), s.labels);
   }
   return [...seen.values()];
@@ -47,7 +47,7 @@ interface KeyState {
 const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
 
 export async function selectNative(b: QueryBudget, src: NativeSource, matchers: readonly Matcher[], mint: number, maxt: number): Promise<RawSeries[]> {
-  const picked = nativeCatalog(src.cumulative, src.units).filter((s) => matches(s.labels, matchers));
+  const picked = (await src.catalog()).filter((s) => matches(s.labels, matchers));
   if (picked.length === 0) return [];
   const grid: number[] = [];
   for (let t = Math.ceil(mint / src.intervalMs) * src.intervalMs; t <= maxt; t += src.intervalMs) grid.push(t);

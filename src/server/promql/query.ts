@@ -1,13 +1,11 @@
 // Instant and range queries: parse, evaluate under the query's budget (deadline, samples loaded),
 // and shape the result exactly as Prometheus's HTTP API does (`[seconds, "value"]` pairs).
-import type { Store } from "../store/store.ts";
 import { typeOf } from "./ast.ts";
 import { PromqlError } from "./errors.ts";
 import { Evaluator } from "./evaluator.ts";
 import { formatValue, labelsKey, type Labels } from "./labels.ts";
 import { functionType, parsePromql, typeName } from "./parse.ts";
-import type { NativeSource } from "./store-reads.ts";
-import type { QueryBudget } from "./store-reads.ts";
+import type { HeadReader, NativeSource, QueryBudget, StoreReader } from "./store-reads.ts";
 
 export interface PromqlLimits {
   /** ms a query may run (Prometheus's --query.timeout; default 2 min). */
@@ -22,6 +20,10 @@ export interface PromqlLimits {
   readonly maxPoints: number;
   /** The scrape interval the SDK's own (delta) metrics are presented at (default 15 s). */
   readonly nativeIntervalMs: number;
+  /** Worker threads queries are evaluated on (default 2); 0 evaluates on the main thread. */
+  readonly workers: number;
+  /** Recent remote-written samples kept in memory for queries (default 8,000,000; 0: none). */
+  readonly headSamples: number;
 }
 
 export const DEFAULT_PROMQL_LIMITS: PromqlLimits = {
@@ -31,6 +33,8 @@ export const DEFAULT_PROMQL_LIMITS: PromqlLimits = {
   subqueryStepMs: 60_000,
   maxPoints: 11_000,
   nativeIntervalMs: 15_000,
+  workers: 2,
+  headSamples: 8_000_000,
 };
 
 type Point = [number, string];
@@ -41,14 +45,16 @@ export type QueryData =
 
 /** What a query reads: the store, and the native metrics' catalog when the server has one. */
 export interface QuerySource {
-  readonly store: Store;
+  readonly store: StoreReader;
   readonly native?: NativeSource;
+  readonly head?: HeadReader;
 }
 
 export function budget(src: QuerySource, limits: PromqlLimits, timeoutMs = Infinity): QueryBudget {
   return {
     store: src.store,
     ...(src.native ? { native: src.native } : {}),
+    ...(src.head ? { head: src.head } : {}),
     deadline: Date.now() + Math.min(timeoutMs, limits.timeoutMs),
     maxSamples: limits.maxSamples,
     loaded: 0,

@@ -2,21 +2,30 @@
 // through `runEvaluatorSql` or `runEvaluatorColumns`, which run on the store's query connections
 // (each read counts against --max-queries like a SQL query) within the PromQL deadline.
 import { PromqlError } from "./errors.ts";
-import type { UnitMode } from "../../exposition/prometheus-naming.ts";
-import type { Cumulative } from "../query/cumulative.ts";
+import type { NativeSeries } from "./native-catalog.ts";
+import type { HeadSamples } from "./sample-head.ts";
 import type { Store } from "../store/store.ts";
 import { StoreError } from "../store/store.ts";
 
 /** The SDK's and OTLP's own (delta) metrics, presented as scraped series. */
 export interface NativeSource {
-  readonly cumulative: Cumulative;
-  readonly units: UnitMode;
+  /** The series there are now (the server's in-memory catalog; asked of the main thread from a worker). */
+  readonly catalog: () => Promise<readonly NativeSeries[]>;
   /** The scrape interval the series are presented at (ms). */
   readonly intervalMs: number;
 }
 
+/** The store reads the evaluator makes: the store itself, or in a worker, messages to the thread that has it. */
+export type StoreReader = Pick<Store, "readRows" | "readDoubleColumns">;
+
+/**
+ * Recent samples held in memory (sample-head.ts): those of `ids` in [mint, maxt], one run per
+ * series, or undefined when the head does not cover that range.
+ */
+export type HeadReader = (ids: readonly number[], mint: number, maxt: number) => Promise<HeadSamples | undefined>;
+
 export interface QueryBudget {
-  readonly store: Store;
+  readonly store: StoreReader;
   /** Date.now() value past which the query stops with a timeout. */
   readonly deadline: number;
   readonly maxSamples: number;
@@ -24,6 +33,8 @@ export interface QueryBudget {
   loaded: number;
   /** The SDK's and OTLP's own metrics, presented as scraped series (absent: remote-written series only). */
   readonly native?: NativeSource;
+  /** Recent remote-written samples in memory (absent: every read goes to the store). */
+  readonly head?: HeadReader;
   /**
    * This query's reads, chained: one at a time, so a PromQL query holds at most one of the store's
    * query connections (--max-queries) however many selectors it evaluates at once.

@@ -13,6 +13,7 @@ import type { PromIndex } from "./prom-index.ts";
 import { decodeWriteRequest, METRIC_TYPES } from "./remote-write-proto.ts";
 import type { ReadWriteRequest } from "./write-request-reader.ts";
 import type { PromMetadata, SampleUnit, Store } from "../store/store.ts";
+import type { SampleHead } from "../promql/sample-head.ts";
 
 export interface RemoteWriteContext {
   readonly ingest: Ingestor;
@@ -20,6 +21,8 @@ export interface RemoteWriteContext {
   readonly index: PromIndex;
   readonly limits: Limits;
   readonly shuttingDown: () => boolean;
+  /** Recent samples kept in memory for PromQL (absent: none). */
+  readonly head?: Pick<SampleHead, "append">;
 }
 
 /** Decompressed bodies may be this many times larger than --max-body. */
@@ -94,6 +97,8 @@ export async function remoteWrite(req: IncomingMessage, res: ServerResponse, ctx
       const series = ctx.index.unstored(unit.ids);
       await ctx.store.appendSamples({ ...unit, series });
       ctx.index.markStored(series);
+      // Committed: recent queries may read these samples from memory now.
+      ctx.head?.append(unit);
       for (const m of unit.metadata) ctx.index.metadata.set(m.metric, m);
     });
   } catch (e) {

@@ -4,6 +4,9 @@
 import type { AttributeType } from "./attributes.ts";
 import type { InstrumentKind, Stability, ValueType } from "./instruments.ts";
 import { NAME_RULE, defaultAttributeName, defaultMetricName, nameProblem } from "./naming.ts";
+import { type EventGroupInput, checkEventGroups } from "./validate-events.ts";
+
+export type { EventFieldInput, EventGroupInput, EventInput } from "./validate-events.ts";
 
 /** Default budget for the product of a set's measurement-attribute value counts (slots per instance). */
 export const DEFAULT_MAX_CARDINALITY = 2000;
@@ -25,7 +28,16 @@ export type SchemaIssueCode =
   | "E_EMPTY_ENUM"
   | "E_DUP_ENUM_VALUE"
   | "E_BAD_ENUM_VALUE"
-  | "E_CARDINALITY";
+  | "E_CARDINALITY"
+  | "E_DUP_EVENT"
+  | "E_NO_EVENTS"
+  | "E_BAD_SEVERITY"
+  | "E_MISSING_MAX_LENGTH"
+  | "E_MAX_LENGTH"
+  | "E_TOO_MANY_FIELDS"
+  | "E_RESERVED_FIELD"
+  | "E_TOO_MANY_EVENTS"
+  | "E_BAD_EVENT_TYPE";
 
 /** One broken rule; `at` is whatever locator the caller attached to the offending part. */
 export interface SchemaIssue<L> {
@@ -99,6 +111,8 @@ export interface SchemaInput<L> {
   /** Every attribute set, top-level and inline, each once, in declaration order. */
   readonly attributeSets: readonly AttributeSetInput<L>[];
   readonly metricSets: readonly MetricSetInput<L>[];
+  /** Event groups (see validate-events.ts); absent in schemas read before events existed. */
+  readonly eventGroups?: readonly EventGroupInput<L>[];
 }
 
 export const attributeName = (a: KeyedInput<unknown>): string => a.name ?? defaultAttributeName(a.key);
@@ -134,6 +148,7 @@ export function validateSchema<L>(schema: SchemaInput<L>, options: { maxCardinal
   const checker = new Checker<L>(options.maxCardinality ?? DEFAULT_MAX_CARDINALITY);
   for (const set of schema.attributeSets) checker.attributeSet(set);
   for (const set of schema.metricSets) checker.metricSet(set);
+  checkEventGroups(schema.eventGroups ?? [], checker.report);
   return checker.issues;
 }
 
@@ -265,9 +280,9 @@ class Checker<L> {
   }
 }
 
-type Report<L> = (code: SchemaIssueCode, at: L, message: string, hint: string) => void;
+export type Report<L> = (code: SchemaIssueCode, at: L, message: string, hint: string) => void;
 
-function checkEnumValues<L>(m: MeasureInput<L>, report: Report<L>): void {
+export function checkEnumValues<L>(m: Pick<MeasureInput<L>, "key" | "values" | "valuesAt">, report: Report<L>): void {
   if (m.values.length === 0) {
     report("E_EMPTY_ENUM", m.valuesAt, `measurement attribute \`${m.key}\` has no values`, 'List the values it can take, e.g. oneOf(["GET", "POST", "OTHER"], ...).');
     return;

@@ -46,16 +46,18 @@ function describeGroup(g: EventGroupInput<unknown>): Omit<EventGroupDescriptor, 
       severity,
       severityNumber: SEVERITY_NUMBERS[severity],
       brief: e.brief ?? "",
-      fields: e.fields.map((f, k): EventFieldDescriptor => ({
-        name: eventFieldName(f),
-        key: f.key,
-        type: f.type,
-        brief: f.brief ?? "",
-        ...(f.maxLength !== undefined ? { maxLength: f.maxLength } : {}),
-        ...(f.values ? { values: f.values.map((v) => v.value) } : {}),
-        slot: layout[k]!.slot,
-        ...(layout[k]!.byteOffset !== undefined ? { byteOffset: layout[k]!.byteOffset } : {}),
-      })),
+      fields: e.fields.map(
+        (f, k): EventFieldDescriptor => ({
+          name: eventFieldName(f),
+          key: f.key,
+          type: f.type,
+          brief: f.brief ?? "",
+          ...(f.maxLength !== undefined ? { maxLength: f.maxLength } : {}),
+          ...(f.values ? { values: f.values.map((v) => v.value) } : {}),
+          slot: layout[k]!.slot,
+          ...(layout[k]!.byteOffset !== undefined ? { byteOffset: layout[k]!.byteOffset } : {}),
+        }),
+      ),
     };
   });
   return {

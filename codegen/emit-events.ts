@@ -46,7 +46,10 @@ export function eventChunks(group: EventGroupInput<unknown>, d: EventGroupDescri
       if (f.type !== "enum") continue;
       const type = ids.enumType(e.key, f.key);
       chunks.push(
-        [`/** ${sentence(f.brief)} Field \`${f.name}\` of event \`${e.name}\`. */`, `export type ${type} = ${(f.values ?? []).map((v) => JSON.stringify(v)).join(" | ")};`],
+        [
+          `/** ${sentence(f.brief)} Field \`${f.name}\` of event \`${e.name}\`. */`,
+          `export type ${type} = ${(f.values ?? []).map((v) => JSON.stringify(v)).join(" | ")};`,
+        ],
         [
           `function ${ids.indexFunction(e.key, f.key)}(v: ${type}): number {`,
           "  switch (v) {",

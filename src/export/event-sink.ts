@@ -39,11 +39,13 @@ export abstract class EventSink implements Exporter {
 
 /** Passes on the events `keep` accepts (by name, severity, fields, attributes) to `inner`. */
 export class FilterEventSink extends EventSink {
-  constructor(
-    private readonly keep: (e: DecodedEvent) => boolean,
-    private readonly inner: EventSink & Exporter,
-  ) {
+  private readonly keep: (e: DecodedEvent) => boolean;
+  private readonly inner: EventSink & Exporter;
+
+  constructor(keep: (e: DecodedEvent) => boolean, inner: EventSink & Exporter) {
     super();
+    this.keep = keep;
+    this.inner = inner;
   }
 
   emit(events: readonly DecodedEvent[], resource: Resource): void {
@@ -79,8 +81,11 @@ export function formatEvent(e: DecodedEvent): string {
 
 /** Prints every event as one line (formatEvent) to a stream, stdout by default. */
 export class ConsoleEventSink extends EventSink {
-  constructor(private readonly out: { write(text: string): unknown } = process.stdout) {
+  private readonly out: { write(text: string): unknown };
+
+  constructor(out: { write(text: string): unknown } = process.stdout) {
     super();
+    this.out = out;
   }
 
   emit(events: readonly DecodedEvent[]): void {

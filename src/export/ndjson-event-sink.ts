@@ -48,9 +48,13 @@ export class NdjsonEventSink extends EventSink {
   /** Events the intake acknowledged with a 2xx. */
   sent = 0;
 
-  constructor(private readonly options: NdjsonEventSinkOptions) {
+  private readonly options: NdjsonEventSinkOptions;
+
+  constructor(options: NdjsonEventSinkOptions) {
     super();
-    if (typeof options?.url !== "string" || !/^https?:\/\//.test(options.url)) throw new TypeError(`NdjsonEventSink: url must be an http(s) URL, got ${JSON.stringify(options?.url)}`);
+    this.options = options;
+    if (typeof options?.url !== "string" || !/^https?:\/\//.test(options.url))
+      throw new TypeError(`NdjsonEventSink: url must be an http(s) URL, got ${JSON.stringify(options?.url)}`);
   }
 
   emit(events: readonly DecodedEvent[], _resource: Resource): void {

@@ -9,7 +9,17 @@
 // on (a recorder writes a histogram's count last). A full ring drops the newest record and counts
 // it per event in the header; the collector ships those counts as percore.sdk.events.dropped.
 import type { EventGroupDescriptor } from "../schema/event-descriptor.ts";
-import { DEFAULT_RING_SIZE, RECORD_TAG, RECORD_TIME, RING_LEVEL, RING_READ, RING_WRITTEN, droppedIndex, invalidEventIndex, ringHeaderLength } from "../schema/event-layout.ts";
+import {
+  DEFAULT_RING_SIZE,
+  RECORD_TAG,
+  RECORD_TIME,
+  RING_LEVEL,
+  RING_READ,
+  RING_WRITTEN,
+  droppedIndex,
+  invalidEventIndex,
+  ringHeaderLength,
+} from "../schema/event-layout.ts";
 import { SEVERITY_NUMBERS } from "../schema/events.ts";
 
 /** Lowest severity recorded until the collector says otherwise: debug events are off by default. */
@@ -35,14 +45,14 @@ export class EventRing {
   readonly stride: number;
   private readonly recordsAt: number;
   private readonly events: number;
+  readonly descriptor: EventGroupDescriptor;
+  readonly buffer: SharedArrayBuffer;
   private slot = 0;
   private written = 0;
 
-  constructor(
-    readonly descriptor: EventGroupDescriptor,
-    readonly buffer: SharedArrayBuffer,
-    capacity: number,
-  ) {
+  constructor(descriptor: EventGroupDescriptor, buffer: SharedArrayBuffer, capacity: number) {
+    this.descriptor = descriptor;
+    this.buffer = buffer;
     this.capacity = capacity;
     this.stride = descriptor.stride;
     this.events = descriptor.events.length;

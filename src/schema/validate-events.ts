@@ -1,42 +1,10 @@
 // Semantic rules of event groups, the events half of validate.ts: names (constant, lower.dot.case,
 // unique schema-wide), severities, string bounds, field counts and the keys the stored form
 // reserves. Like validate.ts it takes what a reader produced, with any locator type.
-import type { AttributeType } from "./attributes.ts";
 import { MAX_EVENT_FIELDS, MAX_GROUP_EVENTS, MAX_STRING_FIELD_BYTES, RESERVED_EVENT_KEYS, SEVERITIES } from "./events.ts";
 import { NAME_RULE, defaultAttributeName, defaultMetricName, nameProblem } from "./naming.ts";
-import type { AttributeSetInput, KeyedInput, Located, Report } from "./validate.ts";
-import { checkEnumValues } from "./validate.ts";
-
-export interface EventFieldInput<L> extends KeyedInput<L> {
-  readonly type: AttributeType | "enum";
-  readonly brief?: string;
-  readonly note?: string;
-  readonly maxLength?: number;
-  readonly maxLengthAt?: L;
-  /** Enums: the values, and where the list is. */
-  readonly values?: readonly Located<string, L>[];
-  readonly valuesAt?: L;
-}
-
-export interface EventInput<L> extends KeyedInput<L> {
-  readonly severity?: string;
-  readonly severityAt?: L;
-  readonly type: string;
-  readonly typeAt?: L;
-  readonly brief?: string;
-  readonly note?: string;
-  readonly fields: readonly EventFieldInput<L>[];
-  readonly fieldsAt?: L;
-}
-
-export interface EventGroupInput<L> {
-  readonly name: string;
-  readonly nameAt: L;
-  readonly declaredAs?: string;
-  readonly brief?: string;
-  readonly attributeSet?: AttributeSetInput<L>;
-  readonly events: readonly EventInput<L>[];
-}
+import type { EventGroupInput, EventInput, KeyedInput, Report } from "./schema-input.ts";
+import { checkEnumValues } from "./validate-enum.ts";
 
 export const eventName = (group: { name: string }, e: KeyedInput<unknown>): string => e.name ?? defaultMetricName(group.name, e.key);
 export const eventFieldName = (f: KeyedInput<unknown>): string => f.name ?? defaultAttributeName(f.key);
@@ -50,11 +18,23 @@ export function checkEventGroups<L>(groups: readonly EventGroupInput<L>[], repor
     const problem = nameProblem(g.name);
     if (problem) report("E_BAD_NAME", g.nameAt, `invalid event group name \`${g.name}\`: ${problem}`, `Use ${NAME_RULE}.`);
     const other = groupNames.get(g.name);
-    if (other !== undefined) report("E_DUP_SET", g.nameAt, `duplicate event group name \`${g.name}\` (also declared by \`${other}\`)`, "Give each event group its own name; it prefixes its event names.");
+    if (other !== undefined)
+      report(
+        "E_DUP_SET",
+        g.nameAt,
+        `duplicate event group name \`${g.name}\` (also declared by \`${other}\`)`,
+        "Give each event group its own name; it prefixes its event names.",
+      );
     else groupNames.set(g.name, g.declaredAs ?? g.name);
-    if (g.events.length === 0) report("E_NO_EVENTS", g.nameAt, `event group \`${g.name}\` declares no events`, "Add at least one event({ severity, brief, fields }) under `events:`.");
+    if (g.events.length === 0)
+      report("E_NO_EVENTS", g.nameAt, `event group \`${g.name}\` declares no events`, "Add at least one event({ severity, brief, fields }) under `events:`.");
     if (g.events.length > MAX_GROUP_EVENTS)
-      report("E_TOO_MANY_EVENTS", g.nameAt, `event group \`${g.name}\` declares ${g.events.length} events, the limit is ${MAX_GROUP_EVENTS}`, "Split it into several groups.");
+      report(
+        "E_TOO_MANY_EVENTS",
+        g.nameAt,
+        `event group \`${g.name}\` declares ${g.events.length} events, the limit is ${MAX_GROUP_EVENTS}`,
+        "Split it into several groups.",
+      );
     for (const e of g.events) checkEvent(g, e, eventNames, report);
   }
 }
@@ -64,9 +44,20 @@ function checkEvent<L>(g: EventGroupInput<L>, e: EventInput<L>, seen: Map<string
   const at = e.nameAt ?? e.at;
   const problem = nameProblem(name);
   if (problem)
-    report("E_BAD_NAME", at, `invalid event name \`${name}\`: ${problem}`, `Event names are constant lower.dot.case: ${NAME_RULE}; rename the property or set \`name:\`.`);
+    report(
+      "E_BAD_NAME",
+      at,
+      `invalid event name \`${name}\`: ${problem}`,
+      `Event names are constant lower.dot.case: ${NAME_RULE}; rename the property or set \`name:\`.`,
+    );
   const other = seen.get(name);
-  if (other !== undefined) report("E_DUP_EVENT", at, `duplicate event name \`${name}\` (already used by ${other})`, "Rename the event or set an explicit `name:` so every event has its own name.");
+  if (other !== undefined)
+    report(
+      "E_DUP_EVENT",
+      at,
+      `duplicate event name \`${name}\` (already used by ${other})`,
+      "Rename the event or set an explicit `name:` so every event has its own name.",
+    );
   else seen.set(name, `\`${e.key}\` of event group \`${g.name}\``);
   if (e.severity === undefined || !(SEVERITIES as readonly string[]).includes(e.severity))
     report(
@@ -78,9 +69,19 @@ function checkEvent<L>(g: EventGroupInput<L>, e: EventInput<L>, seen: Map<string
   if (!TYPE_PATTERN.test(e.type))
     report("E_BAD_EVENT_TYPE", e.typeAt ?? e.at, `invalid event type \`${e.type}\` for event \`${name}\``, 'Use a lowercase word such as "log" or "behavioral".');
   if (e.brief === undefined || e.brief.trim() === "")
-    report("E_MISSING_BRIEF", e.at, `event \`${name}\` has ${e.brief === undefined ? "no" : "an empty"} brief`, "Add a one-sentence description; it becomes the emitter's JSDoc and the docs.");
+    report(
+      "E_MISSING_BRIEF",
+      e.at,
+      `event \`${name}\` has ${e.brief === undefined ? "no" : "an empty"} brief`,
+      "Add a one-sentence description; it becomes the emitter's JSDoc and the docs.",
+    );
   if (e.fields.length > MAX_EVENT_FIELDS)
-    report("E_TOO_MANY_FIELDS", e.fieldsAt ?? e.at, `event \`${name}\` has ${e.fields.length} fields, the limit is ${MAX_EVENT_FIELDS}`, "Split the event, or move what is fixed per emitter into the entity attributes.");
+    report(
+      "E_TOO_MANY_FIELDS",
+      e.fieldsAt ?? e.at,
+      `event \`${name}\` has ${e.fields.length} fields, the limit is ${MAX_EVENT_FIELDS}`,
+      "Split the event, or move what is fixed per emitter into the entity attributes.",
+    );
   const names = new Map<string, string>();
   for (const f of e.fields) {
     const fname = eventFieldName(f);
@@ -97,7 +98,8 @@ function checkEvent<L>(g: EventGroupInput<L>, e: EventInput<L>, seen: Map<string
     const dup = names.get(fname);
     if (dup !== undefined) report("E_DUP_ATTRIBUTE", fat, `duplicate field name \`${fname}\` in event \`${name}\` (also used by \`${dup}\`)`, "Rename one of them.");
     else names.set(fname, f.key);
-    if (f.brief === undefined || f.brief.trim() === "") report("E_MISSING_BRIEF", f.at, `field \`${f.key}\` of event \`${name}\` has no brief`, "Add a one-sentence description.");
+    if (f.brief === undefined || f.brief.trim() === "")
+      report("E_MISSING_BRIEF", f.at, `field \`${f.key}\` of event \`${name}\` has no brief`, "Add a one-sentence description.");
     if (f.type === "string") {
       if (f.maxLength === undefined)
         report(

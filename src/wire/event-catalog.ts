@@ -43,11 +43,19 @@ export function checkEventGroup(g: unknown, where: string): WireEventGroup {
     if (!isObj(a) || typeof a.name !== "string") bad(`${where}.attributes[${i}]: needs a name`);
   });
   g.events.forEach((e, i) => {
-    if (!isObj(e) || typeof e.name !== "string" || typeof e.type !== "string" || typeof e.severityNumber !== "number" || typeof e.severityText !== "string" || !Array.isArray(e.fields))
+    if (
+      !isObj(e) ||
+      typeof e.name !== "string" ||
+      typeof e.type !== "string" ||
+      typeof e.severityNumber !== "number" ||
+      typeof e.severityText !== "string" ||
+      !Array.isArray(e.fields)
+    )
       bad(`${where}.events[${i}]: an event needs name, type, severityNumber, severityText and fields`);
     else
       (e.fields as unknown[]).forEach((f, j) => {
-        if (!isObj(f) || typeof f.name !== "string" || !FIELD_TYPES.has(f.type as string)) bad(`${where}.events[${i}].fields[${j}]: a field needs a name and a known type`);
+        if (!isObj(f) || typeof f.name !== "string" || !FIELD_TYPES.has(f.type as string))
+          bad(`${where}.events[${i}].fields[${j}]: a field needs a name and a known type`);
         else if (f.type === "enum" && (!Array.isArray(f.values) || f.values.some((v) => typeof v !== "string")))
           bad(`${where}.events[${i}].fields[${j}]: an enum field needs its values`);
       });
@@ -129,7 +137,9 @@ export class EventCatalog {
 function fieldValue(f: WireEventGroup["events"][number]["fields"][number], v: unknown, where: string): AttrValue {
   switch (f.type) {
     case "string":
-      return typeof v === "string" && (f.maxLength === undefined || Buffer.byteLength(v) <= f.maxLength) ? v : bad(`${where}: expected a string of at most ${f.maxLength} bytes`);
+      return typeof v === "string" && (f.maxLength === undefined || Buffer.byteLength(v) <= f.maxLength)
+        ? v
+        : bad(`${where}: expected a string of at most ${f.maxLength} bytes`);
     case "int":
       return Number.isSafeInteger(v) ? (v as number) : bad(`${where}: expected an integer`);
     case "double":

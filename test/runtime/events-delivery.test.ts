@@ -39,7 +39,7 @@ function gateOn(exporter: ServerExporter): { gate: Int32Array; stop(): void } {
   const gate = new Int32Array(new SharedArrayBuffer(4));
   gate[0] = 1;
   const timer = setInterval(() => {
-    Atomics.store(gate, 0, exporter.pending < 50 ? 1 : 0);
+    Atomics.store(gate, 0, exporter.pending < 8 ? 1 : 0);
     Atomics.notify(gate, 0);
   }, 5);
   return { gate, stop: () => clearInterval(timer) };
@@ -62,16 +62,16 @@ describe("schema events into the server", () => {
     expect(await scalar(server.url, OUT_OF_ORDER(stream))).toBe(0);
     expect(await scalar(server.url, SDK_EVENTS(stream, "percore.sdk.events.dropped"))).toBe(0);
     // Names, severities, types, fields and entity attributes as declared.
-    const rows = await query(
-      server.url,
-      `SELECT event_name, severity_number, severity_text, event_type, count(*) FROM events GROUP BY ALL ORDER BY event_name`,
-    );
+    const rows = await query(server.url, `SELECT event_name, severity_number, severity_text, event_type, count(*) FROM events GROUP BY ALL ORDER BY event_name`);
     expect(rows).toEqual([
       ["job.failed", 17, "ERROR", "log", PER_WORKER],
       ["job.finished", 9, "INFO", "behavioral", PER_WORKER],
       ["job.started", 9, "INFO", "log", 2 * PER_WORKER],
     ]);
-    const [failed] = await query(server.url, `SELECT payload, attributes FROM events WHERE event_name = 'job.failed' AND json_extract(payload, '$.job_id') = 1 AND json_extract(attributes, '$.worker_id') = 2`);
+    const [failed] = await query(
+      server.url,
+      `SELECT payload, attributes FROM events WHERE event_name = 'job.failed' AND json_extract(payload, '$.job_id') = 1 AND json_extract(attributes, '$.worker_id') = 2`,
+    );
     expect(JSON.parse(String(failed![0]))).toEqual({ job_id: 1, reason: "oom", retryable: false, message: "disk full on /var" });
     expect(JSON.parse(String(failed![1]))).toEqual({ worker_id: 2 });
     // Each worker emits over 6 times what its default ring (16,384) holds: the drain ran alongside.

@@ -13,6 +13,7 @@ const SUITES: Record<string, () => Promise<{ default: (ctx: SuiteContext) => Pro
   scrape: () => import("./scrape.ts"),
   "query-isolation": () => import("./query-isolation.ts"),
   promql: () => import("./promql.ts"),
+  events: () => import("./events.ts"),
 };
 
 const args = process.argv.slice(2);

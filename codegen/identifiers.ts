@@ -33,7 +33,7 @@ const FIXED = [
   "Number",
 ];
 /** Members of EventGroupBase (and `constructor`): an event with one of these keys would shadow them. */
-const RESERVED_EVENT_KEYS = ["descriptor", "ring", "tag", "constructor", "names"];
+const RESERVED_EVENT_KEYS = ["descriptor", "ring", "tag", "level", "constructor", "names"];
 
 const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);

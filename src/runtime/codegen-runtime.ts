@@ -59,6 +59,8 @@ export abstract class EventGroupBase {
   protected readonly ring: EventRing;
   /** Index of this instance's entity attributes in the ring's records. */
   protected readonly tag: number;
+  /** The ring's level word (element 0), held directly: a disabled event costs one load and a compare. */
+  protected readonly level: Int32Array;
   readonly descriptor: EventGroupDescriptor;
 
   protected constructor(descriptor: EventGroupDescriptor, attributes: readonly AttrValue[], options?: EmitterOptions) {
@@ -66,6 +68,7 @@ export abstract class EventGroupBase {
     this.descriptor = descriptor;
     this.ring = source.ring;
     this.tag = source.tag;
+    this.level = source.ring.level;
   }
 }
 

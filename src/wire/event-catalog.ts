@@ -63,12 +63,23 @@ export function checkEventGroup(g: unknown, where: string): WireEventGroup {
   return g as unknown as WireEventGroup;
 }
 
+/** Bounds on what one stream may declare (the server passes its --max-sets and --max-series). */
+export interface EventCatalogLimits {
+  readonly maxGroups: number;
+  readonly maxSources: number;
+}
+
 export class EventCatalog {
+  private readonly limits: EventCatalogLimits;
   readonly groups = new Map<number, WireEventGroup>();
   private readonly sources = new Map<number, Source>();
   /** Declarations in the order made, to repeat them all in one batch. */
   readonly groupDecls: EventGroupDecl[] = [];
   readonly sourceDecls: EventSourceDecl[] = [];
+
+  constructor(limits: EventCatalogLimits = { maxGroups: Infinity, maxSources: Infinity }) {
+    this.limits = limits;
+  }
 
   /** Takes in a batch's event declarations (checked; a repeated declaration replaces the first). */
   declare(batch: Pick<Batch, "eventGroups" | "eventSources">): void {
@@ -76,7 +87,10 @@ export class EventCatalog {
     if (!Array.isArray(groups)) bad("eventGroups must be an array");
     groups.forEach((d, i) => {
       if (!Array.isArray(d) || !Number.isSafeInteger(d[0]) || d[0] < 0) bad(`eventGroups[${i}]: expected [index, group]`);
-      if (!this.groups.has(d[0])) this.groupDecls.push(d);
+      if (!this.groups.has(d[0])) {
+        if (this.groups.size >= this.limits.maxGroups) throw new WireError("E_TOO_MANY", `more than ${this.limits.maxGroups} event groups on one stream`);
+        this.groupDecls.push(d);
+      }
       this.groups.set(d[0], checkEventGroup(d[1], `eventGroups[${i}]`));
     });
     const sources = batch.eventSources ?? [];
@@ -87,7 +101,10 @@ export class EventCatalog {
       if (!group) throw new WireError("E_UNKNOWN_EVENT_GROUP", `eventSources[${i}] refers to event group ${String(d[1])}, which the stream has not declared`);
       if (d[2].length !== group.attributes.length || d[2].some((v: unknown) => typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean"))
         bad(`eventSources[${i}]: expected ${group.attributes.length} attribute values`);
-      if (!this.sources.has(d[0])) this.sourceDecls.push(d);
+      if (!this.sources.has(d[0])) {
+        if (this.sources.size >= this.limits.maxSources) throw new WireError("E_TOO_MANY", `more than ${this.limits.maxSources} event sources on one stream`);
+        this.sourceDecls.push(d);
+      }
       this.sources.set(d[0], { group, attributes: seriesAttributes(group, d[2]) });
     });
   }

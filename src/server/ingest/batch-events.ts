@@ -9,6 +9,7 @@ import type { Batch } from "../../wire/batch.ts";
 import { WireError } from "../../wire/wire-error.ts";
 import { serverError, type ServerError } from "../errors.ts";
 import type { StreamState } from "./stream-state.ts";
+import type { Limits } from "./limits.ts";
 
 /** What of a raw batch map carries events. */
 type EventParts = Pick<Batch, "eventGroups" | "eventSources" | "events">;
@@ -17,10 +18,11 @@ type EventParts = Pick<Batch, "eventGroups" | "eventSources" | "events">;
  * The stored rows of the batch's events, or why the batch is refused. Declarations are taken in
  * even when a row is refused: they are idempotent (a group or source declared again replaces itself).
  */
-export function decodeBatchEvents(raw: Record<string, unknown>, state: StreamState, stream: string, seq: number, now: number): StoredEvent[] | ServerError {
+export function decodeBatchEvents(raw: Record<string, unknown>, state: StreamState, stream: string, seq: number, now: number, limits: Limits): StoredEvent[] | ServerError {
   const parts = raw as EventParts;
   if (parts.eventGroups === undefined && parts.eventSources === undefined && (parts.events === undefined || parts.events === null)) return [];
-  state.eventCatalog ??= new EventCatalog();
+  // Event groups count against --max-sets, sources against --max-series (per stream).
+  state.eventCatalog ??= new EventCatalog({ maxGroups: limits.maxSets, maxSources: limits.maxSeries });
   try {
     const decoded = state.eventCatalog.read({ stream, seq, eventGroups: parts.eventGroups, eventSources: parts.eventSources, events: parts.events ?? [] });
     return decoded.map(
@@ -39,7 +41,7 @@ export function decodeBatchEvents(raw: Record<string, unknown>, state: StreamSta
     );
   } catch (e) {
     if (!(e instanceof WireError)) throw e;
-    const code = e.code === "E_UNKNOWN_EVENT_SOURCE" || e.code === "E_UNKNOWN_EVENT_GROUP" ? "E_UNKNOWN_EVENT_SOURCE" : "E_BAD_EVENTS";
+    const code = e.code === "E_UNKNOWN_EVENT_SOURCE" || e.code === "E_UNKNOWN_EVENT_GROUP" ? "E_UNKNOWN_EVENT_SOURCE" : e.code === "E_TOO_MANY" ? "E_TOO_MANY" : "E_BAD_EVENTS";
     return serverError(code, e.message, "events");
   }
 }

@@ -140,7 +140,7 @@ export class Ingestor implements IngestCore {
       unit.points.truncate(mark);
       return n;
     }
-    const events = decodeBatchEvents(raw as Record<string, unknown>, state, h.stream, h.seq, Date.now());
+    const events = decodeBatchEvents(raw as Record<string, unknown>, state, h.stream, h.seq, Date.now(), this.limits);
     if (isServerError(events)) {
       unit.points.truncate(mark);
       return events;

@@ -94,14 +94,14 @@ export class EventDrain {
     for (const r of this.rings.values()) if (group === "*" || r.descriptor.name === group) r.level[0] = n;
   }
 
-  /** Drains every ring into event rows; returns the msgpack array of rows, or undefined when there were none. */
+  /** Drains every ring into event rows for a batch ending at `now`; returns the msgpack array of rows, or undefined when there were none. */
   drain(now: number): Uint8Array | undefined {
     const w = this.out;
     w.reset();
     const rows = w.beginArray();
     let count = 0;
     for (const [key, r] of this.rings) {
-      count += this.drainRing(r, w);
+      count += this.drainRing(r, w, now);
       this.countLosses(r);
       const exitedAt = this.exited.get(r.thread);
       if (exitedAt !== undefined && now - exitedAt >= EXIT_GRACE_MS) this.rings.delete(key);
@@ -112,7 +112,8 @@ export class EventDrain {
     return w.written();
   }
 
-  private drainRing(r: RingState, w: MsgpackWriter): number {
+  /** `end` is the batch's end: times travel as offsets from it (small negative integers, 1 to 3 bytes). */
+  private drainRing(r: RingState, w: MsgpackWriter, end: number): number {
     const { f64: f, u8, capacity, stride, recordsAt, sources, descriptor } = r;
     const written = f[RING_WRITTEN]!;
     let read = f[RING_READ]!;
@@ -131,7 +132,7 @@ export class EventDrain {
       w.arrayHeader(4 + fields.length);
       w.number(source);
       w.number(event);
-      w.number(f[o + RECORD_TIME]!);
+      w.number(f[o + RECORD_TIME]! - end);
       w.number(mask);
       for (let k = 0; k < fields.length; k++) {
         const field = fields[k]!;

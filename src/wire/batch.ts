@@ -88,8 +88,8 @@ export type EventGroupDecl = readonly [index: number, group: WireEventGroup];
 export type EventSourceDecl = readonly [id: number, group: number, attrs: readonly AttrValue[]];
 
 /**
- * One event: [source id, event index in its group, event_time (ms since the epoch, the worker's
- * clock at emit), truncated-field bitmask (bit i: field i was cut to its maxLength), field values
+ * One event: [source id, event index in its group, event_time as ms relative to the batch's `end`
+ * (usually a small negative integer; the worker's clock at emit), truncated-field bitmask (bit i: field i was cut to its maxLength), field values
  * in declaration order...]. Enum values travel as their index, booleans as msgpack booleans.
  * Its event_id is `<stream>:<seq>:<position in events>` (see eventId), stable across resends.
  */

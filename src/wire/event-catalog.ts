@@ -110,23 +110,24 @@ export class EventCatalog {
   }
 
   /** Declares what the batch declares, then decodes its events (throws a WireError on the first bad row). */
-  read(batch: Pick<Batch, "stream" | "seq" | "eventGroups" | "eventSources" | "events">): DecodedEvent[] {
+  read(batch: Pick<Batch, "stream" | "seq" | "end" | "eventGroups" | "eventSources" | "events">): DecodedEvent[] {
     this.declare(batch);
     const rows = batch.events ?? [];
     if (!Array.isArray(rows)) bad("events must be an array");
     const out: DecodedEvent[] = [];
-    for (let i = 0; i < rows.length; i++) out.push(this.decode(rows[i], eventId(batch.stream, batch.seq, i), i));
+    for (let i = 0; i < rows.length; i++) out.push(this.decode(rows[i], eventId(batch.stream, batch.seq, i), i, batch.end));
     return out;
   }
 
-  private decode(row: unknown, id: string, i: number): DecodedEvent {
+  private decode(row: unknown, id: string, i: number, end: number): DecodedEvent {
     if (!Array.isArray(row) || row.length < 4) return bad(`events[${i}]: expected [source, event, time, truncated, ...fields]`);
     const source = this.sources.get(row[0] as number);
     if (!source) throw new WireError("E_UNKNOWN_EVENT_SOURCE", `events[${i}] refers to event source ${String(row[0])}, which the stream has not declared`);
     const e = source.group.events[row[1] as number];
     if (!e || !Number.isInteger(row[1])) return bad(`events[${i}]: event ${String(row[1])} is not in group ${source.group.name}`);
-    const time = row[2];
-    if (typeof time !== "number" || !Number.isFinite(time) || time < 0 || time > 1e14) return bad(`events[${i}]: event_time must be ms since the epoch`);
+    const offset = row[2];
+    const time = typeof offset === "number" ? end + offset : NaN;
+    if (!Number.isFinite(time) || time < 0 || time > 1e14) return bad(`events[${i}]: event_time must be an offset in ms from the batch's end`);
     const mask = row[3];
     if (typeof mask !== "number" || !Number.isInteger(mask) || mask < 0) return bad(`events[${i}]: the truncated mask must be a whole number`);
     if (row.length !== 4 + e.fields.length) return bad(`events[${i}]: ${e.name} has ${e.fields.length} fields, the row carries ${row.length - 4}`);

@@ -1,6 +1,7 @@
 // Events inside batches, hand-built, against the real server: stored with their ids, a resent
 // batch stores nothing twice, and rows that do not match their declarations are refused whole
-// (never stored as garbage), each with a code and where.
+// (never stored as garbage), each with a code and where. Event times travel as offsets from the
+// batch end (batch(stream, seq) ends at 1_700_000_000_000 + seq * 10).
 import { afterAll, describe, expect, it } from "vitest";
 import type { Batch, EventGroupDecl } from "../../src/wire/batch.ts";
 import { batch, post } from "./helpers/batches.ts";
@@ -40,13 +41,16 @@ describe("events in batches", () => {
   it("are stored with event_id <stream>:<seq>:<index>, fields by name, attributes; a resend stores nothing twice", async () => {
     const server = await pool.start("batch-events");
     const first = withEvents("s1", 1, [
-      [5, 0, 1_700_000_000_123, 0, 1, 1, "disk"],
-      [5, 0, 1_700_000_000_124, 4, 2, 0, "cut off"],
+      [5, 0, 113, 0, 1, 1, "disk"],
+      [5, 0, 114, 4, 2, 0, "cut off"],
     ]);
     expect((await post(server.url, first)).status).toBe(200);
     expect((await post(server.url, first)).status).toBe(200);
-    expect((await post(server.url, withEvents("s1", 2, [[5, 0, 1_700_000_000_200, 0, 3, 0, "x"]]))).status).toBe(200);
-    const rows = await query(server.url, "SELECT event_id, event_name, severity_number, severity_text, attributes, payload, epoch_ms(event_time) FROM events ORDER BY event_id");
+    expect((await post(server.url, withEvents("s1", 2, [[5, 0, 180, 0, 3, 0, "x"]]))).status).toBe(200);
+    const rows = await query(
+      server.url,
+      "SELECT event_id, event_name, severity_number, severity_text, attributes, payload, epoch_ms(event_time) FROM events ORDER BY event_id",
+    );
     expect(rows).toEqual([
       ["s1:1:0", "job.failed", 17, "ERROR", '{"worker_id":3}', '{"job_id":1,"reason":"oom","message":"disk"}', 1_700_000_000_123],
       ["s1:1:1", "job.failed", 17, "ERROR", '{"worker_id":3}', '{"job_id":2,"reason":"timeout","message":"cut off","percore.truncated":["message"]}', 1_700_000_000_124],

@@ -12,19 +12,33 @@ import type { StreamState } from "./stream-state.ts";
 import type { Limits } from "./limits.ts";
 
 /** What of a raw batch map carries events. */
-type EventParts = Pick<Batch, "eventGroups" | "eventSources" | "events">;
+type EventParts = Pick<Batch, "eventGroups" | "eventSources" | "events" | "end">;
 
 /**
  * The stored rows of the batch's events, or why the batch is refused. Declarations are taken in
  * even when a row is refused: they are idempotent (a group or source declared again replaces itself).
  */
-export function decodeBatchEvents(raw: Record<string, unknown>, state: StreamState, stream: string, seq: number, now: number, limits: Limits): StoredEvent[] | ServerError {
+export function decodeBatchEvents(
+  raw: Record<string, unknown>,
+  state: StreamState,
+  stream: string,
+  seq: number,
+  now: number,
+  limits: Limits,
+): StoredEvent[] | ServerError {
   const parts = raw as EventParts;
   if (parts.eventGroups === undefined && parts.eventSources === undefined && (parts.events === undefined || parts.events === null)) return [];
   // Event groups count against --max-sets, sources against --max-series (per stream).
   state.eventCatalog ??= new EventCatalog({ maxGroups: limits.maxSets, maxSources: limits.maxSeries });
   try {
-    const decoded = state.eventCatalog.read({ stream, seq, eventGroups: parts.eventGroups, eventSources: parts.eventSources, events: parts.events ?? [] });
+    const decoded = state.eventCatalog.read({
+      stream,
+      seq,
+      end: parts.end,
+      eventGroups: parts.eventGroups,
+      eventSources: parts.eventSources,
+      events: parts.events ?? [],
+    });
     return decoded.map(
       (e): StoredEvent => ({
         stream: state.id,
@@ -41,7 +55,8 @@ export function decodeBatchEvents(raw: Record<string, unknown>, state: StreamSta
     );
   } catch (e) {
     if (!(e instanceof WireError)) throw e;
-    const code = e.code === "E_UNKNOWN_EVENT_SOURCE" || e.code === "E_UNKNOWN_EVENT_GROUP" ? "E_UNKNOWN_EVENT_SOURCE" : e.code === "E_TOO_MANY" ? "E_TOO_MANY" : "E_BAD_EVENTS";
+    const code =
+      e.code === "E_UNKNOWN_EVENT_SOURCE" || e.code === "E_UNKNOWN_EVENT_GROUP" ? "E_UNKNOWN_EVENT_SOURCE" : e.code === "E_TOO_MANY" ? "E_TOO_MANY" : "E_BAD_EVENTS";
     return serverError(code, e.message, "events");
   }
 }

@@ -14,7 +14,30 @@ import { threadRegistry } from "./thread-registry.ts";
 
 const EXIT_GRACE_MS = 1000;
 
+/**
+ * An event's fields as flat typed arrays: the descriptor's field objects differ in shape (strings
+ * have maxLength and byteOffset, enums values), and reading them per event was the drain's main
+ * cost (megamorphic property loads).
+ */
+interface EventPlan {
+  readonly count: number;
+  /** 0 number, 1 string, 2 boolean (enums travel as their index, a number). */
+  readonly kind: Uint8Array;
+  readonly slot: Int32Array;
+  readonly byteOffset: Int32Array;
+}
+
+function planEvents(d: EventGroupDescriptor): EventPlan[] {
+  return d.events.map((e) => ({
+    count: e.fields.length,
+    kind: Uint8Array.from(e.fields, (f) => (f.type === "string" ? 1 : f.type === "boolean" ? 2 : 0)),
+    slot: Int32Array.from(e.fields, (f) => f.slot),
+    byteOffset: Int32Array.from(e.fields, (f) => f.byteOffset ?? 0),
+  }));
+}
+
 interface RingState {
+  readonly plans: readonly EventPlan[];
   readonly thread: number;
   readonly descriptor: EventGroupDescriptor;
   readonly group: number;
@@ -63,6 +86,7 @@ export class EventDrain {
       const wanted = this.levels.get(d.name) ?? this.levels.get("*");
       if (wanted !== undefined) level[0] = wanted;
       this.rings.set(key, {
+        plans: planEvents(d),
         thread: m.thread,
         descriptor: d,
         group,
@@ -114,7 +138,7 @@ export class EventDrain {
 
   /** `end` is the batch's end: times travel as offsets from it (small negative integers, 1 to 3 bytes). */
   private drainRing(r: RingState, w: MsgpackWriter, end: number): number {
-    const { f64: f, u8, capacity, stride, recordsAt, sources, descriptor } = r;
+    const { f64: f, u8, capacity, stride, recordsAt, sources, plans } = r;
     const written = f[RING_WRITTEN]!;
     let read = f[RING_READ]!;
     let count = 0;
@@ -125,20 +149,20 @@ export class EventDrain {
       const source = sources[(tag - event) / 256];
       // Its announcement is still on the way: leave it and what follows for the next flush.
       if (source === undefined) break;
-      const e = descriptor.events[event]!;
-      const fields = e.fields;
+      const p = plans[event]!;
+      const { count: n, kind, slot, byteOffset } = p;
       let mask = 0;
-      for (let k = 0; k < fields.length; k++) if (fields[k]!.type === "string" && f[o + fields[k]!.slot]! < 0) mask |= 1 << k;
-      w.arrayHeader(4 + fields.length);
+      for (let k = 0; k < n; k++) if (kind[k] === 1 && f[o + slot[k]!]! < 0) mask |= 1 << k;
+      w.arrayHeader(4 + n);
       w.number(source);
       w.number(event);
       w.number(f[o + RECORD_TIME]! - end);
       w.number(mask);
-      for (let k = 0; k < fields.length; k++) {
-        const field = fields[k]!;
-        const v = f[o + field.slot]!;
-        if (field.type === "string") w.stringBytes(u8, o * 8 + field.byteOffset!, v < 0 ? -v - 1 : v);
-        else if (field.type === "boolean") w.boolean(v !== 0);
+      for (let k = 0; k < n; k++) {
+        const v = f[o + slot[k]!]!;
+        const t = kind[k];
+        if (t === 1) w.stringBytes(u8, o * 8 + byteOffset[k]!, v < 0 ? -v - 1 : v);
+        else if (t === 2) w.boolean(v !== 0);
         else w.number(v);
       }
       read++;

@@ -121,8 +121,16 @@ export class MsgpackWriter {
     if (n < 32) this.buf[this.pos++] = 0xa0 | n;
     else if (n < 256) (this.buf[this.pos++] = 0xd9), (this.buf[this.pos++] = n);
     else (this.buf[this.pos++] = 0xda), this.view.setUint16(this.pos, n), (this.pos += 2);
-    this.buf.set(src.subarray(start, start + n), this.pos);
-    this.pos += n;
+    // Short strings byte by byte: a subarray view per string would cost more than the copy.
+    if (n <= 64) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = start, end = start + n; i < end; i++) b[p++] = src[i]!;
+      this.pos = p;
+    } else {
+      this.buf.set(src.subarray(start, start + n), this.pos);
+      this.pos += n;
+    }
   }
 
   string(s: string): void {

@@ -139,7 +139,36 @@ export default async function events(ctx: SuiteContext): Promise<void> {
     },
   ];
   const reference = "percore emit 3 fields (int, enum, string<=32), positional";
-  const rows = await measure(tasks, reference, ctx);
+  const exactRows = await measure(tasks, reference, ctx);
+
+  // The same emits with the opt-in ticker clock (collector option eventClock: "ticker").
+  const ticking = new Collector({ eventClock: "ticker" });
+  const clockWord = (ring.f64 as Float64Array).subarray(3, 4);
+  while (clockWord[0] === 0) await new Promise((r) => setTimeout(r, 1));
+  const tickerTasks: BenchTask[] = [
+    {
+      name: "percore emit 3 fields, ticker clock",
+      ops: OPS,
+      fn: () => {
+        for (let i = 0; i < OPS; i++) config.bench(i, KINDS[i % 3]!, LABELS[i & 15]!);
+        consume(ring);
+      },
+    },
+    {
+      name: "percore emit 2 fields (int, enum), ticker clock",
+      ops: OPS,
+      fn: () => {
+        for (let i = 0; i < OPS; i++) config.numbers(i, KINDS[i % 3]!);
+        consume(ring);
+      },
+    },
+  ];
+  const tickerRows = (await measure(tickerTasks, tickerTasks[0]!.name, ctx)).map((r) => ({
+    ...r,
+    ratio: r.nsPerOp / exactRows.find((x) => x.name === reference)!.nsPerOp,
+  }));
+  await ticking.shutdown();
+  const rows = [...exactRows, ...tickerRows];
   printTable("Event emit (ns per event)", rows, reference);
   const ns = (name: string) => rows.find((r) => r.name === name)!.nsPerOp;
 
@@ -180,6 +209,12 @@ export default async function events(ctx: SuiteContext): Promise<void> {
     "emit 2 fields without a string ns (target <= 20)": ns("percore emit 2 fields (int, enum)"),
     "disabled event ns (target <= 2)": ns("percore disabled event (debug below the level)"),
     "object argument / positional": ns("percore emit 3 fields, object argument") / ns(reference),
+    "emit 3 fields, ticker clock, ns (target <= 50)": ns("percore emit 3 fields, ticker clock"),
+    "emit 2 fields, ticker clock, ns (target <= 20)": ns("percore emit 2 fields (int, enum), ticker clock"),
+    "pino.info / emit 3 fields with the ticker clock (target >= 20)":
+      ns("pino.info({code, kind, label}, msg), discarding stream") / ns("percore emit 3 fields, ticker clock"),
+    "OTel logs emit / emit 3 fields with the ticker clock (target >= 20)":
+      ns("OpenTelemetry logs SDK emit(), no-op processor") / ns("percore emit 3 fields, ticker clock"),
     [`drain + encode of ${N} events, ms (target <= 20 for 100,000)`]: best,
     "wire bytes per event (msgpack batch)": bytes / N,
     "OTLP logs protobuf bytes per event": otlpBytes / N,

@@ -33,6 +33,12 @@ export interface CollectorOptions {
   readonly view?: "aggregate" | "thread";
   /** Resource attributes merged over the defaults (service.name, service.instance.id, host.name, process.pid, ...). */
   readonly resource?: Readonly<Record<string, AttrValue>>;
+  /**
+   * Where event times come from: "exact" (default), each emit's Date.now(); "ticker", a clock word
+   * a thread of its own advances every ms (cheaper emits, times up to a tick or more old; see
+   * src/runtime/event-clock.ts).
+   */
+  readonly eventClock?: "exact" | "ticker";
 }
 
 interface InstanceState {
@@ -116,7 +122,7 @@ export class Collector {
   private channel: BroadcastChannel | undefined;
   private unsubscribe: (() => void) | undefined;
   /** Every thread's event rings (event-drain.ts). */
-  private readonly eventDrain = new EventDrain();
+  private readonly eventDrain: EventDrain;
 
   constructor(options: CollectorOptions = {}) {
     this.cadenceMs = options.cadenceMs ?? 1000;
@@ -124,6 +130,7 @@ export class Collector {
     this.view = options.view ?? "aggregate";
     this.exporters = options.exporters ?? [];
     this.resource = defaultResource(options.resource);
+    this.eventDrain = new EventDrain(options.eventClock);
     // Register this thread's SDK counters before listening, so reporting never adds instances mid-scan.
     this.sdk = threadRegistry().sdkCounters();
     this.listen();
@@ -437,6 +444,7 @@ export class Collector {
     this.collect();
     this.unsubscribe?.();
     this.channel?.close();
+    await this.eventDrain.close();
     await Promise.all(this.exporters.map((e) => e.shutdown?.()));
   }
 }

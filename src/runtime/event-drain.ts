@@ -4,7 +4,8 @@
 // counts as SDK metrics, and writes the level word of every ring of a group on setLevel().
 // Rings of exited threads are drained for EXIT_GRACE_MS more, then released.
 import type { EventGroupDescriptor } from "../schema/event-descriptor.ts";
-import { RECORD_TAG, RECORD_TIME, RING_READ, RING_WRITTEN, droppedIndex, invalidEventIndex, ringHeaderLength } from "../schema/event-layout.ts";
+import { RECORD_TAG, RECORD_TIME, RING_LEVEL, RING_READ, RING_WRITTEN, droppedIndex, invalidEventIndex, ringHeaderLength } from "../schema/event-layout.ts";
+import { EventTicker } from "./event-clock.ts";
 import { SEVERITY_NUMBERS, type Severity } from "../schema/events.ts";
 import type { EventGroupDecl, EventSourceDecl, WireEventGroup } from "../wire/batch.ts";
 import { MsgpackWriter } from "../wire/msgpack-writer.ts";
@@ -62,9 +63,21 @@ export class EventDrain {
   private readonly sdk = new Map<string, Float64Array>();
   private readonly out = new MsgpackWriter(256 * 1024);
   private nextSource = 0;
+  /** The opt-in ticker clock (event-clock.ts), when the collector asked for it. */
+  private readonly ticker: EventTicker | undefined;
   /** Declarations made since the last batch that carried declarations. */
   groupDecls: EventGroupDecl[] = [];
   sourceDecls: EventSourceDecl[] = [];
+
+  constructor(clock: "exact" | "ticker" = "exact") {
+    if (clock !== "exact" && clock !== "ticker") throw new RangeError(`eventClock must be "exact" or "ticker", got ${JSON.stringify(clock)}`);
+    this.ticker = clock === "ticker" ? new EventTicker() : undefined;
+  }
+
+  /** Stops the ticker, if any (the collector's shutdown). */
+  async close(): Promise<void> {
+    await this.ticker?.stop();
+  }
 
   onMessage(m: RingMessage | SourceMessage | ExitMessage): void {
     if (m.t === "exit") {
@@ -82,7 +95,8 @@ export class EventDrain {
         this.groups.set(groupKey, group);
         this.groupDecls.push([group, wireGroup(d)]);
       }
-      const level = new Int32Array(m.buffer, 2 * 8, 1);
+      const level = new Int32Array(m.buffer, RING_LEVEL * 8, 1);
+      this.ticker?.add(m.buffer);
       const wanted = this.levels.get(d.name) ?? this.levels.get("*");
       if (wanted !== undefined) level[0] = wanted;
       this.rings.set(key, {

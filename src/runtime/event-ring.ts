@@ -13,6 +13,7 @@ import {
   DEFAULT_RING_SIZE,
   RECORD_TAG,
   RECORD_TIME,
+  RING_CLOCK,
   RING_LEVEL,
   RING_READ,
   RING_WRITTEN,
@@ -81,7 +82,9 @@ export class EventRing {
       return -1;
     }
     const o = this.recordsAt + this.slot * this.stride;
-    f[o + RECORD_TIME] = Date.now();
+    // The ticker's time when one runs (eventClock: "ticker"), else this thread's clock.
+    const clock = f[RING_CLOCK]!;
+    f[o + RECORD_TIME] = clock > 0 ? clock : Date.now();
     f[o + RECORD_TAG] = tag * 256 + event;
     return o;
   }

@@ -3,11 +3,13 @@
 // and drains the ring).
 //
 // ring   = header, then `capacity` records of `stride` Float64 elements each.
-// header = [written, read, level word, dropped per event..., invalid per event...]
+// header = [written, read, level word, clock, dropped per event..., invalid per event...]
 //   written: records published by the writer (monotonic); only the writer stores it, last.
 //   read:    records consumed by the collector (monotonic); only the collector stores it.
 //   level:   an Int32 in the element's first 4 bytes: the lowest SeverityNumber recorded; only
 //            the collector writes it (collector.setLevel), emitters read it first thing.
+//   clock:   0, or the time an opt-in ticker thread writes every ms (collector option
+//            eventClock: "ticker"); an emit takes it instead of calling Date.now() when set.
 //   dropped: per event of the group, records dropped because the ring was full (writer only).
 //   invalid: per event, calls dropped because an untyped caller passed a wrong type (writer only).
 // record = [time (ms since the epoch), tag (source * 256 + event index), field slots...,
@@ -18,7 +20,8 @@
 export const RING_WRITTEN = 0;
 export const RING_READ = 1;
 export const RING_LEVEL = 2;
-export const RING_COUNTS = 3;
+export const RING_CLOCK = 3;
+export const RING_COUNTS = 4;
 export const RECORD_TIME = 0;
 export const RECORD_TAG = 1;
 export const RECORD_FIELDS = 2;

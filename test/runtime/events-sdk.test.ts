@@ -67,6 +67,25 @@ describe("recording", () => {
     ]);
   });
 
+  it('eventClock "ticker": emits take a ticking clock word; shutdown gives them Date.now() back', async () => {
+    const sink = new CaptureSink();
+    const collector = new Collector({ exporters: [sink], eventClock: "ticker" });
+    const jobs = new Jobs({ workerId: 13 });
+    const clock = (jobs as unknown as { ring: { f64: Float64Array } }).ring.f64;
+    // RING_CLOCK (element 3) is set at once and then advanced by the ticker thread.
+    await waitFor(() => clock[3]! > 0, "the ticker to write the clock word");
+    const first = clock[3]!;
+    await waitFor(() => clock[3]! > first, "the clock word to advance");
+    const t0 = Date.now();
+    jobs.started(1, "ticker");
+    await collector.shutdown();
+    expect(clock[3]).toBe(0);
+    const t = sink.events[0]!.eventTime;
+    // The tick before the emit: not after it, and not far behind (generous: the machine is busy).
+    expect(t).toBeLessThanOrEqual(t0);
+    expect(t).toBeGreaterThan(t0 - 5_000);
+  });
+
   it("collector.setLevel from the main thread reaches a running worker; debug is off by default", async () => {
     const sink = new CaptureSink();
     const collector = new Collector({ cadenceMs: 10, exporters: [sink] }).start();

@@ -15,6 +15,7 @@ const SUITES: Record<string, () => Promise<{ default: (ctx: SuiteContext) => Pro
   promql: () => import("./promql.ts"),
   "remote-write": () => import("./remote-write.ts"),
   forward: () => import("./forward.ts"),
+  events: () => import("./events.ts"),
 };
 
 const args = process.argv.slice(2);

@@ -2,7 +2,7 @@
 // property keys. They are computed in one place so the emitter and the clash check agree: two
 // schema entries that would generate the same identifier are reported instead of producing a
 // module that does not compile.
-import type { MetricSetInput, SchemaInput } from "../src/schema/validate.ts";
+import type { EventGroupInput, MetricSetInput, SchemaInput } from "../src/schema/validate.ts";
 import { type CodegenError, type Position, codegenError } from "./errors.ts";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -16,7 +16,24 @@ const RESERVED_MEASURE_KEYS = [
   ),
 ];
 /** Names the module imports, always declares, or uses from the global scope. */
-const FIXED = ["MetricSetBase", "checkRuntime", "MetricSetDescriptor", "SCHEMA_HASH", "DESCRIPTORS", "Float64Array", "Int32Array", "Math", "Infinity"];
+const FIXED = [
+  "MetricSetBase",
+  "checkRuntime",
+  "MetricSetDescriptor",
+  "SCHEMA_HASH",
+  "DESCRIPTORS",
+  "Float64Array",
+  "Int32Array",
+  "Math",
+  "Infinity",
+  "EventGroupBase",
+  "EventGroupDescriptor",
+  "EmitterOptions",
+  "EVENT_DESCRIPTORS",
+  "Number",
+];
+/** Members of EventGroupBase (and `constructor`): an event with one of these keys would shadow them. */
+const RESERVED_EVENT_KEYS = ["descriptor", "ring", "tag", "level", "constructor", "names"];
 
 const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
@@ -58,6 +75,31 @@ export class SetIdentifiers {
   }
   boundsConst(key: string): string {
     return `${constantCase(this.className)}_${constantCase(key)}_BOUNDS`;
+  }
+}
+
+/** Identifiers generated for one event group (`className` is the schema's const name). */
+export class EventIdentifiers {
+  readonly className: string;
+  constructor(readonly group: EventGroupInput<unknown>) {
+    this.className = group.declaredAs ?? "UnnamedEvents";
+  }
+  get descriptor(): string {
+    return `${this.className}Descriptor`;
+  }
+  /** The object of constant event names, `<Class>Names`. */
+  get namesConst(): string {
+    return `${this.className}Names`;
+  }
+  get attributesInterface(): string | undefined {
+    const a = this.group.attributeSet;
+    return a ? (a.declaredAs ?? `${this.className}Attributes`) : undefined;
+  }
+  enumType(event: string, field: string): string {
+    return `${this.className}${upperFirst(event)}${upperFirst(field)}`;
+  }
+  indexFunction(event: string, field: string): string {
+    return `${lowerFirst(this.className)}${upperFirst(event)}${upperFirst(field)}Index`;
   }
 }
 
@@ -113,6 +155,21 @@ export function checkIdentifiers(schema: SchemaInput<Position>, file: string): C
       claim(ids.fieldClass(f.key), `field \`${f.key}\` of ${of}`, f.at);
       if (set.measures.length > 0) claim(ids.boundClass(f.key), `the bound handle of field \`${f.key}\` of ${of}`, f.at);
       if (f.instrument === "histogram") claim(ids.boundsConst(f.key), `the bounds of \`${f.key}\` of ${of}`, f.at);
+    }
+  }
+  for (const g of schema.eventGroups ?? []) {
+    const ids = new EventIdentifiers(g);
+    const of = `event group \`${g.name}\``;
+    claim(ids.className, of, g.nameAt);
+    claim(ids.descriptor, `the descriptor of ${of}`, g.nameAt);
+    claim(ids.namesConst, `the event names of ${of}`, g.nameAt);
+    if (g.attributeSet && !g.attributeSet.declaredAs) claim(ids.attributesInterface ?? "", `the attributes of ${of}`, g.attributeSet.nameAt);
+    for (const e of g.events) {
+      checkKey(e.key, e.at, RESERVED_EVENT_KEYS, "a member of EventGroupBase");
+      for (const f of e.fields) {
+        checkKey(f.key, f.at, RESERVED_MEASURE_KEYS, "a parameter");
+        if (f.type === "enum") claim(ids.enumType(e.key, f.key), `field \`${f.key}\` of event \`${e.key}\` of ${of}`, f.at);
+      }
     }
   }
   return errors;

@@ -6,7 +6,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from "node:pat
 import type { MetricSetDescriptor } from "../src/schema/descriptor.ts";
 import { VERSION } from "../src/schema/version.ts";
 import { DEFAULT_MAX_CARDINALITY, validateSchema } from "../src/schema/validate.ts";
-import { buildDescriptors } from "./descriptors.ts";
+import { buildDescriptors, buildEventDescriptors } from "./descriptors.ts";
 import { emitDocs } from "./emit-docs.ts";
 import { emitGrafana } from "./emit-grafana.ts";
 import { DEFAULT_RUNTIME_IMPORT, emitModule } from "./emit-module.ts";
@@ -101,17 +101,18 @@ export function generate(options: GenerateOptions): GenerateResult {
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
 
   const descriptors = buildDescriptors(read.schema);
+  const eventDescriptors = buildEventDescriptors(read.schema);
   const version = generatorVersion();
   const source = (out: string): string => posixPath(relative(dirname(out), schemaPath));
   const outputs = requested.map(([kind, path]): OutputFile => {
     const header = { version, source: source(path) };
     const content =
       kind === "module"
-        ? emitModule(read.schema, descriptors, { ...header, runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT })
+        ? emitModule(read.schema, descriptors, { ...header, runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT }, eventDescriptors)
         : kind === "semconv"
-          ? emitSemconv(read.schema, descriptors, header)
+          ? emitSemconv(read.schema, descriptors, header, eventDescriptors)
           : kind === "docs"
-            ? emitDocs(read.schema, descriptors, header)
+            ? emitDocs(read.schema, descriptors, header, eventDescriptors)
             : emitGrafana(descriptors, header);
     return { kind, path, displayPath: shown(path), content };
   });

@@ -10,7 +10,15 @@ import { type CodegenError, type CodegenErrorCode, type Position, codegenError }
 export const SCHEMA_MODULE = "percore/schema";
 
 /** The value exports of `percore/schema` (a test checks this against src/schema/index.ts). */
-export const DSL_FUNCTIONS: readonly string[] = [...Object.keys(INSTRUMENT_FUNCTIONS), ...Object.keys(ATTRIBUTE_FUNCTIONS), "oneOf", "attributes", "metricSet"];
+export const DSL_FUNCTIONS: readonly string[] = [
+  ...Object.keys(INSTRUMENT_FUNCTIONS),
+  ...Object.keys(ATTRIBUTE_FUNCTIONS),
+  "oneOf",
+  "attributes",
+  "metricSet",
+  "events",
+  "event",
+];
 
 /** The type exports of `percore/schema`: importing them is fine, they never carry values. */
 export const DSL_TYPES: readonly string[] = [
@@ -31,6 +39,15 @@ export const DSL_TYPES: readonly string[] = [
   "FieldDescriptor",
   "EntityAttributeDescriptor",
   "MeasureDescriptor",
+  "EventSpec",
+  "EventOptions",
+  "EventGroupSpec",
+  "EventGroupOptions",
+  "EventFieldSpec",
+  "Severity",
+  "EventGroupDescriptor",
+  "EventDescriptor",
+  "EventFieldDescriptor",
 ];
 
 export interface ImportScope {

@@ -3,9 +3,10 @@
 // and only its top-level `const X = metricSet(...)` / `const X = attributes(...)` declarations are
 // interpreted; X becomes the generated class or interface name.
 import { Node, Project, ts, type VariableDeclaration, VariableDeclarationKind } from "ts-morph";
-import type { MetricSetInput, SchemaInput } from "../src/schema/validate.ts";
+import type { EventGroupInput, MetricSetInput, SchemaInput } from "../src/schema/validate.ts";
 import { type CodegenError, type Position, FILE_START, codegenError } from "./errors.ts";
 import { Interpreter } from "./interpret.ts";
+import { EventInterpreter } from "./interpret-events.ts";
 import { ReadContext, collectImports, unwrap } from "./read-context.ts";
 import { StaticReader } from "./static-value.ts";
 
@@ -14,7 +15,7 @@ export interface ReadResult {
   readonly errors: readonly CodegenError[];
 }
 
-const SET_FUNCTIONS = ["metricSet", "attributes"];
+const SET_FUNCTIONS = ["metricSet", "attributes", "events"];
 
 /** `file` is the path shown in errors; `text` the file's content. */
 export function readSchema(file: string, text: string): ReadResult {
@@ -55,6 +56,8 @@ export function readSchema(file: string, text: string): ReadResult {
   const reader = new StaticReader(ctx, scope, consts, mutable);
   const interpreter = new Interpreter(ctx);
   const metricSets: MetricSetInput<Position>[] = [];
+  const eventInterpreter = new EventInterpreter(ctx, interpreter);
+  const eventGroups: EventGroupInput<Position>[] = [];
   let declaredSets = 0;
 
   for (const st of statements) {
@@ -62,7 +65,7 @@ export function readSchema(file: string, text: string): ReadResult {
       for (const d of st.getDeclarations()) {
         const fn = setFunction(reader, d.getInitializer());
         if (fn === undefined) continue;
-        if (fn === "metricSet") declaredSets++;
+        if (fn === "metricSet" || fn === "events") declaredSets++;
         if (st.getDeclarationKind() !== VariableDeclarationKind.Const || !Node.isIdentifier(d.getNameNode())) {
           ctx.report(
             "E_NOT_CONST",
@@ -75,7 +78,10 @@ export function readSchema(file: string, text: string): ReadResult {
         const value = reader.evaluateConst(d);
         if (value?.kind !== "dsl") continue;
         if (fn === "attributes") interpreter.attributeSet(value);
-        else {
+        else if (fn === "events") {
+          const group = eventInterpreter.group(value);
+          if (group) eventGroups.push(group);
+        } else {
           const set = interpreter.metricSet(value);
           if (set) metricSets.push(set);
         }
@@ -83,7 +89,7 @@ export function readSchema(file: string, text: string): ReadResult {
     } else if (Node.isExpressionStatement(st) || Node.isExportAssignment(st)) {
       const fn = setFunction(reader, st.getExpression());
       if (fn !== undefined) {
-        if (fn === "metricSet") declaredSets++;
+        if (fn === "metricSet" || fn === "events") declaredSets++;
         ctx.report(
           "E_NOT_CONST",
           st,
@@ -99,11 +105,11 @@ export function readSchema(file: string, text: string): ReadResult {
         "E_NO_SETS",
         file,
         FILE_START,
-        "the schema declares no metric set",
+        "the schema declares no metric set or event group",
         `Declare one: export const Http = metricSet("http.server", { metrics: { ... } }), with metricSet imported from "percore/schema".`,
       ),
     );
-  return { schema: { attributeSets: interpreter.attributeSets, metricSets }, errors: ctx.errors };
+  return { schema: { attributeSets: interpreter.attributeSets, metricSets, eventGroups }, errors: ctx.errors };
 }
 
 function setFunction(reader: StaticReader, init: Node | undefined): string | undefined {

@@ -9,3 +9,7 @@ export type { UnitMode } from "../exposition/prometheus-naming.ts";
 export { negotiate, renderExposition, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "../exposition/prometheus-text.ts";
 export type { ExpositionFamily, ExpositionFormat, ExpositionSample, FamilyType } from "../exposition/prometheus-text.ts";
 // The OTLP exporter is in percore/otlp (./otlp.ts): it loads the OpenTelemetry packages.
+export { EventSink, FilterEventSink, ConsoleEventSink, NoopEventSink, filterEvents, formatEvent } from "./event-sink.ts";
+export type { DecodedEvent } from "./event-sink.ts";
+export { NdjsonEventSink, ndjsonLine } from "./ndjson-event-sink.ts";
+export type { NdjsonEventSinkOptions } from "./ndjson-event-sink.ts";

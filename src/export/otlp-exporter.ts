@@ -125,8 +125,17 @@ export class OtlpExporter implements Exporter {
     const rm = this.mapper.toResourceMetrics(batch);
     const encoded = (this.json ? JsonMetricsSerializer : ProtobufMetricsSerializer).serializeRequest(rm);
     if (!encoded) return this.fail("E_ENCODE", "the serializer returned nothing");
+    this.enqueue(encoded, pointCount(batch.points));
+  }
+
+  /**
+   * Queues one encoded OTLP request (gzipped here if configured) for delivery in order, with this
+   * exporter's retries and bounds. The OTLP logs exporter (otlp-logs-exporter.ts) sends through it.
+   */
+  enqueue(encoded: Uint8Array, items: number): void {
+    if (this.closed) return;
     const body = this.gzip ? new Uint8Array(gzipSync(encoded)) : encoded;
-    this.queue.push({ body, points: pointCount(batch.points), attempts: 0 });
+    this.queue.push({ body, points: items, attempts: 0 });
     this.queueBytes += body.byteLength;
     while (this.queueBytes > this.maxQueueBytes && this.queue.length > 1) {
       const old = this.queue.shift()!;

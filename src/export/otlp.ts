@@ -4,3 +4,5 @@ export { OtlpExporter, retryAfterMs } from "./otlp-exporter.ts";
 export type { OtlpExporterOptions } from "./otlp-exporter.ts";
 export { OtlpMapper } from "./otlp-metrics.ts";
 export type { Temporality } from "./otlp-metrics.ts";
+export { OtlpLogsExporter, toLogRecords } from "./otlp-logs-exporter.ts";
+export type { OtlpLogsExporterOptions } from "./otlp-logs-exporter.ts";

@@ -7,6 +7,7 @@ import WebSocket from "ws";
 import { countDroppedBatches } from "../runtime/sdk-counters.ts";
 import type { Batch } from "../wire/batch.ts";
 import { StreamCatalog } from "../wire/stream-catalog.ts";
+import type { EventGroupDecl, EventSourceDecl } from "../wire/batch.ts";
 import type { Exporter, ExportBatch } from "../runtime/exporter.ts";
 import { decodeBatch } from "../wire/codec.ts";
 import { msgpack } from "../wire/msgpack.ts";
@@ -68,6 +69,10 @@ export class ServerExporter implements Exporter {
   private readonly log: (line: string) => void;
   /** Each stream's declarations, to repeat them in a resent batch whose first send they were in. */
   private readonly decls = new Map<string, StreamCatalog>();
+  /** Each stream's event declarations (groups and sources carry their ids, so repeating them all is harmless). */
+  private readonly eventDecls = new Map<string, { groups: EventGroupDecl[]; sources: EventSourceDecl[] }>();
+  /** Entries already resent with every event declaration: refused again, they are dropped, not looped. */
+  private readonly eventsRedeclared = new WeakSet<Entry>();
   private readonly waiters = new Set<() => void>();
   private ws: WebSocket | undefined;
   private wsOpen = false;
@@ -136,6 +141,12 @@ export class ServerExporter implements Exporter {
     let d = this.decls.get(batch.stream);
     if (!d) this.decls.set(batch.stream, (d = new StreamCatalog()));
     d.declare(batch);
+    if (batch.eventGroups || batch.eventSources) {
+      let ev = this.eventDecls.get(batch.stream);
+      if (!ev) this.eventDecls.set(batch.stream, (ev = { groups: [], sources: [] }));
+      ev.groups.push(...(batch.eventGroups ?? []));
+      ev.sources.push(...(batch.eventSources ?? []));
+    }
     const entry: Entry = { stream: batch.stream, seq: batch.seq, batch, bytes, setsThrough: d.sets.length, seriesThrough: d.decls.length, stripped: false };
     const dropped = this.buffer.push(entry);
     if (dropped > 0) this.countDrops(dropped, "buffer full");
@@ -296,6 +307,15 @@ export class ServerExporter implements Exporter {
       const d = this.decls.get(e.stream);
       if (d?.open) {
         this.buffer.replace(e, { ...decodeBatch(e.bytes), open: d.open, sets: d.sets.slice(0, e.setsThrough), series: d.decls.slice(0, e.seriesThrough) } as Batch);
+        return;
+      }
+    }
+    if (error.code === "E_UNKNOWN_EVENT_SOURCE" && !this.eventsRedeclared.has(e)) {
+      // The server lost the stream's event declarations (it restarted, or let the stream go): repeat them all.
+      const ev = this.eventDecls.get(e.stream);
+      if (ev) {
+        this.buffer.replace(e, { ...decodeBatch(e.bytes), eventGroups: ev.groups, eventSources: ev.sources } as Batch);
+        this.eventsRedeclared.add(e);
         return;
       }
     }

@@ -4,6 +4,7 @@
 // SharedArrayBuffer that the message carries and the worker alone writes.
 import { BroadcastChannel } from "node:worker_threads";
 import type { MetricSetDescriptor } from "../schema/descriptor.ts";
+import type { EventGroupDescriptor } from "../schema/event-descriptor.ts";
 
 export const CHANNEL_NAME = "percore.telemetry.v1";
 
@@ -26,6 +27,25 @@ export interface InstanceMessage {
   readonly length: number;
 }
 
+/** A thread's event ring for one group (see event-ring.ts); `ring` numbers the thread's rings. */
+export interface RingMessage {
+  readonly t: "ring";
+  readonly thread: number;
+  readonly ring: number;
+  readonly descriptor: EventGroupDescriptor;
+  readonly buffer: SharedArrayBuffer;
+  readonly capacity: number;
+}
+
+/** An emitter instance: its entity attribute values, and its index in the ring's record tags. */
+export interface SourceMessage {
+  readonly t: "source";
+  readonly thread: number;
+  readonly ring: number;
+  readonly source: number;
+  readonly attrs: readonly AttrValue[];
+}
+
 /**
  * Sent when a thread exits (by the thread itself, or by whoever terminated it): its regions stay
  * readable; the collector keeps reading them a little longer and lets go.
@@ -40,7 +60,7 @@ export interface HelloMessage {
   readonly t: "hello";
 }
 
-export type RegistryMessage = InstanceMessage | ExitMessage;
+export type RegistryMessage = InstanceMessage | ExitMessage | RingMessage | SourceMessage;
 export type ChannelMessage = RegistryMessage | HelloMessage;
 
 /** Announces from any thread that `thread` is gone (terminate() skips the worker's own notice). */

@@ -6,7 +6,12 @@ import type { AttrValue } from "./channel.ts";
 import { threadRegistry } from "./thread-registry.ts";
 import { COUNTER_CARRY, COUNTER_HIGH } from "../schema/layout.ts";
 
+import type { EventGroupDescriptor } from "../schema/event-descriptor.ts";
+import type { EventRing } from "./event-ring.ts";
+
 export type { MetricSetDescriptor } from "../schema/descriptor.ts";
+export type { EventGroupDescriptor } from "../schema/event-descriptor.ts";
+export type { EventRing } from "./event-ring.ts";
 
 /** The generated-code contract version this runtime implements (2: counters are [low, high], see layout.ts). */
 export const RUNTIME_API_VERSION = 2;
@@ -36,6 +41,34 @@ export abstract class MetricSetBase {
     this.values = region.values;
     this.epoch = region.epoch;
     this.overflow = region.overflow;
+  }
+}
+
+/** Options of a generated event emitter's constructor. */
+export interface EmitterOptions {
+  /** Records in this thread's ring for the group, when this instance creates it (default 16,384; see setEventRingSize). */
+  readonly ringSize?: number;
+}
+
+/**
+ * Base of every generated event-group class: holds this thread's ring for the group (one per
+ * thread and group, shared by the group's instances) and this instance's record tag.
+ */
+export abstract class EventGroupBase {
+  /** Written only by this thread through the generated emitters. */
+  protected readonly ring: EventRing;
+  /** Index of this instance's entity attributes in the ring's records. */
+  protected readonly tag: number;
+  /** The ring's level word (element 0), held directly: a disabled event costs one load and a compare. */
+  protected readonly level: Int32Array;
+  readonly descriptor: EventGroupDescriptor;
+
+  protected constructor(descriptor: EventGroupDescriptor, attributes: readonly AttrValue[], options?: EmitterOptions) {
+    const source = threadRegistry().eventSource(descriptor, attributes, options?.ringSize);
+    this.descriptor = descriptor;
+    this.ring = source.ring;
+    this.tag = source.tag;
+    this.level = source.ring.level;
   }
 }
 

@@ -22,6 +22,8 @@ import { Series } from "./series.ts";
 import { planSet, wireDescriptor, type SetPlan } from "./set-plan.ts";
 import { threadRegistry } from "./thread-registry.ts";
 import { VERSION } from "../schema/version.ts";
+import type { Severity } from "../schema/events.ts";
+import { EventDrain } from "./event-drain.ts";
 
 export interface CollectorOptions {
   /** Flush cadence in ms (default 1000). */
@@ -31,6 +33,12 @@ export interface CollectorOptions {
   readonly view?: "aggregate" | "thread";
   /** Resource attributes merged over the defaults (service.name, service.instance.id, host.name, process.pid, ...). */
   readonly resource?: Readonly<Record<string, AttrValue>>;
+  /**
+   * Where event times come from: "exact" (default), each emit's Date.now(); "ticker", a clock word
+   * a thread of its own advances every ms (cheaper emits, times up to a tick or more old; see
+   * src/runtime/event-clock.ts).
+   */
+  readonly eventClock?: "exact" | "ticker";
 }
 
 interface InstanceState {
@@ -113,6 +121,8 @@ export class Collector {
   private timer: NodeJS.Timeout | undefined;
   private channel: BroadcastChannel | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** Every thread's event rings (event-drain.ts). */
+  private readonly eventDrain: EventDrain;
 
   constructor(options: CollectorOptions = {}) {
     this.cadenceMs = options.cadenceMs ?? 1000;
@@ -120,6 +130,7 @@ export class Collector {
     this.view = options.view ?? "aggregate";
     this.exporters = options.exporters ?? [];
     this.resource = defaultResource(options.resource);
+    this.eventDrain = new EventDrain(options.eventClock);
     // Register this thread's SDK counters before listening, so reporting never adds instances mid-scan.
     this.sdk = threadRegistry().sdkCounters();
     this.listen();
@@ -162,6 +173,8 @@ export class Collector {
 
   private onMessage(m: ChannelMessage | RegistryMessage): void {
     if (m.t === "hello") return;
+    if (m.t === "ring" || m.t === "source" || m.t === "exit") this.eventDrain.onMessage(m);
+    if (m.t === "ring" || m.t === "source") return;
     let thread = this.threads.get(m.thread);
     if (!thread) {
       thread = { chunks: new Map(), instanceIds: new Set(), exitedAt: undefined };
@@ -228,6 +241,8 @@ export class Collector {
   collect(): ExportBatch | undefined {
     this.invalid = 0;
     const now = Date.now();
+    // Before the metric regions: the drain counts its losses into SDK counters read below.
+    const events = this.eventDrain.drain(now);
     for (const [id, thread] of this.threads) {
       for (const chunk of thread.chunks.values()) {
         this.readChunk(chunk);
@@ -237,7 +252,7 @@ export class Collector {
     }
     // Counted now, reported with the next flush (the SDK series was already read in this one).
     if (this.invalid > 0) this.sdk[SDK_INVALID] += this.invalid;
-    const out = this.buildBatch(this.lastFlush, now);
+    const out = this.buildBatch(this.lastFlush, now, events);
     this.lastFlush = now;
     if (!out) return undefined;
     for (const e of this.exporters) {
@@ -361,7 +376,15 @@ export class Collector {
     console.error(`percore: counter ${metric} passed 2^53; as a "double" counter it can no longer count by 1 exactly. Declare it with value: "int" (exact to 2^105).`);
   }
 
-  private buildBatch(start: number, end: number): ExportBatch | undefined {
+  /**
+   * Sets the lowest severity recorded by the emitters of event group `group` ("*": all groups) in
+   * every thread: one word in each ring's shared memory, read by every emit.
+   */
+  setLevel(group: string, level: Severity): void {
+    this.eventDrain.setLevel(group, level);
+  }
+
+  private buildBatch(start: number, end: number, events: Uint8Array | undefined): ExportBatch | undefined {
     const w = this.points;
     w.reset();
     const rows = w.beginArray();
@@ -383,7 +406,7 @@ export class Collector {
       }
     }
     this.dirty.length = 0;
-    if (count === 0) return undefined;
+    if (count === 0 && !events) return undefined;
     w.endArray(rows, count);
     this.seq++;
     const header: BatchHeader = {
@@ -395,8 +418,9 @@ export class Collector {
       ...(this.seq === 1 ? { open: { resource: this.resource, schemaHash: this.schemaHashes(), sdk: { name: "percore", version: VERSION }, view: this.view } } : {}),
       ...(sets.length ? { sets } : {}),
       ...(series.length ? { series } : {}),
+      ...this.eventDrain.takeDeclarations(),
     };
-    return new EncodedBatch(header, this.encoder.encode(header, w.written()));
+    return new EncodedBatch(header, this.encoder.encode(header, w.written(), events));
   }
 
   private schemaHashes(): string {
@@ -420,6 +444,7 @@ export class Collector {
     this.collect();
     this.unsubscribe?.();
     this.channel?.close();
+    await this.eventDrain.close();
     await Promise.all(this.exporters.map((e) => e.shutdown?.()));
   }
 }

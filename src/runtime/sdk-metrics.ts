@@ -39,3 +39,23 @@ export const SDK_DESCRIPTOR: MetricSetDescriptor = {
   slots: 1,
   maxInstances: 1,
 };
+
+// Per event name (entity attribute `event.name`, one instance per name on the collector's
+// thread): events lost before they reached the wire. Int counters, [low, high] at these offsets.
+export const SDK_EVENTS_DROPPED = 0;
+export const SDK_EVENTS_INVALID = 2;
+
+export const SDK_EVENTS_DESCRIPTOR: MetricSetDescriptor = {
+  name: "percore.sdk.events",
+  brief: "Events the SDK could not record",
+  schemaHash: "percore-sdk-events-v1",
+  attributes: [{ name: "event.name", key: "eventName", type: "string", brief: "Name of the event" }],
+  measures: [],
+  fields: [
+    field("dropped", "percore.sdk.events.dropped", "{event}", "Events dropped because the emitting thread's ring was full (the newest are dropped)", SDK_EVENTS_DROPPED),
+    field("invalid", "percore.sdk.events.invalid", "{event}", "Events dropped because an untyped caller passed a field of the wrong type", SDK_EVENTS_INVALID),
+  ],
+  stride: 4,
+  slots: 1,
+  maxInstances: 100_000,
+};

@@ -5,7 +5,9 @@ import { BroadcastChannel, isMainThread, threadId } from "node:worker_threads";
 import type { MetricSetDescriptor } from "../schema/descriptor.ts";
 import { epochIndex, initRegion, regionLength } from "../schema/layout.ts";
 import { SDK_DESCRIPTOR, SDK_OVERFLOWED } from "./sdk-metrics.ts";
-import { CHANNEL_NAME, type AttrValue, type ChannelMessage, type InstanceMessage, type RegistryMessage } from "./channel.ts";
+import { CHANNEL_NAME, type AttrValue, type ChannelMessage, type RegistryMessage } from "./channel.ts";
+import type { EventGroupDescriptor } from "../schema/event-descriptor.ts";
+import { EventRing, eventRingSize } from "./event-ring.ts";
 
 /** Float64 elements per arena chunk (256 KiB); a region larger than a chunk gets a chunk of its own. */
 const CHUNK_ELEMENTS = 32 * 1024;
@@ -30,7 +32,8 @@ export class ThreadRegistry {
   private readonly liveBySet = new Map<string, number>();
   private readonly overflowBySet = new Map<string, Region>();
   private readonly overflowedKeys = new Map<string, Set<string>>();
-  private readonly announced: InstanceMessage[] = [];
+  private readonly announced: RegistryMessage[] = [];
+  private readonly rings = new Map<string, { ring: EventRing; id: number; sources: Map<string, number> }>();
   private readonly listeners = new Set<Listener>();
   private channel: BroadcastChannel | undefined;
   /** Default limit of live instances per set per thread when the descriptor does not set one. */
@@ -83,7 +86,7 @@ export class ThreadRegistry {
     initRegion(values, descriptor.fields, descriptor.stride, descriptor.slots);
     const epoch = new Int32Array(this.chunk, (start + epochIndex(descriptor.stride, descriptor.slots)) * 8, 1);
     const region: Region = { values, epoch, overflow };
-    const message: InstanceMessage = {
+    const message: RegistryMessage = {
       t: "instance",
       thread: this.thread,
       id: this.announced.length,
@@ -98,6 +101,35 @@ export class ThreadRegistry {
     this.announced.push(message);
     this.announce(message);
     return region;
+  }
+
+  /**
+   * This thread's ring for an event group (created and announced on first use) and the record tag
+   * of the emitter instance with these entity attributes (instances with equal attributes share one).
+   */
+  eventSource(descriptor: EventGroupDescriptor, attrs: readonly AttrValue[], capacity = eventRingSize()): { ring: EventRing; tag: number } {
+    checkAttributes(descriptor, attrs);
+    const key = descriptor.name + "\u0000" + descriptor.schemaHash;
+    let entry = this.rings.get(key);
+    if (!entry) {
+      const ring = EventRing.create(descriptor, capacity);
+      entry = { ring, id: this.rings.size, sources: new Map() };
+      this.rings.set(key, entry);
+      this.publish({ t: "ring", thread: this.thread, ring: entry.id, descriptor, buffer: ring.buffer, capacity });
+    }
+    const attrKey = JSON.stringify(attrs);
+    let tag = entry.sources.get(attrKey);
+    if (tag === undefined) {
+      tag = entry.sources.size;
+      entry.sources.set(attrKey, tag);
+      this.publish({ t: "source", thread: this.thread, ring: entry.id, source: tag, attrs: [...attrs] });
+    }
+    return { ring: entry.ring, tag };
+  }
+
+  private publish(message: RegistryMessage): void {
+    this.announced.push(message);
+    this.announce(message);
   }
 
   /** This thread's SDK counters (see sdk-metrics.ts); only this thread writes them. */
@@ -140,7 +172,7 @@ export class ThreadRegistry {
   }
 }
 
-function checkAttributes(descriptor: MetricSetDescriptor, attrs: readonly AttrValue[]): void {
+function checkAttributes(descriptor: MetricSetDescriptor | EventGroupDescriptor, attrs: readonly AttrValue[]): void {
   if (attrs.length !== descriptor.attributes.length) {
     throw new TypeError(`${descriptor.name}: expected ${descriptor.attributes.length} entity attributes, got ${attrs.length}`);
   }

@@ -7,6 +7,11 @@ export interface AttributeOptions {
   /** Attribute key on the wire; defaults to the property in snake case (`workerId` -> `worker_id`). */
   readonly name?: string;
   readonly note?: string;
+  /**
+   * Event fields only: the longest value a `str` field records, in UTF-8 bytes (1 to 4096,
+   * required for event strings). Longer values are cut at a character boundary and marked truncated.
+   */
+  readonly maxLength?: number;
 }
 
 export interface AttributeSpec<T extends AttributeType = AttributeType> {

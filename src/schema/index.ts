@@ -6,3 +6,6 @@ export type { AttributeSpec, AttributeSetSpec, AttributeType, EnumSpec, Attribut
 export { metricSet } from "./metric-set.ts";
 export type { MetricSetSpec, MetricSetOptions } from "./metric-set.ts";
 export type { MetricSetDescriptor, FieldDescriptor, EntityAttributeDescriptor, MeasureDescriptor } from "./descriptor.ts";
+export { events, event } from "./events.ts";
+export type { EventSpec, EventOptions, EventGroupSpec, EventGroupOptions, EventFieldSpec, Severity } from "./events.ts";
+export type { EventGroupDescriptor, EventDescriptor, EventFieldDescriptor } from "./event-descriptor.ts";

@@ -2,104 +2,30 @@
 // with source positions as locators) and any runtime check (which may use property paths). The
 // rules live here rather than in codegen so a schema means the same thing wherever it is checked.
 import type { AttributeType } from "./attributes.ts";
-import type { InstrumentKind, Stability, ValueType } from "./instruments.ts";
 import { NAME_RULE, defaultAttributeName, defaultMetricName, nameProblem } from "./naming.ts";
+import { checkEventGroups } from "./validate-events.ts";
+import { checkEnumValues } from "./validate-enum.ts";
+import type { AttributeSetInput, FieldInput, KeyedInput, MetricSetInput, Report, SchemaInput, SchemaIssue } from "./schema-input.ts";
+
+export type {
+  AttributeInput,
+  AttributeSetInput,
+  EventFieldInput,
+  EventGroupInput,
+  EventInput,
+  FieldInput,
+  KeyedInput,
+  Located,
+  MeasureInput,
+  MetricSetInput,
+  Report,
+  SchemaInput,
+  SchemaIssue,
+  SchemaIssueCode,
+} from "./schema-input.ts";
 
 /** Default budget for the product of a set's measurement-attribute value counts (slots per instance). */
 export const DEFAULT_MAX_CARDINALITY = 2000;
-
-export type SchemaIssueCode =
-  | "E_BAD_NAME"
-  | "E_DUP_METRIC"
-  | "E_DUP_ATTRIBUTE"
-  | "E_DUP_SET"
-  | "E_ATTRIBUTE_CONFLICT"
-  | "E_NO_METRICS"
-  | "E_EMPTY_ATTRIBUTE_SET"
-  | "E_MISSING_UNIT"
-  | "E_BAD_UNIT"
-  | "E_MISSING_BRIEF"
-  | "E_EMPTY_BOUNDS"
-  | "E_BOUNDS_ORDER"
-  | "E_BOUND_NOT_FINITE"
-  | "E_EMPTY_ENUM"
-  | "E_DUP_ENUM_VALUE"
-  | "E_BAD_ENUM_VALUE"
-  | "E_CARDINALITY";
-
-/** One broken rule; `at` is whatever locator the caller attached to the offending part. */
-export interface SchemaIssue<L> {
-  readonly code: SchemaIssueCode;
-  /** What is wrong (no trailing period). */
-  readonly message: string;
-  /** How to fix it (a sentence). */
-  readonly hint: string;
-  readonly at: L;
-}
-
-export interface Located<T, L> {
-  readonly value: T;
-  readonly at: L;
-}
-
-/** A property of the schema: `key` as written, `name` only when an explicit `name:` option was given. */
-export interface KeyedInput<L> {
-  readonly key: string;
-  readonly at: L;
-  readonly name?: string;
-  readonly nameAt?: L;
-}
-
-export interface AttributeInput<L> extends KeyedInput<L> {
-  readonly type: AttributeType;
-  readonly brief?: string;
-  readonly note?: string;
-}
-
-export interface MeasureInput<L> extends KeyedInput<L> {
-  readonly values: readonly Located<string, L>[];
-  readonly valuesAt: L;
-  readonly brief?: string;
-  readonly note?: string;
-}
-
-export interface FieldInput<L> extends KeyedInput<L> {
-  readonly instrument: InstrumentKind;
-  readonly unit?: string;
-  readonly unitAt?: L;
-  readonly brief?: string;
-  readonly valueType: ValueType;
-  readonly stability: Stability;
-  readonly note?: string;
-  readonly bounds?: readonly Located<number, L>[];
-  readonly boundsAt?: L;
-}
-
-export interface AttributeSetInput<L> {
-  readonly name: string;
-  readonly nameAt: L;
-  /** The identifier the schema declares it under, when it is a top-level const. */
-  readonly declaredAs?: string;
-  readonly attributes: readonly AttributeInput<L>[];
-}
-
-export interface MetricSetInput<L> {
-  readonly name: string;
-  readonly nameAt: L;
-  readonly declaredAs?: string;
-  readonly brief?: string;
-  readonly attributeSet?: AttributeSetInput<L>;
-  readonly measures: readonly MeasureInput<L>[];
-  readonly measureAt?: L;
-  readonly fields: readonly FieldInput<L>[];
-  readonly maxInstances: number;
-}
-
-export interface SchemaInput<L> {
-  /** Every attribute set, top-level and inline, each once, in declaration order. */
-  readonly attributeSets: readonly AttributeSetInput<L>[];
-  readonly metricSets: readonly MetricSetInput<L>[];
-}
 
 export const attributeName = (a: KeyedInput<unknown>): string => a.name ?? defaultAttributeName(a.key);
 export const metricName = (set: { name: string }, f: KeyedInput<unknown>): string => f.name ?? defaultMetricName(set.name, f.key);
@@ -134,6 +60,7 @@ export function validateSchema<L>(schema: SchemaInput<L>, options: { maxCardinal
   const checker = new Checker<L>(options.maxCardinality ?? DEFAULT_MAX_CARDINALITY);
   for (const set of schema.attributeSets) checker.attributeSet(set);
   for (const set of schema.metricSets) checker.metricSet(set);
+  checkEventGroups(schema.eventGroups ?? [], checker.report);
   return checker.issues;
 }
 
@@ -262,22 +189,6 @@ class Checker<L> {
         `${what} has ${brief === undefined ? "no" : "an empty"} brief`,
         "Add a one-sentence description; it becomes the docs, the JSDoc and the semconv `brief`.",
       );
-  }
-}
-
-type Report<L> = (code: SchemaIssueCode, at: L, message: string, hint: string) => void;
-
-function checkEnumValues<L>(m: MeasureInput<L>, report: Report<L>): void {
-  if (m.values.length === 0) {
-    report("E_EMPTY_ENUM", m.valuesAt, `measurement attribute \`${m.key}\` has no values`, 'List the values it can take, e.g. oneOf(["GET", "POST", "OTHER"], ...).');
-    return;
-  }
-  const seen = new Set<string>();
-  for (const v of m.values) {
-    if (v.value === "") report("E_BAD_ENUM_VALUE", v.at, `measurement attribute \`${m.key}\` has an empty value`, "Give every value at least one character.");
-    else if (seen.has(v.value))
-      report("E_DUP_ENUM_VALUE", v.at, `duplicate value \`${v.value}\` in measurement attribute \`${m.key}\``, "List every value once; each value gets its own slot.");
-    seen.add(v.value);
   }
 }
 

@@ -12,6 +12,8 @@ export type ErrorCode =
   | "E_UNKNOWN_STREAM"
   | "E_UNKNOWN_SET"
   | "E_UNKNOWN_SERIES"
+  | "E_UNKNOWN_EVENT_SOURCE"
+  | "E_BAD_EVENTS"
   | "E_UNKNOWN_FIELD"
   | "E_BAD_VALUE"
   | "E_TOO_LONG"
@@ -62,6 +64,9 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   E_UNKNOWN_STREAM: 409,
   E_UNKNOWN_SET: 422,
   E_UNKNOWN_SERIES: 422,
+  // 409 like an unknown stream: the server lost the declarations (restart), the client repeats them.
+  E_UNKNOWN_EVENT_SOURCE: 409,
+  E_BAD_EVENTS: 400,
   E_UNKNOWN_FIELD: 422,
   E_BAD_VALUE: 422,
   E_TOO_LONG: 400,

@@ -8,12 +8,12 @@ import { msgpack } from "./msgpack.ts";
 export class BatchEncoder {
   private readonly out = new MsgpackWriter();
 
-  /** `points` is the msgpack array of points rows. Returns a fresh copy of the encoded batch. */
-  encode(header: BatchHeader, points: Uint8Array): Uint8Array {
+  /** `points` is the msgpack array of points rows, `events` that of event rows (if any). Returns a fresh copy of the encoded batch. */
+  encode(header: BatchHeader, points: Uint8Array, events?: Uint8Array): Uint8Array {
     const w = this.out;
     w.reset();
     const entries = Object.entries(header).filter(([, v]) => v !== undefined);
-    w.mapHeader(entries.length + 1);
+    w.mapHeader(entries.length + (events ? 2 : 1));
     for (const [key, value] of entries) {
       w.string(key);
       if (typeof value === "number") w.number(value);
@@ -22,6 +22,11 @@ export class BatchEncoder {
     }
     w.string("points");
     w.raw(points);
+    if (events) {
+      // The msgpack array of event rows, written by the collector's event drain.
+      w.string("events");
+      w.raw(events);
+    }
     return w.bytes();
   }
 }

@@ -56,6 +56,45 @@ export type SeriesDecl = readonly [id: number, set: number, attrs: readonly Attr
  */
 export type SeriesPoints = readonly (number | readonly number[])[];
 
+/** An event group's self-description as it travels (see src/schema/event-descriptor.ts). */
+export interface WireEventGroup {
+  readonly name: string;
+  readonly brief: string;
+  readonly schemaHash: string;
+  readonly attributes: readonly { readonly name: string; readonly type: AttributeType; readonly brief: string }[];
+  readonly events: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly severityNumber: number;
+    readonly severityText: string;
+    readonly brief: string;
+    readonly fields: readonly {
+      readonly name: string;
+      readonly type: "string" | "int" | "double" | "boolean" | "enum";
+      readonly brief: string;
+      readonly maxLength?: number;
+      readonly values?: readonly string[];
+    }[];
+  }[];
+}
+
+/**
+ * An event group declared by its stream-wide index. Unlike sets, a group carries its index, so a
+ * batch may declare it again (the server exporter does after the server lost its declarations).
+ */
+export type EventGroupDecl = readonly [index: number, group: WireEventGroup];
+
+/** An emitter instance (thread, group, entity attributes): [source id, group index, attribute values]. */
+export type EventSourceDecl = readonly [id: number, group: number, attrs: readonly AttrValue[]];
+
+/**
+ * One event: [source id, event index in its group, event_time as ms relative to the batch's `end`
+ * (usually a small negative integer; the worker's clock at emit), truncated-field bitmask (bit i: field i was cut to its maxLength), field values
+ * in declaration order...]. Enum values travel as their index, booleans as msgpack booleans.
+ * Its event_id is `<stream>:<seq>:<position in events>` (see eventId), stable across resends.
+ */
+export type EventRow = readonly (number | string | boolean)[];
+
 export interface Batch {
   readonly v: typeof WIRE_VERSION;
   /** Stream id: unique per collector run. */
@@ -70,10 +109,16 @@ export interface Batch {
   readonly sets?: readonly WireSetDescriptor[];
   readonly series?: readonly SeriesDecl[];
   readonly points: readonly SeriesPoints[];
+  readonly eventGroups?: readonly EventGroupDecl[];
+  readonly eventSources?: readonly EventSourceDecl[];
+  readonly events?: readonly EventRow[];
 }
 
 /** A batch without its points: what exporters need to route, acknowledge and re-declare. */
-export type BatchHeader = Omit<Batch, "points">;
+export type BatchHeader = Omit<Batch, "points" | "events">;
+
+/** The event_id of the event at `index` of a batch's events: unique per stream and stable across resends. */
+export const eventId = (stream: string, seq: number, index: number): string => `${stream}:${seq}:${index}`;
 
 /** Point key arithmetic (see SeriesPoints). */
 export const pointKey = (slot: number, field: number, fieldCount: number): number => slot * fieldCount + field;

@@ -8,3 +8,4 @@ export * from "./reply.ts";
 export * from "./stream-catalog.ts";
 export * from "./wire-error.ts";
 export * from "./fold.ts";
+export * from "./event-catalog.ts";

@@ -110,6 +110,29 @@ export class MsgpackWriter {
     this.pos += bytes.length;
   }
 
+  boolean(v: boolean): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v ? 0xc3 : 0xc2;
+  }
+
+  /** A msgpack string whose UTF-8 bytes are `src[start, start + n)` (event strings straight from a ring). */
+  stringBytes(src: Uint8Array, start: number, n: number): void {
+    this.ensure(n + 5);
+    if (n < 32) this.buf[this.pos++] = 0xa0 | n;
+    else if (n < 256) (this.buf[this.pos++] = 0xd9), (this.buf[this.pos++] = n);
+    else (this.buf[this.pos++] = 0xda), this.view.setUint16(this.pos, n), (this.pos += 2);
+    // Short strings byte by byte: a subarray view per string would cost more than the copy.
+    if (n <= 64) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = start, end = start + n; i < end; i++) b[p++] = src[i]!;
+      this.pos = p;
+    } else {
+      this.buf.set(src.subarray(start, start + n), this.pos);
+      this.pos += n;
+    }
+  }
+
   string(s: string): void {
     const n = Buffer.byteLength(s);
     this.ensure(n + 5);

@@ -75,6 +75,19 @@ const CASES: Record<string, readonly Expected[]> = {
     ["E_DUP_KEY", 13, 5, /duplicate key `heap`/],
     ["E_BAD_ARGUMENT", 17, 23, /`metricSet` takes 2 arguments, got 1/],
   ],
+  "event-dup-name.ts": [["E_DUP_EVENT", 7, 67, /duplicate event name `job\.started` \(already used by `started` of event group `job`\)/]],
+  "event-bad-name.ts": [["E_BAD_NAME", 6, 70, /invalid event name `Job-Started`: it contains uppercase letters\. Event names are constant lower\.dot\.case/]],
+  "event-bad-severity.ts": [["E_BAD_SEVERITY", 6, 32, /unknown severity `notice` for event `job\.started`\. Use one of "debug", "info", "warn", "error", "fatal"/]],
+  "event-max-length.ts": [
+    ["E_MISSING_MAX_LENGTH", 6, 74, /string field `queue` of event `job\.started` has no maxLength\. Bound it/],
+    ["E_MAX_LENGTH", 7, 109, /maxLength 5000 of string field `message` of event `job\.failed` is outside 1 to 4096/],
+  ],
+  "event-too-many-fields.ts": [["E_TOO_MANY_FIELDS", 6, 63, /event `wide\.many` has 65 fields, the limit is 64/]],
+  "event-reserved-field.ts": [
+    ["E_RESERVED_FIELD", 9, 17, /field `event_id` of event `job\.started` takes a name the stored event reserves/],
+    ["E_RESERVED_FIELD", 9, 59, /field `severity` of event `job\.started`/],
+    ["E_RESERVED_FIELD", 9, 113, /field `event_time` of event `job\.started`/],
+  ],
   "does-not-exist.ts": [["E_NO_FILE", 1, 1, /cannot read the schema file test\/fixtures\/bad-schemas\/does-not-exist\.ts: no such file/]],
 };
 

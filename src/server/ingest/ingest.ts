@@ -12,12 +12,13 @@ import { EventIngest } from "./event-ingest.ts";
 import { describeStream, refusalOf, type ClientInfo, type IngestCore, type IngestHooks } from "./ingest-core.ts";
 import type { Limits } from "./limits.ts";
 import type { PointRows } from "./point-rows.ts";
-import type { BatchRecord, Store } from "../store/store.ts";
+import type { BatchRecord, CommitResult, Store } from "../store/store.ts";
 import { StreamCache } from "./stream-cache.ts";
 import { StreamLiveness } from "./stream-liveness.ts";
 import { newStream, seriesAttributes, setState, type SeriesState, type SetState, type StreamState } from "./stream-state.ts";
 import { checkHeader } from "./validate-declarations.ts";
 import { checkSeries, decodePoints } from "./validate-points.ts";
+import { decodeBatchEvents } from "./batch-events.ts";
 
 export type { ClientInfo, IngestHooks } from "./ingest-core.ts";
 export type { EventStreamHandle } from "./event-ingest.ts";
@@ -53,7 +54,7 @@ export class Ingestor implements IngestCore {
   ) {
     this.queue = new CommitQueue(
       store,
-      (unit) => this.committed(unit),
+      (unit, result) => this.committed(unit, result),
       (unit, e) => this.failed(unit, e),
     );
     this.cache = new StreamCache(store);
@@ -69,12 +70,13 @@ export class Ingestor implements IngestCore {
     return refusalOf(this.stopped, this.queue, this.limits);
   }
 
-  private committed(unit: PendingUnit): void {
+  private committed(unit: PendingUnit, result: CommitResult): void {
     for (const [id, p] of unit.progress) {
       const s = this.cache.byId(unit.touched, id);
       if (s) {
         s.lastStored = Math.max(s.lastStored, p.lastSeq);
-        s.stored += p.points;
+        // Batch streams' events (batch-events.ts) count like points; event connections count their own.
+        s.stored += p.points + (result.eventsStored.get(id) ?? 0);
       }
     }
     this.hooks.committed(unit, this.cache.open);
@@ -138,6 +140,11 @@ export class Ingestor implements IngestCore {
       unit.points.truncate(mark);
       return n;
     }
+    const events = decodeBatchEvents(raw as Record<string, unknown>, state, h.stream, h.seq, Date.now(), this.limits);
+    if (isServerError(events)) {
+      unit.points.truncate(mark);
+      return events;
+    }
     // Accepted: from here on nothing fails before the commit.
     if (created) {
       this.cache.remember(state);
@@ -158,6 +165,7 @@ export class Ingestor implements IngestCore {
       state.series.set(s.id, s);
       unit.series.push({ stream: state.id, series: s, setName: sets[s.set].descriptor.name, attributes: seriesAttributes(state, s) });
     }
+    for (const e of events) unit.events.push(e);
     const stored = this.queueBatch(state, { stream: state.id, seq: h.seq, start: h.start, end: h.end, points: n }, bytes.length);
     return { seq: h.seq, stream: h.stream, stored };
   }

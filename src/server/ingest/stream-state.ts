@@ -2,6 +2,7 @@
 // later batches can be decoded by small integers) and how far it has been stored.
 import type { StreamOpen, WireSetDescriptor, AttrValue } from "../../wire/batch.ts";
 import { seriesAttributes as wireSeriesAttributes } from "../../wire/stream-catalog.ts";
+import type { EventCatalog } from "../../wire/event-catalog.ts";
 
 export interface SetState {
   readonly index: number;
@@ -43,6 +44,12 @@ export interface StreamState {
   lastBatchAt?: number;
   /** Logged closed (connection ended, or idle); a later batch reopens it. */
   closed?: boolean;
+  /**
+   * Event groups and sources the stream declared (batch-events.ts). Kept in memory only: a stream
+   * loaded from the store starts without them and the client repeats them when told
+   * E_UNKNOWN_EVENT_SOURCE.
+   */
+  eventCatalog?: EventCatalog;
 }
 
 /** A stream seen for the first time: nothing declared, nothing stored. */

@@ -12,7 +12,7 @@ import { EventIngest } from "./event-ingest.ts";
 import { describeStream, refusalOf, type ClientInfo, type IngestCore, type IngestHooks } from "./ingest-core.ts";
 import type { Limits } from "./limits.ts";
 import type { PointRows } from "./point-rows.ts";
-import type { BatchRecord, Store } from "../store/store.ts";
+import type { BatchRecord, CommitResult, Store } from "../store/store.ts";
 import { StreamCache } from "./stream-cache.ts";
 import { StreamLiveness } from "./stream-liveness.ts";
 import { newStream, seriesAttributes, setState, type SeriesState, type SetState, type StreamState } from "./stream-state.ts";
@@ -53,7 +53,7 @@ export class Ingestor implements IngestCore {
   ) {
     this.queue = new CommitQueue(
       store,
-      (unit) => this.committed(unit),
+      (unit, result) => this.committed(unit, result),
       (unit, e) => this.failed(unit, e),
     );
     this.cache = new StreamCache(store);
@@ -69,7 +69,7 @@ export class Ingestor implements IngestCore {
     return refusalOf(this.stopped, this.queue, this.limits);
   }
 
-  private committed(unit: PendingUnit): void {
+  private committed(unit: PendingUnit, result: CommitResult): void {
     for (const [id, p] of unit.progress) {
       const s = this.cache.byId(unit.touched, id);
       if (s) {
@@ -78,6 +78,8 @@ export class Ingestor implements IngestCore {
       }
     }
     this.hooks.committed(unit, this.cache.open);
+    // Only now are they durable (the transaction committed): the live tail shows stored events only.
+    if (result.events && result.events.length > 0) this.hooks.eventsStored?.(result.events);
   }
 
   private failed(unit: PendingUnit, e: unknown): void {

@@ -4,10 +4,11 @@
 // serializer). A suite of bench/run.ts (`npm run bench -- server-events`; quick: 20,000 events)
 // and runnable alone:
 //
-//   node --conditions=source --import tsx bench/server-events.ts [events=1000000] [connections=4] [lines=20000]
+//   node --conditions=source --import tsx bench/server-events.ts [events=1000000] [connections=4] [lines=20000] [storeEvents=2000000]
 //
 // `connections` clients post bodies of `lines` events at once into the real server process; the
 // rate is from the first send to the last reply, and the store's count is checked against it.
+// Then the store alone, side by side: this duplicate check against the UNIQUE index before it.
 import { readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +16,9 @@ import { ProtobufLogsSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { LoggerProvider, InMemoryLogRecordExporter, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
 import { SeverityNumber } from "@opentelemetry/api-logs";
+import { DuckDBInstance, timestampValue } from "@duckdb/node-api";
+import { PendingUnit } from "../src/server/ingest/commit-queue.ts";
+import { DuckDBStore } from "../src/server/store/duckdb-store.ts";
 import { scalar, startServerProcess, tempStore } from "../test/server/helpers/server-process.ts";
 import { writeResult, type SuiteContext } from "./harness.ts";
 
@@ -67,10 +71,72 @@ async function otlpBody(perBody: number): Promise<Uint8Array> {
   return body;
 }
 
+/**
+ * The store alone, side by side in one run: commits of `perCommit` events with random client ids
+ * (a) through DuckDBStore (append + in-memory id check, this design) and (b) the design before it,
+ * a staging table and `INSERT OR IGNORE` into an events table with `event_id VARCHAR UNIQUE`.
+ */
+async function storeSideBySide(total: number, perCommit: number): Promise<{ current: number; unique: number }> {
+  const dir = dirname(tempStore("bench-events-store"));
+  try {
+    const store = await DuckDBStore.open({ path: `${dir}/new.duckdb` });
+    let t0 = performance.now();
+    for (let done = 0; done < total; done += perCommit) {
+      const u = new PendingUnit();
+      for (let i = 0; i < perCommit; i++) u.events.push(storeEvent(crypto.randomUUID(), true));
+      await store.commit(u);
+    }
+    const current = total / ((performance.now() - t0) / 1000);
+    await store.close();
+    const db = await DuckDBInstance.create(`${dir}/old.duckdb`);
+    const c = await db.connect();
+    const cols = "time TIMESTAMP, stream_id INTEGER, event_id VARCHAR, event_time TIMESTAMP, event_type VARCHAR, event_name VARCHAR, payload JSON, severity_number SMALLINT, severity_text VARCHAR, attributes JSON";
+    await c.run(`CREATE TABLE events (${cols.replace("event_id VARCHAR", "event_id VARCHAR UNIQUE")})`);
+    await c.run(`CREATE TEMP TABLE staging (${cols})`);
+    t0 = performance.now();
+    for (let done = 0; done < total; done += perCommit) {
+      const a = await c.createAppender("staging", "main", "temp");
+      for (let i = 0; i < perCommit; i++) {
+        const e = storeEvent(crypto.randomUUID(), true);
+        const ts = timestampValue(BigInt(e.time) * 1000n);
+        a.appendTimestamp(ts);
+        a.appendInteger(1);
+        a.appendVarchar(e.eventId);
+        a.appendTimestamp(ts);
+        a.appendVarchar("log");
+        a.appendVarchar("job.started");
+        a.appendVarchar(e.payload);
+        a.appendSmallInt(9);
+        a.appendVarchar("INFO");
+        a.appendNull();
+        a.endRow();
+      }
+      a.closeSync();
+      await c.run("BEGIN TRANSACTION");
+      await c.runAndReadAll("INSERT OR IGNORE INTO events SELECT * FROM temp.staging RETURNING stream_id");
+      await c.run("DELETE FROM temp.staging");
+      await c.run("COMMIT");
+    }
+    const unique = total / ((performance.now() - t0) / 1000);
+    c.closeSync();
+    db.closeSync();
+    return { current, unique };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function storeEvent(id: string, clientId: boolean) {
+  const now = Date.now();
+  return { stream: 1, time: now, eventTime: now, eventId: id, eventType: "log", eventName: "job.started", severityNumber: 9, severityText: "INFO", attributes: null, payload: '{"jobId":1,"queue":"emails"}', clientId };
+}
+
 export interface EventsShape {
   readonly events: number;
   readonly connections: number;
   readonly lines: number;
+  /** Events committed straight into the store, for the side-by-side of the two dedup designs. */
+  readonly storeEvents: number;
 }
 
 export async function measureEvents(shape: EventsShape) {
@@ -104,8 +170,11 @@ export async function measureEvents(shape: EventsShape) {
     const otlpCpu = cpuSince();
     const otlpStored = (await scalar(server.url, "SELECT count(*) FROM events")) - shape.events;
     if (otlpStored !== otlpTotal) throw new Error(`OTLP: stored ${otlpStored} of ${otlpTotal}`);
+    const side = await storeSideBySide(shape.storeEvents, 20_000);
     return {
       ...shape,
+      storePerSec: side.current,
+      storeUniquePerSec: side.unique,
       ndjsonPerSec: shape.events / (ndjsonMs / 1000),
       ndjsonPerCpuSec: shape.events / (ndjsonCpu / 1000),
       duplicatesPerSec: shape.events / (dupMs / 1000),
@@ -132,16 +201,21 @@ function print(r: EventsResult): void {
   console.log(`| NDJSON /v1/events, new client ids (${r.ndjsonBytesPerEvent.toFixed(0)} B/event) | ${k(r.ndjsonPerSec)} | ${k(r.ndjsonPerCpuSec)} |`);
   console.log(`| NDJSON /v1/events, the same again (all duplicates, none stored) | ${k(r.duplicatesPerSec)} | ${k(r.duplicatesPerCpuSec)} |`);
   console.log(`| OTLP logs /v1/logs protobuf (${r.otlpBytesPerEvent.toFixed(0)} B/record) | ${k(r.otlpPerSec)} | ${k(r.otlpPerCpuSec)} |`);
+  console.log(`\nStore alone, ${r.storeEvents} events with random client ids in commits of 20,000:\n`);
+  console.log("| design | events/s committed | ratio |");
+  console.log("|---|---:|---:|");
+  console.log(`| append + in-memory id check (this) | ${k(r.storePerSec)} | ${(r.storePerSec / r.storeUniquePerSec).toFixed(1)}x |`);
+  console.log(`| INSERT OR IGNORE into event_id UNIQUE (before) | ${k(r.storeUniquePerSec)} | 1.0x |`);
 }
 
 /** `npm run bench -- server-events`. */
 export default async function serverEvents(ctx: SuiteContext): Promise<void> {
-  const r = await measureEvents(ctx.quick ? { events: 20_000, connections: 2, lines: 5_000 } : { events: 1_000_000, connections: 4, lines: 20_000 });
+  const r = await measureEvents(ctx.quick ? { events: 20_000, connections: 2, lines: 5_000, storeEvents: 40_000 } : { events: 1_000_000, connections: 4, lines: 20_000, storeEvents: 2_000_000 });
   print(r);
   writeResult("server-events", ctx, r);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [events = 1_000_000, connections = 4, lines = 20_000] = process.argv.slice(2).map(Number);
-  print(await measureEvents({ events, connections, lines }));
+  const [events = 1_000_000, connections = 4, lines = 20_000, storeEvents = 2_000_000] = process.argv.slice(2).map(Number);
+  print(await measureEvents({ events, connections, lines, storeEvents }));
 }

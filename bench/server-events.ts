@@ -90,7 +90,8 @@ async function storeSideBySide(total: number, perCommit: number): Promise<{ curr
     await store.close();
     const db = await DuckDBInstance.create(`${dir}/old.duckdb`);
     const c = await db.connect();
-    const cols = "time TIMESTAMP, stream_id INTEGER, event_id VARCHAR, event_time TIMESTAMP, event_type VARCHAR, event_name VARCHAR, payload JSON, severity_number SMALLINT, severity_text VARCHAR, attributes JSON";
+    const cols =
+      "time TIMESTAMP, stream_id INTEGER, event_id VARCHAR, event_time TIMESTAMP, event_type VARCHAR, event_name VARCHAR, payload JSON, severity_number SMALLINT, severity_text VARCHAR, attributes JSON";
     await c.run(`CREATE TABLE events (${cols.replace("event_id VARCHAR", "event_id VARCHAR UNIQUE")})`);
     await c.run(`CREATE TEMP TABLE staging (${cols})`);
     t0 = performance.now();
@@ -128,7 +129,19 @@ async function storeSideBySide(total: number, perCommit: number): Promise<{ curr
 
 function storeEvent(id: string, clientId: boolean) {
   const now = Date.now();
-  return { stream: 1, time: now, eventTime: now, eventId: id, eventType: "log", eventName: "job.started", severityNumber: 9, severityText: "INFO", attributes: null, payload: '{"jobId":1,"queue":"emails"}', clientId };
+  return {
+    stream: 1,
+    time: now,
+    eventTime: now,
+    eventId: id,
+    eventType: "log",
+    eventName: "job.started",
+    severityNumber: 9,
+    severityText: "INFO",
+    attributes: null,
+    payload: '{"jobId":1,"queue":"emails"}',
+    clientId,
+  };
 }
 
 export interface EventsShape {
@@ -210,7 +223,9 @@ function print(r: EventsResult): void {
 
 /** `npm run bench -- server-events`. */
 export default async function serverEvents(ctx: SuiteContext): Promise<void> {
-  const r = await measureEvents(ctx.quick ? { events: 20_000, connections: 2, lines: 5_000, storeEvents: 40_000 } : { events: 1_000_000, connections: 4, lines: 20_000, storeEvents: 2_000_000 });
+  const r = await measureEvents(
+    ctx.quick ? { events: 20_000, connections: 2, lines: 5_000, storeEvents: 40_000 } : { events: 1_000_000, connections: 4, lines: 20_000, storeEvents: 2_000_000 },
+  );
   print(r);
   writeResult("server-events", ctx, r);
 }

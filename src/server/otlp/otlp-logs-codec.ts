@@ -4,9 +4,8 @@
 // opentelemetry-proto 1.5.0), which the classes skip as unknown. It is read beside them: from the
 // JSON object as is, and from the binary body by a walk with protobufjs' own Reader over the
 // three nesting levels that lead to it, in record order.
-import { createRequire } from "node:module";
 import protobuf from "protobufjs";
-import type { MessageClass } from "./otlp-protobuf.ts";
+import { collectorClasses, isFailure, list, parseJsonObject, TO_OBJECT, validNanos, type MessageClass } from "./otlp-protobuf.ts";
 import type { OtlpKeyValue, OtlpAnyValue } from "./otlp-types.ts";
 
 export interface OtlpLogRecord {
@@ -35,16 +34,10 @@ let codec: { request: MessageClass; response: MessageClass } | undefined;
 
 function load(): { request: MessageClass; response: MessageClass } {
   if (codec) return codec;
-  const require = createRequire(import.meta.url);
-  const root = require("otlp-proto-messages/build/src/generated/root.js") as {
-    opentelemetry: { proto: { collector: { logs: { v1: Record<string, MessageClass> } } } };
-  };
-  const v1 = root.opentelemetry.proto.collector.logs.v1;
-  codec = { request: v1.ExportLogsServiceRequest, response: v1.ExportLogsServiceResponse };
+  const v1 = collectorClasses("logs");
+  codec = { request: v1.ExportLogsServiceRequest!, response: v1.ExportLogsServiceResponse! };
   return codec;
 }
-
-const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, bytes: String, defaults: false, oneofs: true, arrays: true };
 
 export interface LogsDecodeFailure {
   readonly failed: string;
@@ -102,19 +95,7 @@ export function decodeLogsProtobuf(body: Uint8Array): OtlpLogsRequest | LogsDeco
   }
 }
 
-const INT64_MAX = 2n ** 63n - 1n;
-function validNanos(v: unknown): boolean {
-  if (typeof v === "number") return Number.isSafeInteger(v) ? v >= 0 : Number.isInteger(v) && v >= 0 && v < 2 ** 63;
-  return typeof v === "string" && /^\d{1,19}$/.test(v) && BigInt(v) <= INT64_MAX;
-}
-
-const arr = (o: unknown, ...keys: string[]): Record<string, unknown>[] => {
-  for (const k of keys) {
-    const v = (o as Record<string, unknown> | null)?.[k];
-    if (Array.isArray(v)) return v as Record<string, unknown>[];
-  }
-  return [];
-};
+const arr = (o: unknown, ...keys: string[]) => list(o, ...keys) as Record<string, unknown>[];
 
 /**
  * OTLP/JSON ExportLogsServiceRequest (lowerCamelCase, int64 as strings or numbers). Times are
@@ -122,13 +103,8 @@ const arr = (o: unknown, ...keys: string[]): Record<string, unknown>[] => {
  */
 export function decodeLogsJson(text: string): OtlpLogsRequest | LogsDecodeFailure {
   const { request } = load();
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return { failed: `not JSON: ${(e as Error).message}` };
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { failed: "an ExportLogsServiceRequest is a JSON object" };
+  const raw = parseJsonObject(text, "ExportLogsServiceRequest");
+  if (isFailure(raw)) return raw;
   const names: unknown[] = [];
   const rls = arr(raw, "resourceLogs", "resource_logs");
   for (let r = 0; r < rls.length; r++) {

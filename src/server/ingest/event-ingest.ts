@@ -47,6 +47,9 @@ export type EventFailure = ServerError & { readonly stored: number; readonly dup
 
 type ChunkResult = { stored: number; duplicates: number } | ServerError;
 
+/** NDJSON chunks of one body queued but not yet committed, at most (see ingestNdjson). */
+const MAX_INFLIGHT = 8;
+
 export class EventIngest {
   /** Per commit, the events it stored, so a chunk can tell which of its own were duplicates. */
   private readonly storedSets = new WeakMap<CommitResult, Set<StoredEvent>>();
@@ -59,8 +62,9 @@ export class EventIngest {
 
   /**
    * Stores the good lines of one NDJSON body and rejects the bad ones, each with its reason. One
-   * pass: a chunk is parsed while the one before it commits, so parsing and DuckDB overlap, and at
-   * most two chunks are held at a time.
+   * pass: chunks are parsed while earlier ones commit, so parsing and DuckDB overlap and a commit
+   * carries up to `MAX_INFLIGHT` chunks (fewer commits, each one a WAL sync); at most that many
+   * chunks are held at a time, so a body's memory stays bounded.
    */
   async ingestNdjson(handle: EventStreamHandle, body: string): Promise<EventReply | NdjsonRejection | EventFailure | ServerError> {
     const refused = this.core.refusal();
@@ -74,18 +78,18 @@ export class EventIngest {
     let rejected = 0;
     const errors: ServerError[] = [];
     let failure: ServerError | undefined;
-    let inflight: Promise<ChunkResult> | undefined;
+    const inflight: Promise<ChunkResult>[] = [];
+    /** Waits for the oldest chunk in flight and counts it; false once a chunk failed. */
     const settle = async (): Promise<boolean> => {
-      const r = inflight ? await inflight : undefined;
-      inflight = undefined;
+      const r = await inflight.shift();
       if (r === undefined) return true;
       if (isServerError(r)) {
-        failure = r;
+        failure ??= r;
         return false;
       }
       stored += r.stored;
       duplicates += r.duplicates;
-      return true;
+      return failure === undefined;
     };
     await forEachLine(
       body,
@@ -97,15 +101,15 @@ export class EventIngest {
         } else chunk.push(this.toStored(state, e));
       },
       async () => {
-        const next = chunk.length > 0 ? this.queueChunk(state, chunk) : undefined;
+        if (chunk.length > 0) inflight.push(this.queueChunk(state, chunk));
         chunk = [];
-        if (!inflight) await new Promise<void>((r) => setImmediate(r));
-        const ok = await settle();
-        inflight = next;
-        return ok;
+        await new Promise<void>((r) => setImmediate(r));
+        while (inflight.length >= MAX_INFLIGHT) if (!(await settle())) return false;
+        return true;
       },
     );
-    if (!failure) await settle();
+    // Whatever was queued commits (or fails) on its own: count all of it.
+    while (inflight.length > 0) await settle();
     if (failure) return { ...failure, message: `${failure.message} (${stored} events of this request were stored before the failure)`, stored, duplicates };
     if (rejected > 0 && stored + duplicates === 0) {
       const first = errors[0] ?? serverError("E_BAD_VALUE", "rejected");

@@ -10,6 +10,7 @@ const SUITES: Record<string, () => Promise<{ default: (ctx: SuiteContext) => Pro
   "worker-threads": () => import("./worker-threads.ts"),
   "wire-size": () => import("./wire-size.ts"),
   "server-ingest": () => import("./server-ingest.ts"),
+  "server-events": () => import("./server-events.ts"),
   scrape: () => import("./scrape.ts"),
   "query-isolation": () => import("./query-isolation.ts"),
   promql: () => import("./promql.ts"),

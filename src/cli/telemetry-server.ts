@@ -5,10 +5,12 @@ import { startServer, type RunningServer } from "../server/server.ts";
 import { isLockedError, openStore } from "../server/store/open-store.ts";
 import { storeIdentity } from "../server/store/store-identity.ts";
 import { StoreError, type QueryResult } from "../server/store/store.ts";
+import { tail, TAIL_HELP } from "./tail-command.ts";
 
 const HELP = `Usage:
   telemetry-server [serve] [options]      listen for batches and events, store them
   telemetry-server query "SELECT ..."     run one read-only SQL statement against the store
+  telemetry-server tail [--name job.*] [--severity warn] [--since 5m]   print events as they are stored
 
 Serve options (environment variable in brackets):
 ${OPTIONS.map(([flag, env, def, text]) => `  ${flag.padEnd(34)} ${text}${def ? ` (default ${def})` : ""} [${env}]`).join("\n")}
@@ -22,8 +24,10 @@ Query options:
   --token <token>        bearer token for the server [TELEMETRY_TOKEN]
   --json                 print {columns, rows, truncated} as JSON instead of a table
 
-Endpoints: POST /v1/batches (msgpack), POST /v1/events (NDJSON), WebSocket /v1/ws, POST /v1/metrics (OTLP/HTTP,
-protobuf or JSON, gzip), POST /api/v1/write (Prometheus remote write), POST /api/v1/sql, GET /api/v1/series?metric=,
+${TAIL_HELP}
+
+Endpoints: POST /v1/batches (msgpack), POST /v1/events (NDJSON), WebSocket /v1/ws, POST /v1/metrics and /v1/logs
+(OTLP/HTTP, protobuf or JSON, gzip), GET /api/v1/events/tail (server-sent events), POST /api/v1/write (Prometheus remote write), POST /api/v1/sql, GET /api/v1/series?metric=,
 GET /api/v1/store, GET /metrics, GET /healthz; Prometheus query API (PromQL): /api/v1/query, /api/v1/query_range,
 /api/v1/labels, /api/v1/label/<name>/values, /api/v1/series?match[]=, /api/v1/metadata. See docs/server.md and
 docs/query-api.md. Query limits (time, concurrency, result size, memory) and shutdown: docs/server.md#limits.
@@ -85,7 +89,7 @@ async function serve(flags: Map<string, string>): Promise<void> {
   }
   let server: RunningServer;
   try {
-    server = await startServer({ ...config, limits: { maxBody: config.maxBody }, log });
+    server = await startServer({ ...config, limits: { maxBody: config.maxBody, requireEventFields: config.requireEventFields }, tailBuffer: config.tailBuffer, log });
   } catch (e) {
     fail(startupError(e, config));
   }
@@ -217,6 +221,16 @@ async function main(argv: readonly string[]): Promise<void> {
   const [command = "serve", ...args] = rest;
   if (command === "serve") return serve(flags);
   if (command === "query") return query(args.join(" "), flags);
+  if (command === "tail") {
+    guardOutput(process.stdout);
+    const e = await tail(
+      flags,
+      (line) => writeSafely(process.stdout, `${line}\n`),
+      (line) => writeSafely(process.stderr, `${line}\n`),
+    );
+    if (e) fail(e);
+    return;
+  }
   fail(`unknown command ${command}; see --help`);
 }
 

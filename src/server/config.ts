@@ -15,6 +15,10 @@ export interface ServeConfig {
   /** A batch stream sent over HTTP is logged closed after this long without a batch. */
   readonly streamIdleMs: number;
   readonly maxBody: number;
+  /** NDJSON/WebSocket events must carry the four activity-event fields (`--event-fields required`). */
+  readonly requireEventFields: boolean;
+  /** Bytes a live-tail client may have waiting unsent before its events are dropped (and counted). */
+  readonly tailBuffer: number;
   /** "base" (default): /metrics shows scaled units in base units (ms as seconds); "declared": as sent. */
   readonly prometheusUnits: "base" | "declared";
   /** Connection cap and timeouts against clients that hold sockets open (slowloris). */
@@ -61,6 +65,13 @@ export const OPTIONS = [
     "an HTTP batch stream with no batch for this long is logged and stored as closed (its next batch reopens it)",
   ],
   ["--max-body <bytes>", "TELEMETRY_MAX_BODY", "16MiB", "largest request body or WebSocket message (e.g. 1048576, 8MiB)"],
+  [
+    "--event-fields <m>",
+    "TELEMETRY_EVENT_FIELDS",
+    "required",
+    "required: NDJSON/WebSocket events need event_id, event_time, event_type, event_name (a line without is rejected); optional: accept them without (older clients)",
+  ],
+  ["--tail-buffer <bytes>", "TELEMETRY_TAIL_BUFFER", "1MiB", "unsent bytes a live-tail client may have queued; past it its events are dropped and counted"],
   ["--prometheus-units <m>", "TELEMETRY_PROMETHEUS_UNITS", "base", "/metrics names: base (ms shown as _seconds, lint-clean) or declared (_milliseconds)"],
   ["--max-connections <n>", "TELEMETRY_MAX_CONNECTIONS", "1000", "open connections (HTTP and WebSocket); more are closed on arrival"],
   ["--header-timeout <duration>", "TELEMETRY_HEADER_TIMEOUT", "10s", "time to receive a request's headers; a silent or slow connection is closed"],
@@ -124,6 +135,8 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     "retain",
     "stream-idle",
     "max-body",
+    "event-fields",
+    "tail-buffer",
     "prometheus-units",
     "help",
     "max-connections",
@@ -151,6 +164,10 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
   if (!Number.isInteger(port) || port < 0 || port > 65535) return serverError("E_BAD_PARAM", "port must be 0..65535", "--port");
   const maxBody = parseBytes(get("max-body", "TELEMETRY_MAX_BODY", "16MiB"));
   if (!maxBody || maxBody < 1024) return serverError("E_BAD_PARAM", "max-body must be a size of at least 1024 bytes (e.g. 8MiB)", "--max-body");
+  const eventFields = get("event-fields", "TELEMETRY_EVENT_FIELDS", "required");
+  if (eventFields !== "required" && eventFields !== "optional") return serverError("E_BAD_PARAM", "event-fields must be required or optional", "--event-fields");
+  const tailBuffer = parseBytes(get("tail-buffer", "TELEMETRY_TAIL_BUFFER", "1MiB"));
+  if (!tailBuffer || tailBuffer < 1024) return serverError("E_BAD_PARAM", "tail-buffer must be a size of at least 1024 bytes (e.g. 1MiB)", "--tail-buffer");
   const retain = get("retain", "TELEMETRY_RETAIN", "");
   const retainMs = retain === "" ? undefined : parseDuration(retain);
   if (retain !== "" && !retainMs) return serverError("E_BAD_PARAM", "retain must be a duration such as 7d, 12h, 30m", "--retain");
@@ -206,6 +223,8 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     ...(retainMs ? { retainMs } : {}),
     streamIdleMs,
     maxBody,
+    requireEventFields: eventFields === "required",
+    tailBuffer,
     prometheusUnits,
     connections,
     ...(remoteWrite ? { remoteWrite } : {}),

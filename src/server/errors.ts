@@ -16,6 +16,7 @@ export type ErrorCode =
   | "E_BAD_EVENTS"
   | "E_UNKNOWN_FIELD"
   | "E_BAD_VALUE"
+  | "E_MISSING_FIELD"
   | "E_TOO_LONG"
   | "E_TOO_MANY"
   | "E_TOO_BIG"
@@ -69,6 +70,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   E_BAD_EVENTS: 400,
   E_UNKNOWN_FIELD: 422,
   E_BAD_VALUE: 422,
+  E_MISSING_FIELD: 422,
   E_TOO_LONG: 400,
   E_TOO_MANY: 400,
   E_TOO_BIG: 413,

@@ -24,6 +24,11 @@ import { DEFAULT_STORE_LIMITS, type StoreLimits } from "./store/store-limits.ts"
 import type { Store } from "./store/store.ts";
 import { storeIdentity } from "./store/store-identity.ts";
 import { createWsHandler } from "./http/ws-handler.ts";
+import { OtlpLogs } from "./otlp/otlp-logs.ts";
+import { EventTail } from "./tail/event-tail.ts";
+
+/** Default of `--tail-buffer`. */
+export const DEFAULT_TAIL_BUFFER = 1024 * 1024;
 
 export interface ServerOptions {
   readonly store: string;
@@ -45,6 +50,8 @@ export interface ServerOptions {
   readonly connections?: Partial<ConnectionLimits>;
   /** Wraps the opened store (tests inject store faults through the Store interface with it). */
   readonly wrapStore?: (store: Store) => Store;
+  /** Unsent bytes a live-tail client may have queued before its events are dropped (default 1 MiB). */
+  readonly tailBuffer?: number;
   /** PromQL query timeout, samples cap, lookback delta, default subquery step. */
   readonly promql?: Partial<PromqlLimits>;
   /** Forward every stored point to these remote-write receivers (src/server/forward/). */
@@ -67,8 +74,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const cumulative = new Cumulative();
   let forwarding: Forwarding | undefined;
+  const tail = new EventTail(options.tailBuffer ?? DEFAULT_TAIL_BUFFER);
   const ingest = new Ingestor(store, limits, {
     log,
+    eventsStored: (events) => tail.publish(events),
     committed(unit, streams) {
       for (const key of unit.touched) {
         const s = streams.get(key);
@@ -87,6 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let shuttingDown = false;
   const otlp = new OtlpIngest(ingest, cumulative, limits);
+  const otlpLogs = new OtlpLogs(ingest, limits);
   const index = await PromIndex.load(store);
   const promql: PromqlLimits = { ...DEFAULT_PROMQL_LIMITS, ...options.promql };
   const head = promql.headSamples > 0 ? new SampleHead(promql.headSamples, await storedUpTo(store)) : undefined;
@@ -101,6 +111,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     cumulative,
     limits,
     otlp,
+    otlpLogs,
+    tail,
     index,
     promql,
     ...(promqlPool ? { promqlPool } : {}),
@@ -185,6 +197,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await ingest.drain();
       // Their clients get 503 E_SHUTTING_DOWN before the connections close (--shutdown-grace bounds this).
       await interrupted;
+      tail.closeAll();
       const wsClosed = ws.closeAll(1001, JSON.stringify({ code: "E_SHUTTING_DOWN" }));
       server.closeAllConnections();
       // The connections' close handlers record their streams as closed; then stop queueing.

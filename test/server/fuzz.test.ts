@@ -90,7 +90,7 @@ function payload(i: number, r: () => number): { path: string; body: Uint8Array |
 }
 
 beforeAll(async () => {
-  server = await startServerProcess({ store: tempStore("fuzz"), args: ["--max-body", "64KiB"] });
+  server = await startServerProcess({ store: tempStore("fuzz"), args: ["--max-body", "64KiB", "--event-fields", "optional"] });
   for (let seq = 1; seq <= 3; seq++) expect((await post(server.url, batch("good", seq, seq))).status).toBe(200);
   before = (await query(server.url, GOOD))[0];
 });

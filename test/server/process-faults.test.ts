@@ -16,7 +16,11 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-const sendEvent = (url: string, n: number) => fetch(`${url}/v1/events`, { method: "POST", body: JSON.stringify({ n }) });
+const sendEvent = (url: string, n: number) =>
+  fetch(`${url}/v1/events`, {
+    method: "POST",
+    body: JSON.stringify({ event_id: `pf-${n}-${Date.now()}`, event_time: Date.now(), event_type: "log", event_name: "test.fault", n }),
+  });
 
 describe("stdout is a pipe that closes (telemetry-server | head -c 100)", () => {
   it("keeps serving without spinning, and SIGTERM still ends it promptly", async () => {

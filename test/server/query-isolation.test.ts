@@ -19,7 +19,7 @@ describe("ingest while 4 runaway queries run", () => {
     const first = await start(store, []);
     expect((await post(first.url, batch("old", 1, 1))).status).toBe(200);
     expect(await first.stop()).toBe(0);
-    const s = await start(store, ["--max-queries", "4", "--query-timeout", "10m"]);
+    const s = await start(store, ["--max-queries", "4", "--query-timeout", "10m", "--event-fields", "optional"]);
 
     const runaways = Array.from({ length: 4 }, () => sql(s.url, RUNAWAY));
     const refused = await until(async () => {

@@ -35,7 +35,8 @@ const odd: Batch = {
 };
 
 beforeAll(async () => {
-  server = await startServerProcess({ store: tempStore("read") });
+  // Some events here are written the pre-#11 way (without the four fields): compatibility mode.
+  server = await startServerProcess({ store: tempStore("read"), args: ["--event-fields", "optional"] });
   // Two short-lived jobs push deltas for the same labels: /metrics adds them up.
   for (const job of ["job-1", "job-2"]) {
     for (let seq = 1; seq <= 3; seq++)
@@ -81,7 +82,7 @@ describe("/metrics", () => {
   it("survives a restart: the cumulative state is rebuilt from the store", async () => {
     const before = await (await fetch(`${server.url}/metrics`)).text();
     await server.stop();
-    server = await startServerProcess({ store: server.store });
+    server = await startServerProcess({ store: server.store, args: ["--event-fields", "optional"] });
     expect(await (await fetch(`${server.url}/metrics`)).text()).toBe(before);
   }, 30_000);
 });
@@ -162,7 +163,7 @@ describe("generic events", () => {
       ws.on("close", () => resolve(got));
       ws.on("error", reject);
     });
-    expect(replies.at(-1)).toEqual({ stored: 1, duplicates: 0, total: 5 });
+    expect(replies.at(-1)).toEqual({ stored: 1, duplicates: 0, rejected: 0, total: 5 });
     expect((await query(server.url, "SELECT count(*) FROM events WHERE event_type = 'ws'"))[0][0]).toBe(5);
   });
 

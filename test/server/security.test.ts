@@ -20,7 +20,7 @@ const cli = (args: string[]) =>
   );
 
 beforeAll(async () => {
-  server = await startServerProcess({ store: tempStore("security"), args: ["--token", TOKEN] });
+  server = await startServerProcess({ store: tempStore("security"), args: ["--token", TOKEN, "--event-fields", "optional"] });
   expect((await post(server.url, batch("sec", 1, 5), auth)).status).toBe(200);
 });
 afterAll(async () => {
@@ -161,7 +161,7 @@ describe("read-only queries", () => {
 
   it("with no server running, the CLI opens the file read-only", async () => {
     const store = tempStore("cli-offline");
-    const s = await startServerProcess({ store });
+    const s = await startServerProcess({ store, args: ["--event-fields", "optional"] });
     await post(s.url, batch("offline", 1, 7));
     await s.stop();
     const port = s.port; // nothing listens there now

@@ -1,5 +1,5 @@
-// The HTTP API. Ingest: POST /v1/batches (msgpack batch), POST /v1/events (NDJSON). Reading:
-// POST /api/v1/sql, GET /api/v1/series?metric=, GET /api/v1/store (which file is open), GET /metrics. OTLP/HTTP: POST /v1/metrics.
+// The HTTP API. Ingest: POST /v1/batches (msgpack batch), POST /v1/events (NDJSON), POST /v1/logs (OTLP). Reading:
+// GET /api/v1/events/tail (server-sent events), POST /api/v1/sql, GET /api/v1/series?metric=, GET /api/v1/store (which file is open), GET /metrics. OTLP/HTTP: POST /v1/metrics.
 // Prometheus: POST /api/v1/write (remote write), and the query API under /api/v1 (promql/http-api.ts).
 // GET /healthz needs no token.
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -10,7 +10,8 @@ import type { EventStreamHandle } from "../ingest/event-ingest.ts";
 import type { Ack } from "../ingest/ingest.ts";
 import { splitMsgpack } from "../ingest/decode-msgpack.ts";
 import { negotiate } from "../../exposition/prometheus-text.ts";
-import { otlpMetrics } from "../otlp/otlp-route.ts";
+import { otlpLogs, otlpMetrics } from "../otlp/otlp-route.ts";
+import { tailRoute } from "../tail/tail-route.ts";
 import { renderPrometheus } from "../query/prometheus.ts";
 import { withForwardMetrics } from "../forward/forward-metrics.ts";
 import { createQueryApi } from "../promql/http-api.ts";
@@ -36,11 +37,13 @@ export function createRouter(ctx: RouteContext) {
     if (is("POST", "/v1/events")) return events(req, res);
     if (is("POST", "/api/v1/sql") || is("GET", "/api/v1/sql")) return query(req, res, url);
     if (is("POST", "/api/v1/write")) return remoteWrite(req, res, ctx);
+    if (is("GET", "/api/v1/events/tail")) return tailRoute(req, res, url, ctx);
     if (is("GET", "/api/v1/store")) return send(res, 200, { id: ctx.storeId ?? null });
     // The JSON series endpoint keeps its `metric=` form; Prometheus's series API takes match[].
     if (is("GET", "/api/v1/series") && url.searchParams.has("metric") && !url.searchParams.has("match[]")) return series(res, url);
     if (path.startsWith("/api/v1/") && (await queryApi(path, req, res, url))) return;
     if (is("POST", "/v1/metrics")) return otlpMetrics(req, res, ctx);
+    if (is("POST", "/v1/logs")) return otlpLogs(req, res, ctx);
     if (is("GET", "/metrics")) {
       const { format, contentType } = negotiate(req.headers.accept);
       const own = ctx.forwardMetrics?.(format) ?? "";
@@ -48,7 +51,7 @@ export function createRouter(ctx: RouteContext) {
       res.writeHead(200, { "content-type": contentType, "content-length": String(Buffer.byteLength(body)) });
       return void res.end(req.method === "HEAD" ? undefined : body);
     }
-    const known = ["/v1/batches", "/v1/events", "/v1/metrics", "/api/v1/sql", "/api/v1/write", "/api/v1/store", "/metrics"];
+    const known = ["/v1/batches", "/v1/events", "/v1/metrics", "/v1/logs", "/api/v1/events/tail", "/api/v1/sql", "/api/v1/write", "/api/v1/store", "/metrics"];
     if (known.includes(path)) return sendError(res, serverError("E_METHOD", `${req.method} not allowed on ${path}`));
     return sendError(res, serverError("E_NOT_FOUND", `no route ${path}`));
   }
@@ -91,7 +94,7 @@ export function createRouter(ctx: RouteContext) {
       req.socket.once("close", () => ctx.ingest.liveness.closeEvents(h));
     }
     const r = await ctx.ingest.events.ingestNdjson(handle, text);
-    if ("rejected" in r) return send(res, httpStatus(r.error), { error: r.error, stored: 0, rejected: r.rejected, errors: r.errors });
+    if ("error" in r) return send(res, httpStatus(r.error), { error: r.error, stored: 0, rejected: r.rejected, errors: r.errors });
     if (isServerError(r))
       return send(res, httpStatus(r), { error: serverError(r.code, r.message, r.where), stored: "stored" in r ? r.stored : 0 }, false, retryHeaders(r));
     send(res, 200, r);

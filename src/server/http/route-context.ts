@@ -6,6 +6,8 @@ import type { Cumulative } from "../query/cumulative.ts";
 import type { Ingestor } from "../ingest/ingest.ts";
 import type { Limits } from "../ingest/limits.ts";
 import type { OtlpIngest } from "../otlp/otlp-ingest.ts";
+import type { OtlpLogs } from "../otlp/otlp-logs.ts";
+import type { EventTail } from "../tail/event-tail.ts";
 import type { PromIndex } from "../remote-write/prom-index.ts";
 import type { PromqlPool } from "../promql/promql-pool.ts";
 import type { SampleHead } from "../promql/sample-head.ts";
@@ -24,6 +26,10 @@ export interface RouteContext {
   readonly prometheusUnits?: UnitMode;
   /** OTLP ingest state (streams keyed by resource and scope, cumulative-to-delta baselines). */
   readonly otlp: OtlpIngest;
+  /** OTLP logs into the events table. */
+  readonly otlpLogs: OtlpLogs;
+  /** Live tail subscribers, fed after each commit. */
+  readonly tail: EventTail;
   /** Identity of the store file this server has open (store-identity.ts), for `query --store`. */
   readonly storeId?: string;
   /** Series pushed by remote write, and the PromQL limits. */

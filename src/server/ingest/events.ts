@@ -1,16 +1,21 @@
 // Generic events: NDJSON over HTTP (one JSON object per line) or one JSON object per WebSocket text
-// frame. The whole request is checked before anything is stored, so a bad line rejects it all.
+// frame, in the activity-events format: `event_id`, `event_time`, `event_type` and `event_name` are
+// required (unless `--event-fields optional`), everything else is the event's own. Each line is
+// judged alone: a bad line is rejected with its reason and line number, the good ones are stored.
 // A body is walked line by line in chunks, yielding to the event loop between chunks, so a body of
 // millions of tiny lines neither holds millions of parsed objects nor stalls other ingest.
-import { isServerError, serverError, type ServerError } from "../errors.ts";
+import { serverError, type ServerError } from "../errors.ts";
 import type { Limits } from "./limits.ts";
+import { isSeverityNumber, SEVERITY_NAMES, severityOfName, severityText } from "./severity.ts";
 import type { StoredEvent } from "../store/store.ts";
 
 /** An event as parsed, before it is assigned to a stream and given an id if it has none (see StoredEvent). */
-export type ParsedEvent = Omit<StoredEvent, "stream" | "eventId"> & { readonly eventId: string | null };
+export type ParsedEvent = Omit<StoredEvent, "stream" | "eventId" | "clientId"> & { readonly eventId: string | null };
 
 /** Nesting depth of a JSON text, scanning outside strings; JSON.parse would recurse on it first. */
 function depthExceeds(text: string, max: number): boolean {
+  // A text shorter than the limit cannot nest deeper than it: most lines skip the scan.
+  if (text.length <= max) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -27,23 +32,55 @@ function depthExceeds(text: string, max: number): boolean {
   return false;
 }
 
-function optionalString(v: unknown, key: string, where: string, limits: Limits): string | null | ServerError {
-  if (v === undefined || v === null) return null;
+const REQUIRED_HINT = "every event needs event_id, event_time, event_type and event_name";
+
+function stringField(v: unknown, key: string, where: string, limits: Limits): string | null | ServerError {
+  if (v === undefined || v === null) {
+    return limits.requireEventFields ? serverError("E_MISSING_FIELD", `${key} is missing (${REQUIRED_HINT})`, where) : null;
+  }
   // Ids are strings: a number would make 7, 7.0 and "7" one id, and 1e21 another spelling of itself.
   if (typeof v !== "string") return serverError("E_BAD_VALUE", `${key} must be a string${typeof v === "number" ? ` (send "${String(v)}")` : ""}`, where);
   if (v.length > limits.maxString) return serverError("E_TOO_LONG", `${key} longer than ${limits.maxString} characters`, where);
+  if (v === "") return serverError("E_BAD_VALUE", `${key} must not be empty`, where);
   return v;
 }
 
-function eventTime(v: unknown, where: string): number | null | ServerError {
-  if (v === undefined || v === null) return null;
+function eventTime(v: unknown, where: string, limits: Limits): number | null | ServerError {
+  if (v === undefined || v === null) {
+    return limits.requireEventFields ? serverError("E_MISSING_FIELD", `event_time is missing (${REQUIRED_HINT})`, where) : null;
+  }
   const t = typeof v === "number" ? v : typeof v === "string" ? Date.parse(v) : NaN;
   if (!Number.isFinite(t) || t < 0 || t > 1e14) return serverError("E_BAD_VALUE", "event_time must be ms since the epoch or an ISO 8601 time", where);
   return t;
 }
 
+/** `severity_number` (1-24), `severity_text`, or `severity` (a level name or a number): all optional. */
+function severity(o: Record<string, unknown>, where: string, limits: Limits): { n: number | null; text: string | null } | ServerError {
+  let n: number | null = null;
+  let text: string | null = null;
+  if (o.severity_number !== undefined && o.severity_number !== null) {
+    if (!isSeverityNumber(o.severity_number)) return serverError("E_BAD_VALUE", "severity_number must be an integer 1-24 (OpenTelemetry SeverityNumber)", where);
+    n = o.severity_number;
+  }
+  if (o.severity_text !== undefined && o.severity_text !== null) {
+    if (typeof o.severity_text !== "string") return serverError("E_BAD_VALUE", "severity_text must be a string", where);
+    if (o.severity_text.length > limits.maxString) return serverError("E_TOO_LONG", `severity_text longer than ${limits.maxString} characters`, where);
+    text = o.severity_text;
+    n ??= severityOfName(text) ?? null;
+  }
+  const s = o.severity;
+  if (s !== undefined && s !== null && n === null) {
+    const named = typeof s === "string" ? severityOfName(s) : isSeverityNumber(s) ? s : undefined;
+    if (named === undefined) return serverError("E_BAD_VALUE", `severity must be one of ${SEVERITY_NAMES} or an integer 1-24`, where);
+    n = named;
+  }
+  if (n !== null) text ??= severityText(n);
+  return { n, text };
+}
+
 export function parseEvent(text: string, where: string, limits: Limits, now = Date.now()): ParsedEvent | ServerError {
-  if (Buffer.byteLength(text) > limits.maxLine) return serverError("E_TOO_LONG", `event longer than ${limits.maxLine} bytes`, where);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: most lines skip counting their bytes.
+  if (text.length * 3 > limits.maxLine && Buffer.byteLength(text) > limits.maxLine) return serverError("E_TOO_LONG", `event longer than ${limits.maxLine} bytes`, where);
   if (depthExceeds(text, limits.maxDepth)) return serverError("E_TOO_DEEP", `JSON nested deeper than ${limits.maxDepth}`, where);
   let v: unknown;
   try {
@@ -53,29 +90,23 @@ export function parseEvent(text: string, where: string, limits: Limits, now = Da
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) return serverError("E_NOT_OBJECT", "each event must be a JSON object", where);
   const o = v as Record<string, unknown>;
-  const eventT = eventTime(o.event_time, where);
-  if (eventT !== null && typeof eventT === "object") return eventT;
-  const id = optionalString(o.event_id, "event_id", where, limits);
+  const id = stringField(o.event_id, "event_id", where, limits);
   if (id !== null && typeof id === "object") return id;
-  if (id === "") return serverError("E_BAD_VALUE", "event_id must not be empty (leave it out and the server generates one)", where);
-  const type = optionalString(o.event_type, "event_type", where, limits);
+  const eventT = eventTime(o.event_time, where, limits);
+  if (eventT !== null && typeof eventT === "object") return eventT;
+  const type = stringField(o.event_type, "event_type", where, limits);
   if (type !== null && typeof type === "object") return type;
-  const name = optionalString(o.event_name, "event_name", where, limits);
+  const name = stringField(o.event_name, "event_name", where, limits);
   if (name !== null && typeof name === "object") return name;
-  return { time: now, eventTime: eventT, eventId: id, eventType: type, eventName: name, severityNumber: null, severityText: null, attributes: null, payload: text };
+  const sev = severity(o, where, limits);
+  if ("code" in sev) return sev;
+  return { time: now, eventTime: eventT, eventId: id, eventType: type, eventName: name, severityNumber: sev.n, severityText: sev.text, attributes: null, payload: text };
 }
 
-/** Lines checked or stored per chunk; between chunks the event loop runs other work. */
+/** Lines parsed per chunk; between chunks the event loop runs other work. */
 export const NDJSON_CHUNK = 2_000;
-/** Rejected lines listed in an error reply (all are counted). */
-const MAX_LISTED = 10;
-
-export interface NdjsonRejection {
-  readonly error: ServerError;
-  /** How many lines were rejected, and the first few of them. */
-  readonly rejected: number;
-  readonly errors: readonly ServerError[];
-}
+/** Rejected lines listed in a reply (all are counted). */
+export const MAX_LISTED = 10;
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
@@ -102,24 +133,4 @@ export async function forEachLine(body: string, each: (text: string, line: numbe
     }
   }
   return inChunk === 0 || (await between()) !== false;
-}
-
-/**
- * Checks every line of an NDJSON body without keeping what it parsed (so memory stays bounded);
- * returns the number of events, or every rejected line counted and the first few listed.
- */
-export async function checkNdjson(body: string, limits: Limits): Promise<number | NdjsonRejection> {
-  let events = 0;
-  let rejected = 0;
-  const errors: ServerError[] = [];
-  await forEachLine(body, (text, line) => {
-    const e = parseEvent(text, `line ${line}`, limits, 0);
-    if (!isServerError(e)) return void events++;
-    rejected++;
-    if (errors.length < MAX_LISTED) errors.push(e);
-  });
-  if (rejected === 0) return events;
-  const first = errors[0];
-  const message = `${first.message} (${rejected} of ${rejected + events} lines rejected; nothing of this request was stored)`;
-  return { error: serverError(first.code, message, first.where), rejected, errors };
 }

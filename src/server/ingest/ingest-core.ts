@@ -5,6 +5,7 @@ import { serverError, type ServerError } from "../errors.ts";
 import type { Limits } from "./limits.ts";
 import type { StreamCache } from "./stream-cache.ts";
 import type { StreamState } from "./stream-state.ts";
+import type { StoredEvent } from "../store/store.ts";
 
 export interface ClientInfo {
   readonly remote?: string;
@@ -15,6 +16,8 @@ export interface IngestHooks {
   log(line: string): void;
   /** Every commit that stored something, with the streams it touched (for the cumulative view). */
   committed(unit: PendingUnit, streams: ReadonlyMap<string, StreamState>): void;
+  /** The events a commit stored (duplicates left out), after it committed: the live tail's feed. */
+  eventsStored?(events: readonly StoredEvent[]): void;
 }
 
 export interface IngestCore {

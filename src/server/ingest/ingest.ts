@@ -80,6 +80,8 @@ export class Ingestor implements IngestCore {
       }
     }
     this.hooks.committed(unit, this.cache.open);
+    // Only now are they durable (the transaction committed): the live tail shows stored events only.
+    if (result.events && result.events.length > 0) this.hooks.eventsStored?.(result.events);
   }
 
   private failed(unit: PendingUnit, e: unknown): void {

@@ -16,6 +16,12 @@ export interface Limits {
   readonly maxFields: number;
   readonly maxSlots: number;
   readonly maxBounds: number;
+  /**
+   * NDJSON/WebSocket events must carry event_id, event_time, event_type and event_name (the
+   * activity-events format); `false` (`--event-fields optional`) accepts them without, as before
+   * (an id is generated), for clients written against the older server.
+   */
+  readonly requireEventFields: boolean;
   /** Batches accepted but not yet committed, bytes; beyond it ingest answers 503 E_BUSY. */
   readonly maxPendingBytes: number;
 }
@@ -30,5 +36,6 @@ export const DEFAULT_LIMITS: Limits = {
   maxFields: 1_000,
   maxSlots: 100_000,
   maxBounds: 1_000,
+  requireEventFields: true,
   maxPendingBytes: 256 * 1024 * 1024,
 };

@@ -61,7 +61,7 @@ function attrValue(v: OtlpAnyValue | undefined): { type: AttributeType; value: A
   return { type: "string", value: JSON.stringify(plain(v)) };
 }
 
-function plain(v: OtlpAnyValue | undefined): unknown {
+export function plain(v: OtlpAnyValue | undefined): unknown {
   if (!v) return null;
   if (v.arrayValue) return (v.arrayValue.values ?? []).map(plain);
   if (v.kvlistValue) return Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key ?? "", plain(kv.value)]));
@@ -84,7 +84,7 @@ function readAttributes(kvs: readonly OtlpKeyValue[] | undefined, limits: Limits
   return { keys, types: keys.map((k) => map.get(k)!.type), values: keys.map((k) => map.get(k)!.value) };
 }
 
-function resourceOf(kvs: readonly OtlpKeyValue[] | undefined, limits: Limits): Record<string, AttrValue> {
+export function resourceOf(kvs: readonly OtlpKeyValue[] | undefined, limits: Limits): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
   for (const kv of (kvs ?? []).slice(0, 256)) {
     if (!kv.key || kv.key.length > limits.maxString) continue;

@@ -24,21 +24,28 @@ interface Codec {
 
 let codec: Codec | undefined;
 
+/** The collector services' generated classes, by signal (`metrics`, `logs`). */
+export function collectorClasses(signal: "metrics" | "logs"): Record<string, MessageClass> {
+  const require = createRequire(import.meta.url);
+  const root = require("otlp-proto-messages/build/src/generated/root.js") as {
+    opentelemetry: { proto: { collector: Record<string, { v1: Record<string, MessageClass> }> } };
+  };
+  const v1 = root.opentelemetry.proto.collector[signal]?.v1;
+  if (!v1) throw new Error(`otlp-proto-messages has no ${signal} collector classes`);
+  return v1;
+}
+
 /** The generated message classes (tests encode requests with them). */
 export function load(): Codec {
   if (codec) return codec;
-  const require = createRequire(import.meta.url);
-  const root = require("otlp-proto-messages/build/src/generated/root.js") as {
-    opentelemetry: { proto: { collector: { metrics: { v1: Record<string, MessageClass> } } } };
-  };
-  const v1 = root.opentelemetry.proto.collector.metrics.v1;
-  codec = { request: v1.ExportMetricsServiceRequest, response: v1.ExportMetricsServiceResponse };
+  const v1 = collectorClasses("metrics");
+  codec = { request: v1.ExportMetricsServiceRequest!, response: v1.ExportMetricsServiceResponse! };
   return codec;
 }
 
 // 64-bit integers as numbers: nanosecond timestamps lose sub-microsecond precision, which the
 // store (millisecond timestamps) drops anyway; counts stay exact below 2^53.
-const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, bytes: String, defaults: false, oneofs: true, arrays: true };
+export const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, bytes: String, defaults: false, oneofs: true, arrays: true };
 
 export interface DecodeFailure {
   readonly failed: string;
@@ -55,6 +62,18 @@ export function decodeProtobufRequest(body: Uint8Array): OtlpRequest | DecodeFai
   }
 }
 
+/** A JSON body that must be one object (an OTLP request), or why it is not. */
+export function parseJsonObject(text: string, what: string): Record<string, unknown> | DecodeFailure {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { failed: `not JSON: ${(e as Error).message}` };
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { failed: `an ${what} is a JSON object` };
+  return raw as Record<string, unknown>;
+}
+
 /**
  * OTLP/JSON ExportMetricsServiceRequest: lowerCamelCase keys, 64-bit integers as strings or
  * numbers, enums as integers. protobufjs' fromObject does the proto3 JSON mapping; unknown keys
@@ -62,13 +81,8 @@ export function decodeProtobufRequest(body: Uint8Array): OtlpRequest | DecodeFai
  */
 export function decodeJsonRequest(text: string): OtlpRequest | DecodeFailure {
   const { request } = load();
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return { failed: `not JSON: ${(e as Error).message}` };
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { failed: "an ExportMetricsServiceRequest is a JSON object" };
+  const raw = parseJsonObject(text, "ExportMetricsServiceRequest");
+  if (isFailure(raw)) return raw;
   const badTime = checkJsonTimes(raw);
   if (badTime) return { failed: badTime };
   try {
@@ -84,12 +98,13 @@ const TIME_KEYS = ["timeUnixNano", "time_unix_nano", "startTimeUnixNano", "start
 const POINT_KINDS = ["gauge", "sum", "histogram", "exponentialHistogram", "exponential_histogram", "summary"];
 
 /** A nanosecond time as OTLP/JSON may write it: an integer, or a string of decimal digits, 1970..2262. */
-function validNanos(v: unknown): boolean {
+export function validNanos(v: unknown): boolean {
   if (typeof v === "number") return Number.isSafeInteger(v) ? v >= 0 : Number.isInteger(v) && v >= 0 && v < 2 ** 63;
   return typeof v === "string" && /^\d{1,19}$/.test(v) && BigInt(v) <= INT64_MAX;
 }
 
-const list = (o: unknown, ...keys: string[]): unknown[] => {
+/** The first of `keys` of `o` that is an array (OTLP/JSON allows lowerCamelCase and snake_case). */
+export const list = (o: unknown, ...keys: string[]): unknown[] => {
   for (const k of keys) {
     const v = (o as Record<string, unknown> | null)?.[k];
     if (Array.isArray(v)) return v;

@@ -38,8 +38,12 @@ export const DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS prom_series (id BIGINT, metric VARCHAR, labels JSON)`,
   `CREATE TABLE IF NOT EXISTS prom_samples (time TIMESTAMP, series BIGINT, value DOUBLE)`,
   `CREATE TABLE IF NOT EXISTS prom_metadata (metric VARCHAR, type VARCHAR, help VARCHAR, unit VARCHAR)`,
+  // No index on event_id: every event is appended (an index made ingest ~30x slower). Ids a
+  // client chose are checked against event_ids below; SDK batch events are deduplicated by their
+  // stream's batch sequence and server-generated ids are unique by construction (docs/server.md).
+  // Stores made before this had event_id UNIQUE: duckdb-events.ts rebuilds that table on open.
   `CREATE TABLE IF NOT EXISTS events (
-    time TIMESTAMP, stream_id INTEGER, event_id VARCHAR UNIQUE, event_time TIMESTAMP,
+    time TIMESTAMP, stream_id INTEGER, event_id VARCHAR, event_time TIMESTAMP,
     event_type VARCHAR, event_name VARCHAR, payload JSON)`,
   // Added after the first release: stores made before it get the columns here (the appender and
   // INSERT ... SELECT * below rely on this column order).
@@ -52,6 +56,10 @@ export const DDL: readonly string[] = [
   // Per remote-write destination: the last commit the receiver confirmed (2xx), and the last one
   // sent in a request not confirmed yet (a resend after a crash repeats exactly that span).
   `CREATE TABLE IF NOT EXISTS forward_cursors (destination VARCHAR PRIMARY KEY, confirmed BIGINT, inflight BIGINT, updated TIMESTAMP)`,
+  // Every event_id a client chose (NDJSON, WebSocket), so a resent one is stored once, across
+  // restarts: `h` is its hash (event-id-index.ts, loaded into memory at start), `time` when it was
+  // stored (retention deletes ids with their events). No index: see event-id-index.ts.
+  `CREATE TABLE IF NOT EXISTS event_ids (h BIGINT, id VARCHAR, time TIMESTAMP)`,
   // Names instead of small integers: what people query.
   `CREATE OR REPLACE VIEW metric_points AS
     SELECT p.time, f.name AS metric, f.instrument, f.unit, i.set_name, i.attributes, s.attributes AS measure_attributes,
@@ -87,7 +95,5 @@ export const DDL: readonly string[] = [
     LEFT JOIN bucket_totals b ON b.stream_id = t.stream_id AND b.series = t.series AND b.slot = t.slot AND b.field = t.field`,
 ];
 
-/** Staging table for events, so duplicates by event_id can be skipped with INSERT OR IGNORE. */
-export const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS events_staging (
-  time TIMESTAMP, stream_id INTEGER, event_id VARCHAR, event_time TIMESTAMP,
-  event_type VARCHAR, event_name VARCHAR, payload JSON, severity_number SMALLINT, severity_text VARCHAR, attributes JSON)`;
+/** Staging table for client-chosen ids whose hash is known: checked exactly against event_ids. */
+export const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS event_ids_staging (h BIGINT, id VARCHAR)`;

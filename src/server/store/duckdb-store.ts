@@ -9,6 +9,8 @@ import type { WireSetDescriptor } from "../../wire/batch.ts";
 import type { PointRows } from "../ingest/point-rows.ts";
 import { setState, type SeriesState, type SetState } from "../ingest/stream-state.ts";
 import { appendDistributionPoints, appendScalarPoints, countScalar, timestampMs } from "./duckdb-append.ts";
+import { insertEvents, loadEventIds, migrateEvents, type NewIds } from "./duckdb-events.ts";
+import { EventIdIndex } from "./event-id-index.ts";
 import { runUserQuery } from "./duckdb-query.ts";
 import { cumulativeAt, lastCommitNo, nextSpan, readCursor, spanPoints, writeCursor } from "./duckdb-forward.ts";
 import { cumulativeRows, seriesRows } from "./duckdb-read.ts";
@@ -33,6 +35,7 @@ import {
   type SeriesQuery,
   type SeriesRow,
   type Store,
+  type StoredEvent,
 } from "./store.ts";
 
 export interface DuckDBStoreOptions {
@@ -71,7 +74,18 @@ export class DuckDBStore implements Store {
   private readonly limits: StoreLimits;
   private readonly path: string;
 
-  private constructor(instance: DuckDBInstance, writer: DuckDBConnection | undefined, loader: DuckDBConnection, limits: StoreLimits, path: string) {
+  /** Client-chosen event ids stored, for the duplicate check (event-id-index.ts). */
+  private readonly eventIds: EventIdIndex;
+
+  private constructor(
+    instance: DuckDBInstance,
+    writer: DuckDBConnection | undefined,
+    loader: DuckDBConnection,
+    limits: StoreLimits,
+    path: string,
+    eventIds: EventIdIndex,
+  ) {
+    this.eventIds = eventIds;
     this.instance = instance;
     this.writer = writer;
     this.loader = loader;
@@ -109,11 +123,14 @@ export class DuckDBStore implements Store {
     };
     if (options.readOnly) config.access_mode = "READ_ONLY";
     const instance = await DuckDBInstance.create(options.path, config);
+    const eventIds = new EventIdIndex();
     let writer: DuckDBConnection | undefined;
     if (!options.readOnly) {
       writer = await instance.connect();
       for (const ddl of DDL) await writer.run(ddl);
       await writer.run(STAGING_DDL);
+      await migrateEvents(writer);
+      await loadEventIds(writer, eventIds);
       const v = await writer.runAndReadAll("SELECT value FROM meta WHERE key = 'schema_version'");
       if (v.getRows().length === 0) await writer.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
     }
@@ -121,7 +138,7 @@ export class DuckDBStore implements Store {
     const committed = await lastCommitNo(loader);
     // Nothing may change the configuration from here on (external access stays off).
     await loader.run("SET lock_configuration = true");
-    const store = new DuckDBStore(instance, writer, loader, limits, options.path);
+    const store = new DuckDBStore(instance, writer, loader, limits, options.path, eventIds);
     store.committed = committed;
     return store;
   }
@@ -226,6 +243,8 @@ export class DuckDBStore implements Store {
     if (this.lost) throw this.lost;
     const eventsStored = new Map<number, number>();
     let commitNo = 0;
+    let events: StoredEvent[] = [];
+    let added: NewIds | undefined;
     await w.run("BEGIN TRANSACTION");
     try {
       for (const s of u.streams) {
@@ -289,7 +308,7 @@ export class DuckDBStore implements Store {
         }
         a.closeSync();
       }
-      if (u.events.length > 0) await this.insertEvents(w, u, eventsStored);
+      if (u.events.length > 0) ({ kept: events, added } = await insertEvents(w, u.events, this.eventIds, eventsStored));
       const updates: string[] = [];
       const ids = new Set([...u.progress.keys(), ...eventsStored.keys()]);
       for (const id of ids) {
@@ -311,7 +330,9 @@ export class DuckDBStore implements Store {
       throw e;
     }
     if (commitNo > 0) this.committed = commitNo;
-    return { eventsStored };
+    // Only ids whose commit succeeded count as stored.
+    if (added) for (let i = 0; i < added.ids.length; i++) this.eventIds.add(added.ids[i], added.hashes[i]);
+    return { eventsStored, events };
   }
 
   private async appendSets(w: DuckDBConnection, u: CommitUnit): Promise<void> {
@@ -362,34 +383,6 @@ export class DuckDBStore implements Store {
     slots.closeSync();
   }
 
-  private async insertEvents(w: DuckDBConnection, u: CommitUnit, stored: Map<number, number>): Promise<void> {
-    const a = await w.createAppender("events_staging", "main", "temp");
-    for (const e of u.events) {
-      a.appendTimestamp(timestampMs(e.time));
-      a.appendInteger(e.stream);
-      a.appendVarchar(e.eventId);
-      if (e.eventTime === null) a.appendNull();
-      else a.appendTimestamp(timestampMs(e.eventTime));
-      if (e.eventType === null) a.appendNull();
-      else a.appendVarchar(e.eventType);
-      if (e.eventName === null) a.appendNull();
-      else a.appendVarchar(e.eventName);
-      a.appendVarchar(e.payload);
-      if (e.severityNumber === null) a.appendNull();
-      else a.appendSmallInt(e.severityNumber);
-      if (e.severityText === null) a.appendNull();
-      else a.appendVarchar(e.severityText);
-      if (e.attributes === null) a.appendNull();
-      else a.appendVarchar(e.attributes);
-      a.endRow();
-    }
-    a.closeSync();
-    // event_id is UNIQUE (and never NULL): an id already stored (a client's retry) is skipped, not an error.
-    const r = await w.runAndReadAll("INSERT OR IGNORE INTO events SELECT * FROM temp.events_staging RETURNING stream_id");
-    for (const [s] of r.getRows()) stored.set(int(s), (stored.get(int(s)) ?? 0) + 1);
-    await w.run("DELETE FROM temp.events_staging");
-  }
-
   query(sql: string, options: { maxRows?: number } = {}): Promise<QueryResult> {
     const limits = { maxRows: options.maxRows ?? 10_000, maxBytes: this.limits.maxResultBytes };
     return this.queries.run((conn) => runUserQuery(conn, sql, limits));
@@ -432,6 +425,7 @@ export class DuckDBStore implements Store {
       n += (await w.run("DELETE FROM points WHERE time < $1", [t])).rowsChanged;
       n += (await w.run("DELETE FROM distribution_points WHERE time < $1", [t])).rowsChanged;
       n += (await w.run("DELETE FROM events WHERE time < $1", [t])).rowsChanged;
+      await w.run("DELETE FROM event_ids WHERE time < $1", [t]);
       n += (await w.run("DELETE FROM prom_samples WHERE time < $1", [t])).rowsChanged;
       await w.run("DELETE FROM batches WHERE end_time < $1", [t]);
       await w.run("COMMIT");

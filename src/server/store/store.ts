@@ -34,6 +34,12 @@ export interface StoredEvent {
   readonly attributes: string | null;
   /** The event object as JSON text: as received, or the typed fields of a schema event. */
   readonly payload: string;
+  /**
+   * The client chose `eventId` (NDJSON, WebSocket): the store skips the event when that id is
+   * already stored. Unset for ids the server generated and for SDK batch events (their stream's
+   * batch sequence already makes them exactly-once), which are appended without a lookup.
+   */
+  readonly clientId?: boolean;
 }
 
 export interface BatchRecord {
@@ -61,6 +67,8 @@ export interface CommitUnit {
 export interface CommitResult {
   /** Events actually inserted per stream (duplicates by event_id are not). */
   readonly eventsStored: Map<number, number>;
+  /** The events actually inserted, in commit order (what the live tail shows). */
+  readonly events?: readonly StoredEvent[];
 }
 
 export interface LoadedStream {

@@ -1,0 +1,236 @@
+// Events into the telemetry server's DuckDB store, end to end: NDJSON on POST /v1/events (each
+// line with the four activity-event fields, a client-chosen event_id, so every line goes through
+// the duplicate check) and OTLP logs on POST /v1/logs (protobuf from the OpenTelemetry JS
+// serializer). A suite of bench/run.ts (`npm run bench -- server-events`; quick: 20,000 events)
+// and runnable alone:
+//
+//   node --conditions=source --import tsx bench/server-events.ts [events=1000000] [connections=4] [lines=20000] [storeEvents=2000000]
+//
+// `connections` clients post bodies of `lines` events at once into the real server process; the
+// rate is from the first send to the last reply, and the store's count is checked against it.
+// Then the store alone, side by side: this duplicate check against the UNIQUE index before it.
+import { readFileSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ProtobufLogsSerializer } from "@opentelemetry/otlp-transformer";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { LoggerProvider, InMemoryLogRecordExporter, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
+import { SeverityNumber } from "@opentelemetry/api-logs";
+import { DuckDBInstance, timestampValue } from "@duckdb/node-api";
+import { PendingUnit } from "../src/server/ingest/commit-queue.ts";
+import { DuckDBStore } from "../src/server/store/duckdb-store.ts";
+import { scalar, startServerProcess, tempStore } from "../test/server/helpers/server-process.ts";
+import { writeResult, type SuiteContext } from "./harness.ts";
+
+const T0 = Date.parse("2026-01-01T00:00:00Z");
+
+function ndjsonBody(from: number, n: number, run: string): string {
+  let s = "";
+  for (let i = from; i < from + n; i++) {
+    s += `{"event_id":"${run}-${i}","event_time":${T0 + i},"event_type":"log","event_name":"job.started","severity":"info","jobId":${i},"queue":"emails"}\n`;
+  }
+  return s;
+}
+
+async function post(url: string, body: string | Uint8Array, type: string): Promise<unknown> {
+  const r = await fetch(url, { method: "POST", headers: { "content-type": type }, body });
+  const reply = type.includes("json") || type.includes("ndjson") ? await r.json() : await r.arrayBuffer();
+  if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${JSON.stringify(reply)}`);
+  return reply;
+}
+
+function cpuMs(pid: number): number {
+  // utime + stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Sends `total` events as `bodies(i)` from `connections` clients; ms from first send to last reply. */
+async function drive(total: number, perBody: number, connections: number, send: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (next * perBody < total) await send(next++);
+    }),
+  );
+  return performance.now() - t0;
+}
+
+/** OTLP logs bodies: `perBody` records made by the real SDK, serialized as protobuf once and reused. */
+async function otlpBody(perBody: number): Promise<Uint8Array> {
+  const exporter = new InMemoryLogRecordExporter();
+  const provider = new LoggerProvider({ resource: resourceFromAttributes({ "service.name": "bench" }), processors: [new SimpleLogRecordProcessor({ exporter })] });
+  const logger = provider.getLogger("bench");
+  for (let i = 0; i < perBody; i++) {
+    logger.emit({ eventName: "job.started", severityNumber: SeverityNumber.INFO, severityText: "INFO", body: "job started", attributes: { jobId: i, queue: "emails" } });
+  }
+  const body = ProtobufLogsSerializer.serializeRequest(exporter.getFinishedLogRecords());
+  await provider.shutdown();
+  if (!body) throw new Error("no OTLP body");
+  return body;
+}
+
+/**
+ * The store alone, side by side in one run: commits of `perCommit` events with random client ids
+ * (a) through DuckDBStore (append + in-memory id check, this design) and (b) the design before it,
+ * a staging table and `INSERT OR IGNORE` into an events table with `event_id VARCHAR UNIQUE`.
+ */
+async function storeSideBySide(total: number, perCommit: number): Promise<{ current: number; unique: number }> {
+  const dir = dirname(tempStore("bench-events-store"));
+  try {
+    const store = await DuckDBStore.open({ path: `${dir}/new.duckdb` });
+    let t0 = performance.now();
+    for (let done = 0; done < total; done += perCommit) {
+      const u = new PendingUnit();
+      for (let i = 0; i < perCommit; i++) u.events.push(storeEvent(crypto.randomUUID(), true));
+      await store.commit(u);
+    }
+    const current = total / ((performance.now() - t0) / 1000);
+    await store.close();
+    const db = await DuckDBInstance.create(`${dir}/old.duckdb`);
+    const c = await db.connect();
+    const cols =
+      "time TIMESTAMP, stream_id INTEGER, event_id VARCHAR, event_time TIMESTAMP, event_type VARCHAR, event_name VARCHAR, payload JSON, severity_number SMALLINT, severity_text VARCHAR, attributes JSON";
+    await c.run(`CREATE TABLE events (${cols.replace("event_id VARCHAR", "event_id VARCHAR UNIQUE")})`);
+    await c.run(`CREATE TEMP TABLE staging (${cols})`);
+    t0 = performance.now();
+    for (let done = 0; done < total; done += perCommit) {
+      const a = await c.createAppender("staging", "main", "temp");
+      for (let i = 0; i < perCommit; i++) {
+        const e = storeEvent(crypto.randomUUID(), true);
+        const ts = timestampValue(BigInt(e.time) * 1000n);
+        a.appendTimestamp(ts);
+        a.appendInteger(1);
+        a.appendVarchar(e.eventId);
+        a.appendTimestamp(ts);
+        a.appendVarchar("log");
+        a.appendVarchar("job.started");
+        a.appendVarchar(e.payload);
+        a.appendSmallInt(9);
+        a.appendVarchar("INFO");
+        a.appendNull();
+        a.endRow();
+      }
+      a.closeSync();
+      await c.run("BEGIN TRANSACTION");
+      await c.runAndReadAll("INSERT OR IGNORE INTO events SELECT * FROM temp.staging RETURNING stream_id");
+      await c.run("DELETE FROM temp.staging");
+      await c.run("COMMIT");
+    }
+    const unique = total / ((performance.now() - t0) / 1000);
+    c.closeSync();
+    db.closeSync();
+    return { current, unique };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function storeEvent(id: string, clientId: boolean) {
+  const now = Date.now();
+  return {
+    stream: 1,
+    time: now,
+    eventTime: now,
+    eventId: id,
+    eventType: "log",
+    eventName: "job.started",
+    severityNumber: 9,
+    severityText: "INFO",
+    attributes: null,
+    payload: '{"jobId":1,"queue":"emails"}',
+    clientId,
+  };
+}
+
+export interface EventsShape {
+  readonly events: number;
+  readonly connections: number;
+  readonly lines: number;
+  /** Events committed straight into the store, for the side-by-side of the two dedup designs. */
+  readonly storeEvents: number;
+}
+
+export async function measureEvents(shape: EventsShape) {
+  const store = tempStore("bench-events");
+  const server = await startServerProcess({ store, args: ["--max-body", "64MiB"] });
+  try {
+    const bodies = Math.ceil(shape.events / shape.lines);
+    const texts = Array.from({ length: bodies }, (_, b) => ndjsonBody(b * shape.lines, Math.min(shape.lines, shape.events - b * shape.lines), "a"));
+    let cpu = cpuMs(server.pid);
+    const cpuSince = () => {
+      const now = cpuMs(server.pid);
+      const d = now - cpu;
+      cpu = now;
+      return d;
+    };
+    const ndjsonMs = await drive(shape.events, shape.lines, shape.connections, (i) => post(`${server.url}/v1/events`, texts[i], "application/x-ndjson"));
+    const ndjsonCpu = cpuSince();
+    const ndjsonStored = await scalar(server.url, "SELECT count(*) FROM events");
+    if (ndjsonStored !== shape.events) throw new Error(`NDJSON: stored ${ndjsonStored} of ${shape.events}`);
+    // Every line again: all duplicates, none stored (the check costs about what storing does).
+    cpuSince();
+    const dupMs = await drive(shape.events, shape.lines, shape.connections, (i) => post(`${server.url}/v1/events`, texts[i], "application/x-ndjson"));
+    const dupCpu = cpuSince();
+    const afterDup = await scalar(server.url, "SELECT count(*) FROM events");
+    if (afterDup !== shape.events) throw new Error(`duplicates stored: ${afterDup - shape.events}`);
+    const otlp = await otlpBody(Math.min(shape.lines, 5000));
+    const perOtlp = Math.min(shape.lines, 5000);
+    const otlpTotal = Math.ceil(shape.events / perOtlp) * perOtlp;
+    cpuSince();
+    const otlpMs = await drive(otlpTotal, perOtlp, shape.connections, () => post(`${server.url}/v1/logs`, otlp, "application/x-protobuf"));
+    const otlpCpu = cpuSince();
+    const otlpStored = (await scalar(server.url, "SELECT count(*) FROM events")) - shape.events;
+    if (otlpStored !== otlpTotal) throw new Error(`OTLP: stored ${otlpStored} of ${otlpTotal}`);
+    const side = await storeSideBySide(shape.storeEvents, 20_000);
+    return {
+      ...shape,
+      storePerSec: side.current,
+      storeUniquePerSec: side.unique,
+      ndjsonPerSec: shape.events / (ndjsonMs / 1000),
+      ndjsonPerCpuSec: shape.events / (ndjsonCpu / 1000),
+      duplicatesPerSec: shape.events / (dupMs / 1000),
+      duplicatesPerCpuSec: shape.events / (dupCpu / 1000),
+      otlpEvents: otlpTotal,
+      otlpPerSec: otlpTotal / (otlpMs / 1000),
+      otlpPerCpuSec: otlpTotal / (otlpCpu / 1000),
+      otlpBytesPerEvent: otlp.byteLength / perOtlp,
+      ndjsonBytesPerEvent: texts[0].length / Math.min(shape.lines, shape.events),
+    };
+  } finally {
+    await server.stop();
+    rmSync(dirname(store), { recursive: true, force: true });
+  }
+}
+
+type EventsResult = Awaited<ReturnType<typeof measureEvents>>;
+
+function print(r: EventsResult): void {
+  console.log(`\n## Server events ingest (${r.events} events, ${r.connections} connections, ${r.lines} lines per body)\n`);
+  const k = (n: number) => `${(n / 1e3).toFixed(0)}k`;
+  console.log("| path | events/s (wall) | events per server CPU-second |");
+  console.log("|---|---:|---:|");
+  console.log(`| NDJSON /v1/events, new client ids (${r.ndjsonBytesPerEvent.toFixed(0)} B/event) | ${k(r.ndjsonPerSec)} | ${k(r.ndjsonPerCpuSec)} |`);
+  console.log(`| NDJSON /v1/events, the same again (all duplicates, none stored) | ${k(r.duplicatesPerSec)} | ${k(r.duplicatesPerCpuSec)} |`);
+  console.log(`| OTLP logs /v1/logs protobuf (${r.otlpBytesPerEvent.toFixed(0)} B/record) | ${k(r.otlpPerSec)} | ${k(r.otlpPerCpuSec)} |`);
+  console.log(`\nStore alone, ${r.storeEvents} events with random client ids in commits of 20,000:\n`);
+  console.log("| design | events/s committed | ratio |");
+  console.log("|---|---:|---:|");
+  console.log(`| append + in-memory id check (this) | ${k(r.storePerSec)} | ${(r.storePerSec / r.storeUniquePerSec).toFixed(1)}x |`);
+  console.log(`| INSERT OR IGNORE into event_id UNIQUE (before) | ${k(r.storeUniquePerSec)} | 1.0x |`);
+}
+
+/** `npm run bench -- server-events`. */
+export default async function serverEvents(ctx: SuiteContext): Promise<void> {
+  const r = await measureEvents(
+    ctx.quick ? { events: 20_000, connections: 2, lines: 5_000, storeEvents: 40_000 } : { events: 1_000_000, connections: 4, lines: 20_000, storeEvents: 2_000_000 },
+  );
+  print(r);
+  writeResult("server-events", ctx, r);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [events = 1_000_000, connections = 4, lines = 20_000, storeEvents = 2_000_000] = process.argv.slice(2).map(Number);
+  print(await measureEvents({ events, connections, lines, storeEvents }));
+}

@@ -197,7 +197,7 @@ describe("ingest while heavy PromQL queries evaluate", () => {
           fetch(`${s.url}/v1/events`, {
             method: "POST",
             headers: { "content-type": "application/x-ndjson" },
-            body: JSON.stringify({ event_id: `e${round}`, event_type: "probe" }),
+            body: JSON.stringify({ event_id: `e${round}`, event_time: new Date().toISOString(), event_type: "probe", event_name: "probe.round" }),
           }),
         (r) => r.status === 200,
       );

@@ -6,6 +6,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { Collector } from "../../src/runtime/collector.ts";
+import { ServerExporter } from "../../src/export/server-exporter.ts";
+import { Jobs } from "../runtime/fixtures/events/telemetry.generated.ts";
 import { serverPool, until, waitFor, type ServerProcess } from "./helpers/server-process.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -62,6 +65,20 @@ it("prints a new event as it is stored, one readable line, filtered by name and 
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ERROR job\.failed jobId=42 reason=timeout$/);
   t.proc.kill("SIGTERM");
+});
+
+it("shows an event a service emits through the SDK (typed emitter, ring, batch) within a cadence or two", async () => {
+  const t = startTail(["--token", TOKEN, "--name", "job.*"]);
+  await waitFor(() => t.err().includes("tailing "), "the tail to connect", 60_000);
+  const collector = new Collector({ cadenceMs: 200, exporters: [new ServerExporter({ url: server.url, token: TOKEN })] }).start();
+  try {
+    new Jobs({ workerId: 7 }).failed(77, "oom", false, "out of memory in the SDK test");
+    await waitFor(() => t.out().includes("jobId=77") || t.out().includes("job_id=77"), "the SDK's event in the tail's output (flushed by the cadence, not by shutdown)");
+    expect(t.out()).toMatch(/ERROR job\.failed /);
+  } finally {
+    await collector.shutdown();
+    t.proc.kill("SIGTERM");
+  }
 });
 
 it("--since replays stored events first (most recent first-come order), then the live ones, each once", async () => {

@@ -21,12 +21,29 @@ import { SDK_INVALID } from "./sdk-metrics.ts";
 import { Series } from "./series.ts";
 import { planSet, wireDescriptor, type SetPlan } from "./set-plan.ts";
 import { threadRegistry } from "./thread-registry.ts";
+import { CollectorHandle, threadModeDefault } from "./collector-handle.ts";
+import { isExporterSpec, type ExporterSpec } from "./exporter-spec.ts";
 import { VERSION } from "../schema/version.ts";
 
 export interface CollectorOptions {
   /** Flush cadence in ms (default 1000). */
   readonly cadenceMs?: number;
-  readonly exporters?: readonly Exporter[];
+  /**
+   * Exporter objects, or descriptions of exporters (`{ kind: "server", url }`, see exporter-spec.ts),
+   * which only a collector in its own thread builds; there exporter objects stay on the calling
+   * thread and get every batch relayed.
+   */
+  readonly exporters?: readonly (Exporter | ExporterSpec)[];
+  /**
+   * Run the collector, its flush loop, encoders and described exporters in a dedicated worker
+   * thread; this object is then a handle to it (collector-handle.ts). Default: the
+   * PERCORE_COLLECTOR_THREAD environment variable ("1"), else false (docs/sdk.md says why).
+   */
+  readonly thread?: boolean;
+  /** Thread mode: flush the last interval when the process exits without shutdown() (default true; see exit-flush.ts). */
+  readonly exitFlush?: boolean;
+  /** Thread mode: how long the exit flush may block the exiting main thread (default 10000 ms). */
+  readonly exitFlushTimeoutMs?: number;
   /** "aggregate" (default): equal (set, attributes) merge across threads. "thread": one series per thread instance, with a thread.id attribute. */
   readonly view?: "aggregate" | "thread";
   /** Resource attributes merged over the defaults (service.name, service.instance.id, host.name, process.pid, ...). */
@@ -91,16 +108,17 @@ class EncodedBatch implements ExportBatch {
 }
 
 export class Collector {
-  readonly cadenceMs: number;
-  readonly view: "aggregate" | "thread";
-  readonly resource: Resource;
+  // Assigned in the constructor unless it returns a thread-mode handle instead.
+  readonly cadenceMs!: number;
+  readonly view!: "aggregate" | "thread";
+  readonly resource!: Resource;
   readonly stream = randomUUID();
-  private readonly exporters: readonly Exporter[];
+  private readonly exporters!: readonly Exporter[];
   private readonly threads = new Map<number, ThreadState>();
   private readonly plans = new Map<string, SetPlan>();
   private readonly series = new Map<string, Series>();
   private readonly setIndex = new Map<string, number>();
-  private readonly sdk: Float64Array;
+  private readonly sdk!: Float64Array;
   private readonly dirty: Series[] = [];
   /** Instances whose mmsc fields this flush read: their epoch moves once the chunk is read. */
   private readonly mmscRead: InstanceState[] = [];
@@ -115,10 +133,14 @@ export class Collector {
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: CollectorOptions = {}) {
+    // Thread mode: what `new Collector` returns is the handle, which has this class's public surface.
+    if (options.thread ?? threadModeDefault()) return new CollectorHandle(options) as unknown as Collector;
     this.cadenceMs = options.cadenceMs ?? 1000;
     if (!(this.cadenceMs >= 1)) throw new RangeError(`cadenceMs must be >= 1, got ${options.cadenceMs}`);
     this.view = options.view ?? "aggregate";
-    this.exporters = options.exporters ?? [];
+    const specs = (options.exporters ?? []).filter(isExporterSpec);
+    if (specs.length > 0) throw new TypeError(`exporter ${JSON.stringify(specs[0])} is a description, which only a collector in its own thread builds: pass thread: true, or an exporter object`);
+    this.exporters = (options.exporters ?? []) as readonly Exporter[];
     this.resource = defaultResource(options.resource);
     // Register this thread's SDK counters before listening, so reporting never adds instances mid-scan.
     this.sdk = threadRegistry().sdkCounters();
@@ -151,6 +173,11 @@ export class Collector {
    */
   threadExited(threadId: number): void {
     this.onMessage({ t: "exit", thread: threadId });
+  }
+
+  /** A registry message from a thread that cannot use the channel's ordering (the handle of a collector thread forwards its thread's). */
+  receive(m: RegistryMessage): void {
+    this.onMessage(m);
   }
 
   /** Threads and instances seen so far (instances of exited threads are released after their last read). */

@@ -277,7 +277,9 @@ function spawnThread(workerData: unknown, transferList: MessagePort[]): Worker {
   const here = import.meta.url;
   if (!here.endsWith(".ts")) return new Worker(new URL("./collector-thread.js", here), { workerData, transferList });
   const entry = new URL("./collector-thread.ts", here).href;
-  const tsx = pathToFileURL(createRequire(here).resolve("tsx/esm/api")).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData, transferList, execArgv: ["--conditions=source"] });
+  // The bootstrap is an ES module (a data: URL) that imports tsx's ESM API by its file URL: the
+  // CommonJS API, loaded through hooks a parent thread registered, resolves its own files wrongly.
+  const tsx = pathToFileURL(createRequire(here).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+  const code = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData, transferList, execArgv: ["--conditions=source"] });
 }

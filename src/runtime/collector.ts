@@ -19,7 +19,7 @@ import { COUNTER_CARRY, COUNTER_HIGH, epochIndex, invalidIndex, MMSC_MAX, MMSC_M
 import { countDroppedBatches } from "./sdk-counters.ts";
 import { SDK_INVALID } from "./sdk-metrics.ts";
 import { Series } from "./series.ts";
-import { planSet, wireDescriptor, type SetPlan } from "./set-plan.ts";
+import { KIND_COUNTER, KIND_COUNTER_INT, KIND_GAUGE, KIND_HISTOGRAM, KIND_UP_DOWN, planSet, wireDescriptor, type SetPlan } from "./set-plan.ts";
 import { threadRegistry } from "./thread-registry.ts";
 import { CollectorHandle, threadModeDefault } from "./collector-handle.ts";
 import { isExporterSpec, type ExporterSpec } from "./exporter-spec.ts";
@@ -315,41 +315,37 @@ export class Collector {
   /** Folds the field whose sentinel moved (element `i` of the region, current value `c`) into the series. */
   private fold(inst: InstanceState, i: number, c: number): void {
     const { values: v, base: b, plan, series } = inst;
-    const stride = plan.descriptor.stride;
-    const slot = (i / stride) | 0;
-    const field = plan.fieldOf[i - slot * stride];
-    const acc = series.acc;
-    switch (plan.instruments[field]) {
-      case "counter": {
-        if (plan.descriptor.fields[field].width === 1) {
-          // A double counter is one Float64: past 2^53 whole increments start to round away.
-          if (c >= 2 ** 53) this.warnInexact(plan.descriptor.fields[field].name);
-          acc[i] += c - b[i];
-          b[i] = c;
-          break;
-        }
+    const key = plan.keyOfElement[i];
+    switch (plan.kind[plan.fieldOfKey[key]]) {
+      case KIND_COUNTER:
+        // A double counter is one Float64: past 2^53 whole increments start to round away.
+        if (c >= 2 ** 53) this.warnInexact(plan.descriptor.fields[plan.fieldOfKey[key]].name);
+        series.acc[i] += c - b[i];
+        b[i] = c;
+        break;
+      case KIND_COUNTER_INT: {
         // An int counter is [low, high] (see layout.ts). A carry read half-way (low written, high
         // not yet) reads below the baseline: skip it, the next flush reads both.
         const high = v[i + COUNTER_HIGH];
         const d = c - b[i] + (high - b[i + COUNTER_HIGH]) * COUNTER_CARRY;
         if (d < 0) return;
-        acc[i] += d;
+        series.acc[i] += d;
         b[i] = c;
         b[i + COUNTER_HIGH] = high;
         break;
       }
-      case "upDownCounter":
-        acc[i] += c - b[i];
+      case KIND_UP_DOWN:
+        series.acc[i] += c - b[i];
         b[i] = c;
         break;
-      case "gauge":
-        acc[i] = c;
+      case KIND_GAUGE:
+        series.acc[i] = c;
         b[i] = c;
         break;
-      case "histogram": {
+      case KIND_HISTOGRAM: {
         // i is the count (written last by the recorder): buckets and sum read now include every counted value.
-        const at = slot * stride + plan.descriptor.fields[field].offset;
-        for (let e = at; e < i; e++) {
+        const acc = series.acc;
+        for (let e = plan.startOfKey[key]; e < i; e++) {
           const x = v[e];
           acc[e] += x - b[e];
           b[e] = x;
@@ -359,10 +355,11 @@ export class Collector {
       }
       default: {
         // mmsc, i is the count: the recorder stores min/max, then sum, then count.
+        const acc = series.acc;
         const min = v[i + MMSC_MIN];
         const max = v[i + MMSC_MAX];
         const sum = v[i + MMSC_SUM];
-        series.touch(slot, field, i);
+        series.touch(key, true);
         if (!inst.mmscRead) {
           inst.mmscRead = true;
           this.mmscRead.push(inst);
@@ -376,7 +373,7 @@ export class Collector {
         return;
       }
     }
-    series.touch(slot, field, slot * stride + plan.descriptor.fields[field].offset);
+    series.touch(key, false);
   }
 
   private readonly inexact = new Set<string>();

@@ -39,6 +39,11 @@ export class MsgpackWriter {
   number(v: number): void {
     this.ensure(9);
     const b = this.buf;
+    // The common case of a flush (counter deltas, bucket counts, point keys): one byte.
+    if (v >= 0 && v < 128 && (v | 0) === v) {
+      b[this.pos++] = v;
+      return;
+    }
     if (Number.isInteger(v)) {
       if (v >= 0) {
         if (v < 128) b[this.pos++] = v;

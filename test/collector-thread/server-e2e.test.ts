@@ -10,7 +10,7 @@ import { HttpServer } from "../../examples/demo/telemetry.generated.ts";
 import { Collector } from "../../src/runtime/collector.ts";
 import { TotalsExporter } from "../helpers/totals.ts";
 import { exited, startWorker } from "../helpers/workers.ts";
-import { scalar, serverPool } from "../server/helpers/server-process.ts";
+import { freePort, scalar, serverPool, until } from "../server/helpers/server-process.ts";
 
 const servers = serverPool();
 const dir = mkdtempSync(join(tmpdir(), "percore-thread-"));
@@ -55,6 +55,20 @@ describe("collector thread, end to end", () => {
     expect(written.batches).toBe(totals.batches);
     expect(totals.batches).toBeGreaterThan(5);
   }, 90_000);
+
+  it("the Prometheus pull exporter serves its scrapes from the collector thread", async () => {
+    const port = await freePort();
+    const collector = new Collector({ thread: true, exitFlush: false, exporters: [{ kind: "prometheus", port, host: "127.0.0.1" }] });
+    const http = new HttpServer({ workerId: 5, route: "/prom" });
+    http.requests.add(31, "GET", "2xx");
+    await collector.flush();
+    const line = await until(async () => {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
+      return text.split("\n").find((l) => l.startsWith("http_server_requests") && l.includes('route="/prom"'));
+    }, "the scrape shows the counter");
+    expect(line).toMatch(/ 31$/);
+    await collector.shutdown();
+  });
 
   it("refuses exporter descriptions it cannot build, where they are written", () => {
     expect(() => new Collector({ thread: true, exporters: [{ kind: "nope" } as never] })).toThrow(/exporters\[0\]: unknown exporter kind "nope"/);

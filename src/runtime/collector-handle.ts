@@ -87,7 +87,16 @@ export class CollectorHandle {
     const signal = new SharedArrayBuffer(4);
     this.signal = new Int32Array(signal);
     const { port1, port2 } = new MessageChannel();
-    const start: ThreadStart = { cadenceMs: this.cadenceMs, view: this.view, resource: this.resource, stream: this.stream, specs, relay: local.length > 0, signal, extra };
+    const start: ThreadStart = {
+      cadenceMs: this.cadenceMs,
+      view: this.view,
+      resource: this.resource,
+      stream: this.stream,
+      specs,
+      relay: local.length > 0,
+      signal,
+      extra,
+    };
     this.worker = spawnThread({ start, port: port2 }, [port2]);
     this.worker.unref();
     this.worker.on("error", (error) => this.fail(new Error(`percore: collector thread failed: ${String(error)}`)));
@@ -279,7 +288,11 @@ function spawnThread(workerData: unknown, transferList: MessagePort[]): Worker {
   const entry = new URL("./collector-thread.ts", here).href;
   // The bootstrap is an ES module (a data: URL) that imports tsx's ESM API by its file URL: the
   // CommonJS API, loaded through hooks a parent thread registered, resolves its own files wrongly.
-  const tsx = pathToFileURL(createRequire(here).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+  const tsx = pathToFileURL(
+    createRequire(here)
+      .resolve("tsx/esm/api")
+      .replace(/\.cjs$/, ".mjs"),
+  ).href;
   const code = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData, transferList, execArgv: ["--conditions=source"] });
 }

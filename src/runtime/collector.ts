@@ -134,12 +134,16 @@ export class Collector {
 
   constructor(options: CollectorOptions = {}) {
     // Thread mode: what `new Collector` returns is the handle, which has this class's public surface.
+    // biome-ignore lint/correctness/noConstructorReturn: `new Collector({ thread: true })` is the public API; the handle stands in for the collector
     if (options.thread ?? threadModeDefault()) return new CollectorHandle(options) as unknown as Collector;
     this.cadenceMs = options.cadenceMs ?? 1000;
     if (!(this.cadenceMs >= 1)) throw new RangeError(`cadenceMs must be >= 1, got ${options.cadenceMs}`);
     this.view = options.view ?? "aggregate";
     const specs = (options.exporters ?? []).filter(isExporterSpec);
-    if (specs.length > 0) throw new TypeError(`exporter ${JSON.stringify(specs[0])} is a description, which only a collector in its own thread builds: pass thread: true, or an exporter object`);
+    if (specs.length > 0)
+      throw new TypeError(
+        `exporter ${JSON.stringify(specs[0])} is a description, which only a collector in its own thread builds: pass thread: true, or an exporter object`,
+      );
     this.exporters = (options.exporters ?? []) as readonly Exporter[];
     this.resource = defaultResource(options.resource);
     // Register this thread's SDK counters before listening, so reporting never adds instances mid-scan.

@@ -47,7 +47,8 @@ export interface SpecError {
 export function checkExporterSpec(spec: ExporterSpec, index: number): SpecError | undefined {
   const where = `exporters[${index}]`;
   if (spec.kind === "module") {
-    if (typeof spec.module !== "string" || spec.module === "") return { code: "exporter-spec-invalid", message: `${where}: kind "module" needs module (a file URL, absolute path or package name)` };
+    if (typeof spec.module !== "string" || spec.module === "")
+      return { code: "exporter-spec-invalid", message: `${where}: kind "module" needs module (a file URL, absolute path or package name)` };
     if (spec.module.startsWith(".")) {
       return {
         code: "exporter-spec-invalid",
@@ -57,10 +58,17 @@ export function checkExporterSpec(spec: ExporterSpec, index: number): SpecError 
     return undefined;
   }
   if (!(spec.kind in BUILTIN)) {
-    return { code: "exporter-spec-invalid", message: `${where}: unknown exporter kind ${JSON.stringify(spec.kind)}; use one of ${[...Object.keys(BUILTIN), "module"].join(", ")}` };
+    return {
+      code: "exporter-spec-invalid",
+      message: `${where}: unknown exporter kind ${JSON.stringify(spec.kind)}; use one of ${[...Object.keys(BUILTIN), "module"].join(", ")}`,
+    };
   }
   for (const [key, value] of Object.entries(spec)) {
-    if (typeof value === "function") return { code: "exporter-spec-invalid", message: `${where}: option ${key} is a function, which cannot reach the collector thread; pass an exporter object instead (it then runs on this thread)` };
+    if (typeof value === "function")
+      return {
+        code: "exporter-spec-invalid",
+        message: `${where}: option ${key} is a function, which cannot reach the collector thread; pass an exporter object instead (it then runs on this thread)`,
+      };
   }
   return undefined;
 }

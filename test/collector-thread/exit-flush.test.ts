@@ -26,9 +26,7 @@ function runChild(mode: string, url: string, ready?: (pid: number) => void): Pro
     }
   });
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) =>
-    child.once("exit", (code, signal) => resolve({ stream: /stream (\S+)/.exec(out)?.[1] ?? "", code, signal, out })),
-  );
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ stream: /stream (\S+)/.exec(out)?.[1] ?? "", code, signal, out })));
 }
 
 const requests = (stream: string) =>
@@ -40,12 +38,16 @@ describe("thread mode: the last interval is flushed when the process ends", () =
     ["throw", { code: 1, signal: null }],
     ["sigterm", { code: null, signal: "SIGTERM" }],
     ["natural", { code: 0, signal: null }],
-  ])("%s", async (mode, ending) => {
-    const s = await theServer();
-    const r = await runChild(mode, s.url, mode === "sigterm" ? (pid) => process.kill(pid, "SIGTERM") : undefined);
-    expect({ code: r.code, signal: r.signal }, r.out).toEqual(ending);
-    expect(r.stream, r.out).toMatch(/^[0-9a-f-]{36}$/);
-    // The child waited for the server's acknowledgement before it ended: the counts are stored.
-    expect(await scalar(s.url, requests(r.stream)), r.out).toBe(4242);
-  }, 60_000);
+  ])(
+    "%s",
+    async (mode, ending) => {
+      const s = await theServer();
+      const r = await runChild(mode, s.url, mode === "sigterm" ? (pid) => process.kill(pid, "SIGTERM") : undefined);
+      expect({ code: r.code, signal: r.signal }, r.out).toEqual(ending);
+      expect(r.stream, r.out).toMatch(/^[0-9a-f-]{36}$/);
+      // The child waited for the server's acknowledgement before it ended: the counts are stored.
+      expect(await scalar(s.url, requests(r.stream)), r.out).toBe(4242);
+    },
+    60_000,
+  );
 });

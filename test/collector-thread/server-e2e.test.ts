@@ -48,7 +48,10 @@ describe("collector thread, end to end", () => {
 
     const sql = `SELECT coalesce(sum(value), 0) FROM metric_points p JOIN streams s ON s.id = p.stream_id WHERE s.key = '${collector.stream}' AND metric = 'http.server.requests'`;
     expect(await scalar(server.url, sql)).toBe(1_001_234);
-    const relayed = [0, 1, 2].reduce((sum, workerId) => sum + totals.total("http.server.requests", { worker_id: workerId, route: "/inc" }, { method: "GET", status: "2xx" }), 0);
+    const relayed = [0, 1, 2].reduce(
+      (sum, workerId) => sum + totals.total("http.server.requests", { worker_id: workerId, route: "/inc" }, { method: "GET", status: "2xx" }),
+      0,
+    );
     expect(relayed).toBe(1_001_234);
     const written = JSON.parse(readFileSync(file, "utf8")) as { batches: number; threadId: number };
     expect(written.threadId, "the custom exporter ran in the collector thread").not.toBe(threadId);
@@ -63,7 +66,10 @@ describe("collector thread, end to end", () => {
     http.requests.add(31, "GET", "2xx");
     await collector.flush();
     const line = await until(async () => {
-      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.text(),
+        () => "",
+      );
       return text.split("\n").find((l) => l.startsWith("http_server_requests") && l.includes('route="/prom"'));
     }, "the scrape shows the counter");
     expect(line).toMatch(/ 31$/);

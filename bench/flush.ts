@@ -33,9 +33,18 @@ export default async function flush(ctx: SuiteContext): Promise<void> {
   // One set of instances per size, reused across shares: a collector sees every instance of the
   // thread, so this keeps the smaller sizes from being scanned along with the larger ones' leftovers.
   const bySize = new Map<number, { collector: Collector; shards: InstanceType<typeof Shard>[] }>();
+  let created = 0;
   for (const c of cases) {
     if (!bySize.has(c.instances)) {
-      const offset = [...bySize.keys()].reduce((a, b) => a + b, 0);
+      const offset = created;
+      created += c.instances;
+      // The smaller sizes' collectors stop listening, so they do not track (and keep baselines
+      // for) the larger sizes' instances; a clean heap keeps earlier garbage out of the timings.
+      for (const [size, { collector }] of bySize) {
+        await collector.shutdown();
+        bySize.delete(size);
+      }
+      (globalThis as { gc?: () => void }).gc?.();
       bySize.set(c.instances, { collector: new Collector(), shards: Array.from({ length: c.instances }, (_, i) => new Shard({ shard: offset + i })) });
     }
     const { collector, shards } = bySize.get(c.instances)!;
@@ -79,13 +88,14 @@ export default async function flush(ctx: SuiteContext): Promise<void> {
     // (OpenTelemetry's collect is asynchronous, so both sides are timed the same way). The median
     // is the figure; the minimum is printed beside it because on a loaded machine it is the closer
     // estimate of the uncontended cost (preemption only ever adds).
-    const rounds = ctx.quick ? 3 : c.instances >= 100_000 ? 12 : c.instances >= 10_000 ? 40 : 200;
+    const rounds = ctx.quick ? 3 : c.instances >= 100_000 ? 20 : c.instances >= 10_000 ? 40 : 200;
     const ours: number[] = [];
-    for (let i = 0; i < rounds + 3; i++) {
+    const warmup = ctx.quick ? 1 : 5;
+    for (let i = 0; i < rounds + warmup; i++) {
       mutate();
       const t0 = performance.now();
       bytes = collector.collect()?.bytes.byteLength ?? 0;
-      if (i >= 3) ours.push(performance.now() - t0); // the first rounds warm up
+      if (i >= warmup) ours.push(performance.now() - t0); // the first rounds warm up
     }
     const theirs: number[] = [];
     const otelRounds = ctx.quick ? 3 : c.instances >= 100_000 ? 4 : c.instances >= 10_000 ? 10 : 40;

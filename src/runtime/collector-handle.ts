@@ -7,12 +7,11 @@ import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { BroadcastChannel, MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
-import type { AttrValue, Batch, BatchHeader, Resource } from "../wire/batch.ts";
-import { decodeBatch } from "../wire/codec.ts";
+import type { AttrValue, Resource } from "../wire/batch.ts";
 import { CHANNEL_NAME, type ChannelMessage } from "./channel.ts";
 import { REPLIES, type CollectorStats, type Commands, type CommandName, type ThreadMessage, type ThreadStart } from "./collector-protocol.ts";
 import { onProcessExit } from "./exit-flush.ts";
-import type { ExportBatch, Exporter } from "./exporter.ts";
+import { EncodedBatch, type ExportBatch, type Exporter } from "./exporter.ts";
 import { checkExporterSpec, isExporterSpec, type ExporterSpec } from "./exporter-spec.ts";
 import { defaultResource } from "./resource.ts";
 import { countDroppedBatches } from "./sdk-counters.ts";
@@ -35,18 +34,6 @@ const KNOWN = new Set(["cadenceMs", "view", "resource", "exporters", "thread", "
 export function threadModeDefault(): boolean {
   const v = process.env.PERCORE_COLLECTOR_THREAD;
   return v === "1" || v === "true";
-}
-
-class RelayedBatch implements ExportBatch {
-  private decoded: Batch | undefined;
-  constructor(
-    readonly header: BatchHeader,
-    readonly bytes: Uint8Array,
-  ) {}
-  get batch(): Batch {
-    this.decoded ??= decodeBatch(this.bytes);
-    return this.decoded;
-  }
 }
 
 export class CollectorHandle {
@@ -154,7 +141,7 @@ export class CollectorHandle {
   collect(): ExportBatch | undefined {
     if (this.closed) return undefined;
     const out = this.requestSync("collect", undefined, SYNC_TIMEOUT_MS);
-    return out && new RelayedBatch(out.header, out.bytes);
+    return out && new EncodedBatch(out.header, out.bytes);
   }
 
   async flush(): Promise<void> {
@@ -205,7 +192,7 @@ export class CollectorHandle {
   private dispatch(m: ThreadMessage): void {
     switch (m.t) {
       case "batch": {
-        const batch = new RelayedBatch(m.header, m.bytes);
+        const batch = new EncodedBatch(m.header, m.bytes);
         for (const e of this.local) {
           try {
             e.export(batch);

@@ -7,11 +7,10 @@
 // recorded value lands in exactly one interval's min and max.
 import { randomUUID } from "node:crypto";
 import { BroadcastChannel } from "node:worker_threads";
-import type { Exporter, ExportBatch } from "./exporter.ts";
-import type { AttrValue, Batch, BatchHeader, Resource, SeriesDecl, WireSetDescriptor } from "../wire/batch.ts";
+import { EncodedBatch, type Exporter, type ExportBatch } from "./exporter.ts";
+import type { AttrValue, BatchHeader, Resource, SeriesDecl, WireSetDescriptor } from "../wire/batch.ts";
 import { WIRE_VERSION } from "../wire/batch.ts";
 import { BatchEncoder } from "../wire/batch-encoder.ts";
-import { decodeBatch } from "../wire/codec.ts";
 import { MsgpackWriter } from "../wire/msgpack-writer.ts";
 import { CHANNEL_NAME, type ChannelMessage, type InstanceMessage, type RegistryMessage } from "./channel.ts";
 import { defaultResource } from "./resource.ts";
@@ -93,19 +92,6 @@ interface ThreadState {
  * terminate() is still stopping the thread.
  */
 const EXIT_GRACE_MS = 1000;
-
-/** A flush's result as exporters receive it; the decoded batch is built only if someone asks. */
-class EncodedBatch implements ExportBatch {
-  private decoded: Batch | undefined;
-  constructor(
-    readonly header: BatchHeader,
-    readonly bytes: Uint8Array,
-  ) {}
-  get batch(): Batch {
-    this.decoded ??= decodeBatch(this.bytes);
-    return this.decoded;
-  }
-}
 
 export class Collector {
   // Assigned in the constructor unless it returns a thread-mode handle instead.

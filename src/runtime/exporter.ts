@@ -30,11 +30,13 @@ export function exportBatchOf(batch: Batch): ExportBatch {
 
 /** A batch as the collector (or a thread collector's handle) hands it over; decoded only if someone asks. */
 export class EncodedBatch implements ExportBatch {
+  readonly header: BatchHeader;
+  readonly bytes: Uint8Array;
   private decoded: Batch | undefined;
-  constructor(
-    readonly header: BatchHeader,
-    readonly bytes: Uint8Array,
-  ) {}
+  constructor(header: BatchHeader, bytes: Uint8Array) {
+    this.header = header;
+    this.bytes = bytes;
+  }
   get batch(): Batch {
     this.decoded ??= decodeBatch(this.bytes);
     return this.decoded;

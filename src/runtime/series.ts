@@ -93,7 +93,7 @@ export class Series {
             w.number(key);
             w.arrayHeader(width - 1);
             w.number(acc[sumAt]);
-            for (let b = at; b < sumAt; b++) w.number(acc[b]);
+            w.numbers(acc, at, sumAt);
             count += 2;
           }
           acc.fill(0, at, sumAt + 1);

@@ -60,6 +60,17 @@ export class MsgpackWriter {
     } else this.float(v);
   }
 
+  /** Writes `a[from]` .. `a[to - 1]` as numbers: one bounds check for the run, one-byte integers inline (histogram buckets). */
+  numbers(a: Float64Array, from: number, to: number): void {
+    this.ensure(9 * (to - from));
+    const b = this.buf;
+    for (let k = from; k < to; k++) {
+      const v = a[k]!;
+      if (v >= 0 && v < 128 && (v | 0) === v) b[this.pos++] = v;
+      else this.number(v);
+    }
+  }
+
   /** float32 when that is exact (half the bytes), else float64. */
   private float(v: number): void {
     if (Math.fround(v) === v) {

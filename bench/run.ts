@@ -5,6 +5,7 @@ import { machine } from "./harness.ts";
 const SUITES: Record<string, () => Promise<{ default: (ctx: SuiteContext) => Promise<void> }>> = {
   "hot-path": () => import("./hot-path.ts"),
   flush: () => import("./flush.ts"),
+  "event-loop-delay": () => import("./event-loop-delay.ts"),
   heap: () => import("./heap.ts"),
   "enum-dispatch": () => import("./enum-dispatch.ts"),
   "worker-threads": () => import("./worker-threads.ts"),

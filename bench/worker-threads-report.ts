@@ -168,7 +168,7 @@ export function printReport(a: Analysis, c: RunContext): void {
     ? "its whole thread CPU per second, the thread itself included"
     : "the median flush, timed alone, per second: this thread also dispatches the pool";
   console.log(
-    `- collector in the ${c.collector.host}: ${c.collector.msPerSec.toFixed(3)} ms CPU per second (${how}); over ${(w.wallMs / 1000).toFixed(0)} s its event loop was ${pct(w.eluUtilization * 100, 1)} busy, its thread ${w.threadCpuMs?.toFixed(0) ?? "n/a"} ms on CPU, the process ${w.processCpuMs.toFixed(0)} ms; median flush ${median(c.collector.flushMs).toFixed(3)} ms`,
+    `- collector in the ${c.collector.host}: ${c.collector.msPerSec.toFixed(3)} ms CPU per second (${how}); over ${(w.wallMs / 1000).toFixed(0)} s its event loop was ${pct(w.eluUtilization * 100, 1)} busy, its thread ${w.threadCpuMs?.toFixed(0) ?? "n/a"} ms on CPU, the process ${w.processCpuMs.toFixed(0)} ms; median flush ${c.collector.flushMs.length ? `${median(c.collector.flushMs).toFixed(3)} ms` : "not timed (thread: true)"}`,
   );
   console.log(
     `- workers: thread CPU ${c.workerWindows.map((x) => `${x.threadCpuMs?.toFixed(0) ?? "n/a"} ms`).join(", ")} over ${c.workerWindows.map((x) => `${(x.wallMs / 1000).toFixed(0)} s`).join(", ")}; in GC ${c.workerGcMs.map((x) => `${x.toFixed(0)} ms`).join(", ")} (every variant together: timings by median leave GC pauses out)`,

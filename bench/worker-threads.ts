@@ -12,10 +12,14 @@
 //    collector's thread; prom-client's snapshot in the workers and merge on main; OpenTelemetry's
 //    collect + OTLP serialization in the workers), divided by the tasks a fully loaded pool completes per second.
 import { once } from "node:events";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import os from "node:os";
 import { BroadcastChannel, Worker } from "node:worker_threads";
 import { Piscina } from "piscina";
 import promClient from "prom-client";
+import { Collector } from "../src/runtime/collector.ts";
 import type { ExportBatch } from "../src/runtime/exporter.ts";
 import { TotalsExporter } from "../test/helpers/totals.ts";
 import { hostCollector, type CollectorCost, type CollectorHost } from "./fixtures/collector-host.ts";
@@ -42,16 +46,48 @@ export interface Plan {
 const FULL: Plan = { warmupChunks: 20, chunks: 400, minSeconds: 15, batch: 20, rounds: 200, recordCalls: 8, recordReps: 50 };
 const QUICK: Plan = { warmupChunks: 2, chunks: 4, minSeconds: 0, batch: 4, rounds: 20, recordCalls: 8, recordReps: 5 };
 
-/** `--collector=main` (default) or `--collector=worker`: which thread hosts percore's collector. */
-function collectorOption(): "main" | "worker" {
+/**
+ * `--collector=main` (default), `--collector=worker` (the bench's own host thread) or
+ * `--collector=thread` (the SDK's `new Collector({ thread: true })`): which thread hosts percore's collector.
+ */
+function collectorOption(): "main" | "worker" | "thread" {
   const value = process.argv.find((a) => a.startsWith("--collector="))?.slice("--collector=".length) ?? "main";
-  if (value !== "main" && value !== "worker") throw new Error(`worker-threads: --collector=${value} is not known; use --collector=main (default) or --collector=worker`);
+  if (value !== "main" && value !== "worker" && value !== "thread") {
+    throw new Error(`worker-threads: --collector=${value} is not known; use --collector=main (default), --collector=worker or --collector=thread`);
+  }
   return value;
 }
 
+/** thread: true, with an exporter in the collector thread that measures that thread (fixtures/thread-cost-exporter.ts). */
+function startThreadCollector(): CollectorHost {
+  const file = join(tmpdir(), `percore-thread-cost-${process.pid}.json`);
+  const module = new URL("./fixtures/thread-cost-exporter.ts", import.meta.url).href;
+  const collector = new Collector({ thread: true, cadenceMs: SHIP_CADENCE_MS, exporters: [{ kind: "module", module, export: "ThreadCostExporter", options: { file } }] });
+  collector.start();
+  void collector.stats; // blocks until the thread runs, so the pool starts against a running collector
+  return {
+    async stop() {
+      await collector.shutdown();
+      const r = JSON.parse(readFileSync(file, "utf8")) as { window: CollectorCost["window"]; batches: string[] };
+      rmSync(file, { force: true });
+      const threadMs = r.window.threadCpuMs ?? r.window.eluActiveMs;
+      return {
+        host: "collector thread (thread: true)",
+        dedicated: true,
+        msPerSec: (threadMs * 1000) / r.window.wallMs,
+        cadenceMs: SHIP_CADENCE_MS,
+        flushMs: [],
+        window: r.window,
+        batches: r.batches.map((b) => new Uint8Array(Buffer.from(b, "base64"))),
+      };
+    },
+  };
+}
+
 /** Starts the collector in the chosen thread; stop() returns its cost, measured in that thread. */
-async function startCollector(where: "main" | "worker"): Promise<CollectorHost> {
+async function startCollector(where: "main" | "worker" | "thread"): Promise<CollectorHost> {
   if (where === "main") return hostCollector("main thread", SHIP_CADENCE_MS, false);
+  if (where === "thread") return startThreadCollector();
   const thread = new Worker(new URL("../examples/lib/ts-task.mjs", import.meta.url), {
     argv: [new URL("./fixtures/collector-thread.ts", import.meta.url).href],
     execArgv: ["--conditions=source"],

@@ -7,11 +7,10 @@
 // recorded value lands in exactly one interval's min and max.
 import { randomUUID } from "node:crypto";
 import { BroadcastChannel } from "node:worker_threads";
-import type { Exporter, ExportBatch } from "./exporter.ts";
-import type { AttrValue, Batch, BatchHeader, Resource, SeriesDecl, WireSetDescriptor } from "../wire/batch.ts";
+import { EncodedBatch, type Exporter, type ExportBatch } from "./exporter.ts";
+import type { AttrValue, BatchHeader, Resource, SeriesDecl, WireSetDescriptor } from "../wire/batch.ts";
 import { WIRE_VERSION } from "../wire/batch.ts";
 import { BatchEncoder } from "../wire/batch-encoder.ts";
-import { decodeBatch } from "../wire/codec.ts";
 import { MsgpackWriter } from "../wire/msgpack-writer.ts";
 import { CHANNEL_NAME, type ChannelMessage, type InstanceMessage, type RegistryMessage } from "./channel.ts";
 import { defaultResource } from "./resource.ts";
@@ -19,8 +18,10 @@ import { COUNTER_CARRY, COUNTER_HIGH, epochIndex, invalidIndex, MMSC_MAX, MMSC_M
 import { countDroppedBatches } from "./sdk-counters.ts";
 import { SDK_INVALID } from "./sdk-metrics.ts";
 import { Series } from "./series.ts";
-import { planSet, wireDescriptor, type SetPlan } from "./set-plan.ts";
+import { KIND_COUNTER, KIND_COUNTER_INT, KIND_GAUGE, KIND_HISTOGRAM, KIND_UP_DOWN, planSet, wireDescriptor, type SetPlan } from "./set-plan.ts";
 import { threadRegistry } from "./thread-registry.ts";
+import { CollectorHandle, threadModeDefault } from "./collector-handle.ts";
+import { isExporterSpec, type ExporterSpec } from "./exporter-spec.ts";
 import { VERSION } from "../schema/version.ts";
 import type { Severity } from "../schema/events.ts";
 import { EventDrain } from "./event-drain.ts";
@@ -28,7 +29,22 @@ import { EventDrain } from "./event-drain.ts";
 export interface CollectorOptions {
   /** Flush cadence in ms (default 1000). */
   readonly cadenceMs?: number;
-  readonly exporters?: readonly Exporter[];
+  /**
+   * Exporter objects, or descriptions of exporters (`{ kind: "server", url }`, see exporter-spec.ts),
+   * which only a collector in its own thread builds; there exporter objects stay on the calling
+   * thread and get every batch relayed.
+   */
+  readonly exporters?: readonly (Exporter | ExporterSpec)[];
+  /**
+   * Run the collector, its flush loop, encoders and described exporters in a dedicated worker
+   * thread; this object is then a handle to it (collector-handle.ts). Default: the
+   * PERCORE_COLLECTOR_THREAD environment variable ("1"), else false (docs/sdk.md says why).
+   */
+  readonly thread?: boolean;
+  /** Thread mode: flush the last interval when the process exits without shutdown() (default true; see exit-flush.ts). */
+  readonly exitFlush?: boolean;
+  /** Thread mode: how long the exit flush may block the exiting main thread (default 10000 ms). */
+  readonly exitFlushTimeoutMs?: number;
   /** "aggregate" (default): equal (set, attributes) merge across threads. "thread": one series per thread instance, with a thread.id attribute. */
   readonly view?: "aggregate" | "thread";
   /** Resource attributes merged over the defaults (service.name, service.instance.id, host.name, process.pid, ...). */
@@ -85,30 +101,18 @@ interface ThreadState {
  */
 const EXIT_GRACE_MS = 1000;
 
-/** A flush's result as exporters receive it; the decoded batch is built only if someone asks. */
-class EncodedBatch implements ExportBatch {
-  private decoded: Batch | undefined;
-  constructor(
-    readonly header: BatchHeader,
-    readonly bytes: Uint8Array,
-  ) {}
-  get batch(): Batch {
-    this.decoded ??= decodeBatch(this.bytes);
-    return this.decoded;
-  }
-}
-
 export class Collector {
-  readonly cadenceMs: number;
-  readonly view: "aggregate" | "thread";
-  readonly resource: Resource;
+  // Assigned in the constructor unless it returns a thread-mode handle instead.
+  readonly cadenceMs!: number;
+  readonly view!: "aggregate" | "thread";
+  readonly resource!: Resource;
   readonly stream = randomUUID();
-  private readonly exporters: readonly Exporter[];
+  private readonly exporters!: readonly Exporter[];
   private readonly threads = new Map<number, ThreadState>();
   private readonly plans = new Map<string, SetPlan>();
   private readonly series = new Map<string, Series>();
   private readonly setIndex = new Map<string, number>();
-  private readonly sdk: Float64Array;
+  private readonly sdk!: Float64Array;
   private readonly dirty: Series[] = [];
   /** Instances whose mmsc fields this flush read: their epoch moves once the chunk is read. */
   private readonly mmscRead: InstanceState[] = [];
@@ -122,13 +126,21 @@ export class Collector {
   private channel: BroadcastChannel | undefined;
   private unsubscribe: (() => void) | undefined;
   /** Every thread's event rings (event-drain.ts). */
-  private readonly eventDrain: EventDrain;
+  private readonly eventDrain!: EventDrain;
 
   constructor(options: CollectorOptions = {}) {
+    // Thread mode: what `new Collector` returns is the handle, which has this class's public surface.
+    // biome-ignore lint/correctness/noConstructorReturn: `new Collector({ thread: true })` is the public API; the handle stands in for the collector
+    if (options.thread ?? threadModeDefault()) return new CollectorHandle(options) as unknown as Collector;
     this.cadenceMs = options.cadenceMs ?? 1000;
     if (!(this.cadenceMs >= 1)) throw new RangeError(`cadenceMs must be >= 1, got ${options.cadenceMs}`);
     this.view = options.view ?? "aggregate";
-    this.exporters = options.exporters ?? [];
+    const specs = (options.exporters ?? []).filter(isExporterSpec);
+    if (specs.length > 0)
+      throw new TypeError(
+        `exporter ${JSON.stringify(specs[0])} is a description, which only a collector in its own thread builds: pass thread: true, or an exporter object`,
+      );
+    this.exporters = (options.exporters ?? []) as readonly Exporter[];
     this.resource = defaultResource(options.resource);
     this.eventDrain = new EventDrain(options.eventClock);
     // Register this thread's SDK counters before listening, so reporting never adds instances mid-scan.
@@ -162,6 +174,11 @@ export class Collector {
    */
   threadExited(threadId: number): void {
     this.onMessage({ t: "exit", thread: threadId });
+  }
+
+  /** A registry message from a thread that cannot use the channel's ordering (the handle of a collector thread forwards its thread's). */
+  receive(m: RegistryMessage): void {
+    this.onMessage(m);
   }
 
   /** Threads and instances seen so far (instances of exited threads are released after their last read). */
@@ -303,41 +320,37 @@ export class Collector {
   /** Folds the field whose sentinel moved (element `i` of the region, current value `c`) into the series. */
   private fold(inst: InstanceState, i: number, c: number): void {
     const { values: v, base: b, plan, series } = inst;
-    const stride = plan.descriptor.stride;
-    const slot = (i / stride) | 0;
-    const field = plan.fieldOf[i - slot * stride];
-    const acc = series.acc;
-    switch (plan.instruments[field]) {
-      case "counter": {
-        if (plan.descriptor.fields[field].width === 1) {
-          // A double counter is one Float64: past 2^53 whole increments start to round away.
-          if (c >= 2 ** 53) this.warnInexact(plan.descriptor.fields[field].name);
-          acc[i] += c - b[i];
-          b[i] = c;
-          break;
-        }
+    const key = plan.keyOfElement[i];
+    switch (plan.kind[plan.fieldOfKey[key]]) {
+      case KIND_COUNTER:
+        // A double counter is one Float64: past 2^53 whole increments start to round away.
+        if (c >= 2 ** 53) this.warnInexact(plan.descriptor.fields[plan.fieldOfKey[key]].name);
+        series.acc[i] += c - b[i];
+        b[i] = c;
+        break;
+      case KIND_COUNTER_INT: {
         // An int counter is [low, high] (see layout.ts). A carry read half-way (low written, high
         // not yet) reads below the baseline: skip it, the next flush reads both.
         const high = v[i + COUNTER_HIGH];
         const d = c - b[i] + (high - b[i + COUNTER_HIGH]) * COUNTER_CARRY;
         if (d < 0) return;
-        acc[i] += d;
+        series.acc[i] += d;
         b[i] = c;
         b[i + COUNTER_HIGH] = high;
         break;
       }
-      case "upDownCounter":
-        acc[i] += c - b[i];
+      case KIND_UP_DOWN:
+        series.acc[i] += c - b[i];
         b[i] = c;
         break;
-      case "gauge":
-        acc[i] = c;
+      case KIND_GAUGE:
+        series.acc[i] = c;
         b[i] = c;
         break;
-      case "histogram": {
+      case KIND_HISTOGRAM: {
         // i is the count (written last by the recorder): buckets and sum read now include every counted value.
-        const at = slot * stride + plan.descriptor.fields[field].offset;
-        for (let e = at; e < i; e++) {
+        const acc = series.acc;
+        for (let e = plan.startOfKey[key]; e < i; e++) {
           const x = v[e];
           acc[e] += x - b[e];
           b[e] = x;
@@ -347,10 +360,11 @@ export class Collector {
       }
       default: {
         // mmsc, i is the count: the recorder stores min/max, then sum, then count.
+        const acc = series.acc;
         const min = v[i + MMSC_MIN];
         const max = v[i + MMSC_MAX];
         const sum = v[i + MMSC_SUM];
-        series.touch(slot, field, i);
+        series.touch(key, true);
         if (!inst.mmscRead) {
           inst.mmscRead = true;
           this.mmscRead.push(inst);
@@ -364,7 +378,7 @@ export class Collector {
         return;
       }
     }
-    series.touch(slot, field, slot * stride + plan.descriptor.fields[field].offset);
+    series.touch(key, false);
   }
 
   private readonly inexact = new Set<string>();

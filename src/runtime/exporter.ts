@@ -1,6 +1,6 @@
 // What the collector hands to exporters after every flush that produced something.
 import type { Batch, BatchHeader } from "../wire/batch.ts";
-import { encodeBatch } from "../wire/codec.ts";
+import { decodeBatch, encodeBatch } from "../wire/codec.ts";
 
 export interface ExportBatch {
   /** Everything but the points: stream, seq, interval, and the declarations this batch makes. */
@@ -26,4 +26,19 @@ export interface Exporter {
 /** An ExportBatch for a batch built by hand (tests, tools); the collector encodes its own. */
 export function exportBatchOf(batch: Batch): ExportBatch {
   return { header: batch, bytes: encodeBatch(batch), batch };
+}
+
+/** A batch as the collector (or a thread collector's handle) hands it over; decoded only if someone asks. */
+export class EncodedBatch implements ExportBatch {
+  readonly header: BatchHeader;
+  readonly bytes: Uint8Array;
+  private decoded: Batch | undefined;
+  constructor(header: BatchHeader, bytes: Uint8Array) {
+    this.header = header;
+    this.bytes = bytes;
+  }
+  get batch(): Batch {
+    this.decoded ??= decodeBatch(this.bytes);
+    return this.decoded;
+  }
 }

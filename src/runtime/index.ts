@@ -8,3 +8,5 @@ export { SDK_DESCRIPTOR } from "./sdk-metrics.ts";
 export { VERSION } from "../schema/version.ts";
 export type { Exporter, ExportBatch } from "./exporter.ts";
 export { exportBatchOf } from "./exporter.ts";
+export type { ExporterSpec, BuiltinExporterSpec, ModuleExporterSpec } from "./exporter-spec.ts";
+export type { CollectorStats } from "./collector-protocol.ts";

@@ -3,9 +3,9 @@
 // thread view each instance is its own. The series accumulates changes between two flushes in a
 // region-shaped array and turns them into sparse points.
 import { MMSC_COUNT, MMSC_MAX, MMSC_MIN, MMSC_SUM } from "../schema/layout.ts";
-import { keyField, keySlot, pointKey, type AttrValue } from "../wire/batch.ts";
+import type { AttrValue } from "../wire/batch.ts";
 import type { MsgpackWriter } from "../wire/msgpack-writer.ts";
-import type { SetPlan } from "./set-plan.ts";
+import { KIND_COUNTER, KIND_COUNTER_INT, KIND_GAUGE, KIND_HISTOGRAM, KIND_UP_DOWN, type SetPlan } from "./set-plan.ts";
 
 export class Series {
   /** Set on first export: the stream declares a series once, before its first points. */
@@ -16,7 +16,9 @@ export class Series {
   private readonly cumulative: Float64Array;
   /** Per point key: touched since the last flush. */
   private readonly marked: Uint8Array;
-  private readonly touched: number[] = [];
+  /** The point keys touched since the last flush, in order (a typed array: a flush allocates nothing here). */
+  private readonly touched: Int32Array;
+  private touchedCount = 0;
 
   constructor(
     readonly id: number,
@@ -30,16 +32,17 @@ export class Series {
     this.acc = new Float64Array(stride * slots);
     this.cumulative = new Float64Array(stride * slots);
     this.marked = new Uint8Array(slots * plan.fieldCount);
+    this.touched = new Int32Array(slots * plan.fieldCount);
   }
 
-  /** Marks the field at (slot, field) as changed; `at` is the field's first element in the region. */
-  touch(slot: number, field: number, at: number): void {
-    const key = pointKey(slot, field, this.plan.fieldCount);
+  /** Marks point `key` as changed (see SetPlan for the key); `mmsc` restarts its min/max accumulation. */
+  touch(key: number, mmsc: boolean): void {
     if (this.marked[key] === 1) return;
     this.marked[key] = 1;
-    if (this.touched.length === 0) this.dirty.push(this);
-    this.touched.push(key);
-    if (this.plan.descriptor.fields[field].instrument === "mmsc") {
+    if (this.touchedCount === 0) this.dirty.push(this);
+    this.touched[this.touchedCount++] = key;
+    if (mmsc) {
+      const at = this.plan.startOfKey[key];
       this.acc[at + MMSC_MIN] = Infinity;
       this.acc[at + MMSC_MAX] = -Infinity;
     }
@@ -50,50 +53,53 @@ export class Series {
    * Returns false (and writes nothing) when nothing is left after folding.
    */
   drainInto(w: MsgpackWriter): boolean {
-    const { descriptor, fieldCount } = this.plan;
+    const { kind, fieldOfKey, startOfKey, descriptor } = this.plan;
     const acc = this.acc;
     const row = w.beginArray();
     w.number(this.id);
     let count = 1;
-    for (const key of this.touched) {
+    for (let t = 0; t < this.touchedCount; t++) {
+      const key = this.touched[t];
       this.marked[key] = 0;
-      const field = descriptor.fields[keyField(key, fieldCount)];
-      const at = keySlot(key, fieldCount) * descriptor.stride + field.offset;
-      switch (field.instrument) {
-        case "counter": {
+      const field = fieldOfKey[key];
+      const at = startOfKey[key];
+      switch (kind[field]) {
+        case KIND_COUNTER:
+        case KIND_COUNTER_INT: {
           const d = acc[at];
           acc[at] = 0;
           if (d !== 0) w.number(key), w.number(d), (count += 2);
           break;
         }
-        case "upDownCounter": {
+        case KIND_UP_DOWN: {
           const d = acc[at];
           acc[at] = 0;
           // Workers moving in opposite directions can cancel out: then the value did not change.
           if (d !== 0) w.number(key), w.number((this.cumulative[at] += d)), (count += 2);
           break;
         }
-        case "gauge":
+        case KIND_GAUGE:
           w.number(key);
           w.number(acc[at]);
           count += 2;
           break;
-        case "histogram": {
+        case KIND_HISTOGRAM: {
           // Layout [buckets..., sum, count]; the wire carries [sum, buckets...] (count = their total).
-          const sumAt = at + field.width - 2;
+          const width = descriptor.fields[field].width;
+          const sumAt = at + width - 2;
           let any = acc[sumAt] !== 0;
           for (let b = at; b < sumAt && !any; b++) any = acc[b] !== 0;
           if (any) {
             w.number(key);
-            w.arrayHeader(field.width - 1);
+            w.arrayHeader(width - 1);
             w.number(acc[sumAt]);
-            for (let b = at; b < sumAt; b++) w.number(acc[b]);
+            w.numbers(acc, at, sumAt);
             count += 2;
           }
           acc.fill(0, at, sumAt + 1);
           break;
         }
-        case "mmsc":
+        default:
           w.number(key);
           w.arrayHeader(4);
           w.number(acc[at + MMSC_COUNT]);
@@ -106,7 +112,7 @@ export class Series {
           break;
       }
     }
-    this.touched.length = 0;
+    this.touchedCount = 0;
     if (count === 1) {
       w.pos = row;
       return false;

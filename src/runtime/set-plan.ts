@@ -17,12 +17,60 @@ export interface SetPlan {
   readonly fieldOf: Uint16Array;
   /** Per field: its instrument. */
   readonly instruments: readonly InstrumentKind[];
+  /**
+   * The flush's numeric tables (a flush touches them once per changed field, so no string
+   * compares, object property chains or divisions there): per field its KIND_* code; per point
+   * key (slot * fieldCount + field) the field and the field's first element in the region; per
+   * region element the point key of the field it belongs to.
+   */
+  readonly kind: Uint8Array;
+  readonly fieldOfKey: Uint16Array;
+  readonly startOfKey: Int32Array;
+  readonly keyOfElement: Int32Array;
+}
+
+export const KIND_COUNTER = 0;
+export const KIND_COUNTER_INT = 1;
+export const KIND_UP_DOWN = 2;
+export const KIND_GAUGE = 3;
+export const KIND_HISTOGRAM = 4;
+export const KIND_MMSC = 5;
+
+function kindOf(f: { instrument: InstrumentKind; width: number }): number {
+  switch (f.instrument) {
+    case "counter":
+      return f.width === 1 ? KIND_COUNTER : KIND_COUNTER_INT;
+    case "upDownCounter":
+      return KIND_UP_DOWN;
+    case "gauge":
+      return KIND_GAUGE;
+    case "histogram":
+      return KIND_HISTOGRAM;
+    case "mmsc":
+      return KIND_MMSC;
+  }
 }
 
 export function planSet(descriptor: MetricSetDescriptor): SetPlan {
   const fieldOf = new Uint16Array(descriptor.stride);
   descriptor.fields.forEach((f, index) => fieldOf.fill(index, f.offset, f.offset + f.width));
+  const { fields, stride, slots } = descriptor;
+  const fieldOfKey = new Uint16Array(slots * fields.length);
+  const startOfKey = new Int32Array(slots * fields.length);
+  const keyOfElement = new Int32Array(stride * slots);
+  for (let slot = 0; slot < slots; slot++) {
+    fields.forEach((f, index) => {
+      const key = slot * fields.length + index;
+      fieldOfKey[key] = index;
+      startOfKey[key] = slot * stride + f.offset;
+      keyOfElement.fill(key, slot * stride + f.offset, slot * stride + f.offset + f.width);
+    });
+  }
   return {
+    kind: Uint8Array.from(fields, kindOf),
+    fieldOfKey,
+    startOfKey,
+    keyOfElement,
     descriptor,
     key: descriptor.name + "\u0000" + descriptor.schemaHash,
     fieldCount: descriptor.fields.length,

@@ -39,6 +39,11 @@ export class MsgpackWriter {
   number(v: number): void {
     this.ensure(9);
     const b = this.buf;
+    // The common case of a flush (counter deltas, bucket counts, point keys): one byte.
+    if (v >= 0 && v < 128 && (v | 0) === v) {
+      b[this.pos++] = v;
+      return;
+    }
     if (Number.isInteger(v)) {
       if (v >= 0) {
         if (v < 128) b[this.pos++] = v;
@@ -53,6 +58,17 @@ export class MsgpackWriter {
       else if (v >= -2147483648) (b[this.pos++] = 0xd2), this.view.setInt32(this.pos, v), (this.pos += 4);
       else this.float(v);
     } else this.float(v);
+  }
+
+  /** Writes `a[from]` .. `a[to - 1]` as numbers: one bounds check for the run, one-byte integers inline (histogram buckets). */
+  numbers(a: Float64Array, from: number, to: number): void {
+    this.ensure(9 * (to - from));
+    const b = this.buf;
+    for (let k = from; k < to; k++) {
+      const v = a[k]!;
+      if (v >= 0 && v < 128 && (v | 0) === v) b[this.pos++] = v;
+      else this.number(v);
+    }
   }
 
   /** float32 when that is exact (half the bytes), else float64. */

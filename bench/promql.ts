@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeWriteRequest, type RwSample } from "../src/server/remote-write/remote-write-proto.ts";
+import { snappyCompress } from "../src/server/remote-write/remote-write-proto.ts";
 import { startServer } from "../src/server/server.ts";
 import { startPrometheus } from "../test/promql/helpers/prometheus.ts";
+import { counterRequest } from "./fixtures/request-counters.ts";
 import { writeResult, type SuiteContext } from "./harness.ts";
 
 const QUERY = "sum by (route) (rate(http_server_requests_total[1m]))";
@@ -16,25 +17,8 @@ const QUERY = "sum by (route) (rate(http_server_requests_total[1m]))";
 /** Requests of `secondsPerRequest` seconds of every series, in time order (what Prometheus's head needs). */
 function requests(base: number, routes: number, instances: number, seconds: number, secondsPerRequest: number): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let from = 0; from < seconds; from += secondsPerRequest) {
-    const timeseries = [];
-    for (let r = 0; r < routes; r++) {
-      for (let i = 0; i < instances; i++) {
-        const samples: RwSample[] = [];
-        for (let s = from; s < Math.min(seconds, from + secondsPerRequest); s++) samples.push({ value: s * (1 + ((r + i) % 7)), timestamp: base + s * 1000 });
-        timeseries.push({
-          labels: [
-            { name: "__name__", value: "http_server_requests_total" },
-            { name: "instance", value: `host-${i}:9100` },
-            { name: "job", value: "bench" },
-            { name: "route", value: `/r${r}` },
-          ],
-          samples,
-        });
-      }
-    }
-    out.push(encodeWriteRequest({ timeseries }));
-  }
+  for (let from = 0; from < seconds; from += secondsPerRequest)
+    out.push(snappyCompress(counterRequest(base, routes, instances, from, Math.min(seconds, from + secondsPerRequest))));
   return out;
 }
 

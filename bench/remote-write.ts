@@ -11,32 +11,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { decodeWithProtobufjs, encodeRaw, snappyCompress, type RwSample } from "../src/server/remote-write/remote-write-proto.ts";
+import { decodeWithProtobufjs, snappyCompress } from "../src/server/remote-write/remote-write-proto.ts";
 import { readWriteRequest } from "../src/server/remote-write/write-request-reader.ts";
 import { startServer } from "../src/server/server.ts";
+import { counterRequest } from "./fixtures/request-counters.ts";
 import { measure, printTable, writeResult, type SuiteContext } from "./harness.ts";
 
 const snappy = createRequire(import.meta.url)("snappyjs") as { uncompress(b: Uint8Array): Uint8Array };
 
 /** One request: `seconds` samples of every series, from `from` (the shape bench/promql.ts sends). */
-function request(base: number, routes: number, instances: number, from: number, seconds: number): Uint8Array {
-  const timeseries = [];
-  for (let r = 0; r < routes; r++)
-    for (let i = 0; i < instances; i++) {
-      const samples: RwSample[] = [];
-      for (let s = from; s < from + seconds; s++) samples.push({ value: s * (1 + ((r + i) % 7)), timestamp: base + s * 1000 });
-      timeseries.push({
-        labels: [
-          { name: "__name__", value: "http_server_requests_total" },
-          { name: "instance", value: `host-${i}:9100` },
-          { name: "job", value: "bench" },
-          { name: "route", value: `/r${r}` },
-        ],
-        samples,
-      });
-    }
-  return encodeRaw({ timeseries });
-}
+const request = (base: number, routes: number, instances: number, from: number, seconds: number): Uint8Array =>
+  counterRequest(base, routes, instances, from, from + seconds);
 
 export default async function run(ctx: SuiteContext): Promise<void> {
   const routes = ctx.quick ? 10 : 50,

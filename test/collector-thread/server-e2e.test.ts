@@ -7,10 +7,11 @@ import { join } from "node:path";
 import { threadId } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import { HttpServer } from "../../examples/demo/telemetry.generated.ts";
+import { Jobs } from "../runtime/fixtures/events/telemetry.generated.ts";
 import { Collector } from "../../src/runtime/collector.ts";
 import { TotalsExporter } from "../helpers/totals.ts";
 import { exited, startWorker } from "../helpers/workers.ts";
-import { freePort, scalar, serverPool, until } from "../server/helpers/server-process.ts";
+import { freePort, query, scalar, serverPool, until } from "../server/helpers/server-process.ts";
 
 const servers = serverPool();
 const dir = mkdtempSync(join(tmpdir(), "percore-thread-"));
@@ -75,6 +76,22 @@ describe("collector thread, end to end", () => {
     expect(line).toMatch(/ 31$/);
     await collector.shutdown();
   });
+
+  it("events: a described NDJSON sink in the thread delivers them, and setLevel through the handle reaches the emitters", async () => {
+    const server = await servers.start("thread-events");
+    const collector = new Collector({ thread: true, cadenceMs: 50, exporters: [{ kind: "ndjson-events", url: `${server.url}/v1/events` }] }).start();
+    const jobs = new Jobs({ workerId: 3 });
+    expect(() => collector.setLevel("job", "loud" as never)).toThrow(/unknown level "loud"/);
+    collector.setLevel("job", "error");
+    // The level word is written by the thread: wait until an info event is filtered at the emitter.
+    await collector.flush();
+    jobs.started(1, "filtered out by the level");
+    jobs.failed(2, "crash", true, "kept: error is at the level");
+    await collector.shutdown();
+    const sql = `SELECT event_name FROM events WHERE event_name LIKE 'job.%' ORDER BY event_name`;
+    await until(async () => ((await scalar(server.url, "SELECT count(*) FROM events WHERE event_name LIKE 'job.%'")) === 1 ? true : undefined), "the event in the store");
+    expect(await query(server.url, sql)).toEqual([["job.failed"]]);
+  }, 90_000);
 
   it("refuses exporter descriptions it cannot build, where they are written", () => {
     expect(() => new Collector({ thread: true, exporters: [{ kind: "nope" } as never] })).toThrow(/exporters\[0\]: unknown exporter kind "nope"/);

@@ -9,8 +9,11 @@ import { Collector } from "./collector.ts";
 import { REPLIES, type Commands, type CommandName, type Request, type ThreadMessage, type ThreadStart } from "./collector-protocol.ts";
 import type { Exporter, ExportBatch } from "./exporter.ts";
 import { buildExporter } from "./exporter-spec.ts";
+import { threadRegistry } from "./thread-registry.ts";
 
 const { start, port } = workerData as { start: ThreadStart; port: MessagePort };
+// This thread's own instances (its SDK counters) are its collector's alone (see keepLocal).
+threadRegistry().keepLocal();
 const signal = new Int32Array(start.signal);
 
 /** Hands every batch to the exporters that stayed on the main thread (objects cannot move here). */

@@ -36,6 +36,7 @@ export class ThreadRegistry {
   private readonly rings = new Map<string, { ring: EventRing; id: number; sources: Map<string, number> }>();
   private readonly listeners = new Set<Listener>();
   private channel: BroadcastChannel | undefined;
+  private local = false;
   /** Default limit of live instances per set per thread when the descriptor does not set one. */
   maxInstancesPerSet = 2000;
 
@@ -144,8 +145,18 @@ export class ThreadRegistry {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Announces to same-thread collectors only, never on the process-wide channel. A collector's own
+   * thread (thread: true) does this: its SDK counters belong to its collector alone; announced on
+   * the channel, another collector in the process would pick them up and report them a second time.
+   */
+  keepLocal(): void {
+    this.local = true;
+  }
+
   private announce(message: RegistryMessage): void {
     for (const l of this.listeners) l(message);
+    if (this.local) return;
     const channel = this.openChannel();
     channel.postMessage(message);
   }

@@ -88,7 +88,12 @@ export class CollectorHandle {
     this.worker = spawnThread({ start, port: port2 }, [port2]);
     this.worker.unref();
     this.worker.on("error", (error) => this.fail(new Error(`percore: collector thread failed: ${String(error)}`)));
-    this.worker.on("exit", () => this.fail(new Error("percore: collector thread exited")));
+    this.worker.on("exit", () => {
+      // The thread ends by itself right after answering shutdown, and its "exit" may be seen before
+      // the port delivers that answer: read what it posted first, so a reply is never lost.
+      for (let r = receiveMessageOnPort(this.port); r; r = receiveMessageOnPort(this.port)) this.dispatch(r.message as ThreadMessage);
+      this.fail(new Error("percore: collector thread exited"));
+    });
     this.port = port1;
     this.port.on("message", (m: ThreadMessage) => this.dispatch(m));
     this.port.unref();

@@ -26,6 +26,16 @@ export class MsgpackWriter {
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
+  /**
+   * Makes room for `n` more bytes and returns the buffer, for callers that write a run of values
+   * straight into it at `pos` (valid until the next call that may grow: ensure, room, any write
+   * past the room made).
+   */
+  room(n: number): Buffer {
+    this.ensure(n);
+    return this.buf;
+  }
+
   /** What was written, without copying (valid until the next write or reset). */
   written(): Uint8Array {
     return this.buf.subarray(0, this.pos);

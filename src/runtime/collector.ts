@@ -419,7 +419,9 @@ export class Collector {
   private buildBatch(start: number, end: number, events: Uint8Array | undefined): ExportBatch | undefined {
     const w = this.points;
     w.reset();
-    const rows = w.beginArray();
+    // At most one row per dirty series: a header sized for that is not moved (with the points behind it) at the end.
+    const max = this.dirty.length;
+    const rows = w.beginArray(max);
     let count = 0;
     const series: SeriesDecl[] = [];
     const sets: WireSetDescriptor[] = [];
@@ -439,7 +441,7 @@ export class Collector {
     }
     this.dirty.length = 0;
     if (count === 0 && !events) return undefined;
-    w.endArray(rows, count);
+    w.endArray(rows, count, max);
     this.seq++;
     const header: BatchHeader = {
       v: WIRE_VERSION,

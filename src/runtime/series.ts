@@ -66,7 +66,8 @@ export class Series {
     const n = this.touchedCount;
     // Row header + id, then per point its key and array header, and at most every element once.
     const buf = w.room(14 + 14 * n + 9 * acc.length);
-    const row = w.beginArray();
+    const max = 1 + 2 * n;
+    const row = w.beginArray(max);
     let p = put(w, buf, w.pos, this.id);
     let count = 1;
     for (let t = 0; t < n; t++) {
@@ -135,7 +136,7 @@ export class Series {
       w.pos = row;
       return false;
     }
-    w.endArray(row, count);
+    w.endArray(row, count, max);
     return true;
   }
 }

@@ -5,18 +5,21 @@
 // separately allocated backing store per series. Nothing is ever freed: series live as long as
 // the collector, as they did before.
 
-/** Elements per block (1 MiB); a run longer than that gets a block of its own. */
-const BLOCK_ELEMENTS = 128 * 1024;
+/** Elements of the first block (8 KiB, enough for a small service); each next block doubles, up to 1 MiB. */
+const FIRST_BLOCK = 1024;
+const MAX_BLOCK = 128 * 1024;
 
 export class SeriesArena {
   private block = new Float64Array(0);
   private used = 0;
+  private next = FIRST_BLOCK;
 
-  /** A zeroed run of `n` elements. */
+  /** A zeroed run of `n` elements (a run longer than a block gets a buffer of its own). */
   take(n: number): Float64Array {
-    if (n > BLOCK_ELEMENTS) return new Float64Array(n);
+    if (n > MAX_BLOCK) return new Float64Array(n);
     if (this.used + n > this.block.length) {
-      this.block = new Float64Array(BLOCK_ELEMENTS);
+      this.block = new Float64Array(Math.max(this.next, n));
+      this.next = Math.min(this.next * 2, MAX_BLOCK);
       this.used = 0;
     }
     const run = this.block.subarray(this.used, this.used + n);

@@ -18,6 +18,7 @@ import { COUNTER_CARRY, COUNTER_HIGH, epochIndex, invalidIndex, MMSC_MAX, MMSC_M
 import { countDroppedBatches } from "./sdk-counters.ts";
 import { SDK_INVALID } from "./sdk-metrics.ts";
 import { Series } from "./series.ts";
+import { SeriesArena } from "./series-arena.ts";
 import { KIND_COUNTER, KIND_COUNTER_INT, KIND_GAUGE, KIND_HISTOGRAM, KIND_UP_DOWN, planSet, wireDescriptor, type SetPlan } from "./set-plan.ts";
 import { threadRegistry } from "./thread-registry.ts";
 import { CollectorHandle, threadModeDefault } from "./collector-handle.ts";
@@ -59,12 +60,8 @@ export interface CollectorOptions {
 
 interface InstanceState {
   readonly plan: SetPlan;
-  /** Region views into the chunk's values and the collector's baseline. */
-  readonly values: Float64Array;
-  readonly base: Float64Array;
-  /** First element of the region in its chunk, and the chunk index of its invalid counter. */
+  /** First element of the region in its chunk (the fold reads the chunk's arrays directly: no per-instance views). */
   readonly start: number;
-  readonly invalidAt: number;
   readonly series: Series;
   /** The instance's mmsc epoch word (see layout.ts), and whether this flush read its mmsc fields. */
   readonly epoch: Int32Array;
@@ -72,18 +69,23 @@ interface InstanceState {
 }
 
 /**
- * One arena chunk of a thread. A flush walks its sentinel list (one element per field and slot,
- * see layout.ts) in a single tight loop against the baseline, and does per-instance work only
- * where a sentinel moved.
+ * One arena chunk of a thread. A flush walks its sentinel list (one entry per field and slot,
+ * see layout.ts) in a single tight loop, and does per-instance work only where a sentinel moved.
+ * Everything the scan and the fold need per sentinel sits in flat arrays in sentinel order (the
+ * element, its baseline, its instance and its point key), so the scan reads memory sequentially
+ * and an unchanged field costs one read of the worker's value plus these entries, never the
+ * chunk-sized baseline (only fields wider than their sentinel keep baselines there).
  */
 interface ChunkState {
   readonly values: Float64Array;
+  /** Baselines of the elements that are not sentinels (histogram buckets and sum, int counter high, mmsc sum). */
   readonly base: Float64Array;
-  /** Chunk element -> index in `instances` (-1: not announced yet, left alone). */
-  readonly owner: Int32Array;
   readonly instances: InstanceState[];
-  /** Chunk indexes of the elements to compare each flush (see layout.ts); grows as instances arrive. */
+  /** Per sentinel: its chunk element, its baseline, the index of its instance in `instances`, and its point key (-1: the invalid counter). */
   sentinels: Int32Array;
+  sentinelBase: Float64Array;
+  sentinelOwner: Int32Array;
+  sentinelKey: Int32Array;
   sentinelCount: number;
 }
 
@@ -114,6 +116,8 @@ export class Collector {
   private readonly setIndex = new Map<string, number>();
   private readonly sdk!: Float64Array;
   private readonly dirty: Series[] = [];
+  /** The series' accumulators, in creation order (series-arena.ts). */
+  private readonly arena = new SeriesArena();
   /** Instances whose mmsc fields this flush read: their epoch moves once the chunk is read. */
   private readonly mmscRead: InstanceState[] = [];
   private readonly points = new MsgpackWriter();
@@ -215,7 +219,7 @@ export class Collector {
     const key = this.view === "thread" ? `${plan.key}\u0000${m.thread}\u0000${m.id}` : `${plan.key}\u0000${m.overflow ? "overflow" : JSON.stringify(attrs)}`;
     let series = this.series.get(key);
     if (!series) {
-      series = new Series(this.series.size + 1, plan, attrs, this.dirty);
+      series = new Series(this.series.size + 1, plan, attrs, this.dirty, this.arena);
       this.series.set(key, series);
     }
     let chunk = thread.chunks.get(m.chunk);
@@ -224,34 +228,48 @@ export class Collector {
       chunk = {
         values,
         base: new Float64Array(values.length),
-        owner: new Int32Array(values.length).fill(-1),
         instances: [],
         sentinels: new Int32Array(1024),
+        sentinelBase: new Float64Array(1024),
+        sentinelOwner: new Int32Array(1024),
+        sentinelKey: new Int32Array(1024),
         sentinelCount: 0,
       };
       thread.chunks.set(m.chunk, chunk);
     }
-    const end = m.start + m.length;
-    const base = chunk.base.subarray(m.start, end);
-    // Baseline 0 for sums (so counts made before the collector saw the instance are kept); NaN for gauges (never set).
-    for (let s = 0; s < d.slots; s++) for (const f of d.fields) if (f.instrument === "gauge") base[s * d.stride + f.offset] = NaN;
-    chunk.owner.fill(chunk.instances.length, m.start, end);
-    const invalidAt = m.start + invalidIndex(d.stride, d.slots);
     const epoch = new Int32Array(m.buffer, (m.start + epochIndex(d.stride, d.slots)) * 8, 1);
-    chunk.instances.push({ plan, values: chunk.values.subarray(m.start, end), base, start: m.start, invalidAt, series, epoch, mmscRead: false });
-    this.watch(chunk, plan, m.start, invalidAt);
+    chunk.instances.push({ plan, start: m.start, series, epoch, mmscRead: false });
+    this.watch(chunk, plan, m.start, chunk.instances.length - 1);
   }
 
-  private watch(chunk: ChunkState, plan: SetPlan, start: number, invalidAt: number): void {
+  private watch(chunk: ChunkState, plan: SetPlan, start: number, owner: number): void {
     const { stride, slots } = plan.descriptor;
     const need = chunk.sentinelCount + slots * plan.fieldCount + 1;
     if (need > chunk.sentinels.length) {
-      const grown = new Int32Array(Math.max(need, chunk.sentinels.length * 2));
-      grown.set(chunk.sentinels.subarray(0, chunk.sentinelCount));
-      chunk.sentinels = grown;
+      const size = Math.max(need, chunk.sentinels.length * 2);
+      const n = chunk.sentinelCount;
+      chunk.sentinels = grow(new Int32Array(size), chunk.sentinels, n);
+      chunk.sentinelBase = grow(new Float64Array(size), chunk.sentinelBase, n);
+      chunk.sentinelOwner = grow(new Int32Array(size), chunk.sentinelOwner, n);
+      chunk.sentinelKey = grow(new Int32Array(size), chunk.sentinelKey, n);
     }
-    for (let s = 0; s < slots; s++) for (const o of plan.sentinels) chunk.sentinels[chunk.sentinelCount++] = start + s * stride + o;
-    chunk.sentinels[chunk.sentinelCount++] = invalidAt;
+    const fields = plan.fieldCount;
+    for (let s = 0; s < slots; s++) {
+      for (let f = 0; f < fields; f++) {
+        const k = chunk.sentinelCount++;
+        const key = s * fields + f;
+        chunk.sentinels[k] = start + s * stride + plan.sentinels[f];
+        // Baseline 0 for sums (so counts made before the collector saw the instance are kept); NaN for gauges (never set).
+        chunk.sentinelBase[k] = plan.kind[f] === KIND_GAUGE ? NaN : 0;
+        chunk.sentinelOwner[k] = owner;
+        chunk.sentinelKey[k] = key;
+      }
+    }
+    const k = chunk.sentinelCount++;
+    chunk.sentinels[k] = start + invalidIndex(stride, slots);
+    chunk.sentinelBase[k] = 0;
+    chunk.sentinelOwner[k] = owner;
+    chunk.sentinelKey[k] = -1;
   }
 
   /** One flush: reads every region, exports a batch if anything changed. Synchronous. */
@@ -286,12 +304,11 @@ export class Collector {
   }
 
   private readChunk(chunk: ChunkState): void {
-    const { values: v, base: b, sentinels, sentinelCount } = chunk;
+    const { values: v, sentinels, sentinelBase: sb, sentinelCount } = chunk;
     for (let k = 0; k < sentinelCount; k++) {
-      const i = sentinels[k];
-      const c = v[i];
+      const c = v[sentinels[k]];
       // NaN only ever means "gauge never set": not a change.
-      if (c !== b[i] && c === c) this.changed(chunk, i, c);
+      if (c !== sb[k] && c === c) this.fold(chunk, k, c);
     }
   }
 
@@ -307,60 +324,61 @@ export class Collector {
     this.mmscRead.length = 0;
   }
 
-  private changed(chunk: ChunkState, i: number, c: number): void {
-    const owner = chunk.owner[i];
-    if (owner < 0) return;
-    const inst = chunk.instances[owner];
-    if (i === inst.invalidAt) {
-      this.invalid += c - chunk.base[i];
-      chunk.base[i] = c;
-    } else this.fold(inst, i - inst.start, c);
-  }
-
-  /** Folds the field whose sentinel moved (element `i` of the region, current value `c`) into the series. */
-  private fold(inst: InstanceState, i: number, c: number): void {
-    const { values: v, base: b, plan, series } = inst;
-    const key = plan.keyOfElement[i];
-    switch (plan.kind[plan.fieldOfKey[key]]) {
+  /** Folds the field of sentinel `k` (current value `c`, which differs from its baseline) into its series. */
+  private fold(chunk: ChunkState, k: number, c: number): void {
+    const sb = chunk.sentinelBase;
+    const key = chunk.sentinelKey[k];
+    if (key < 0) {
+      this.invalid += c - sb[k];
+      sb[k] = c;
+      return;
+    }
+    const { values: v, base: b } = chunk;
+    const inst = chunk.instances[chunk.sentinelOwner[k]];
+    const { plan, series, start } = inst;
+    const acc = series.acc;
+    // i: the sentinel's chunk element; r: the same element in the series' region-shaped accumulator.
+    const i = chunk.sentinels[k];
+    const r = i - start;
+    switch (plan.kindOfKey[key]) {
       case KIND_COUNTER:
         // A double counter is one Float64: past 2^53 whole increments start to round away.
         if (c >= 2 ** 53) this.warnInexact(plan.descriptor.fields[plan.fieldOfKey[key]].name);
-        series.acc[i] += c - b[i];
-        b[i] = c;
+        acc[r] += c - sb[k];
+        sb[k] = c;
         break;
       case KIND_COUNTER_INT: {
         // An int counter is [low, high] (see layout.ts). A carry read half-way (low written, high
         // not yet) reads below the baseline: skip it, the next flush reads both.
         const high = v[i + COUNTER_HIGH];
-        const d = c - b[i] + (high - b[i + COUNTER_HIGH]) * COUNTER_CARRY;
+        const d = c - sb[k] + (high - b[i + COUNTER_HIGH]) * COUNTER_CARRY;
         if (d < 0) return;
-        series.acc[i] += d;
-        b[i] = c;
+        acc[r] += d;
+        sb[k] = c;
         b[i + COUNTER_HIGH] = high;
         break;
       }
       case KIND_UP_DOWN:
-        series.acc[i] += c - b[i];
-        b[i] = c;
+        acc[r] += c - sb[k];
+        sb[k] = c;
         break;
       case KIND_GAUGE:
-        series.acc[i] = c;
-        b[i] = c;
+        acc[r] = c;
+        sb[k] = c;
         break;
       case KIND_HISTOGRAM: {
-        // i is the count (written last by the recorder): buckets and sum read now include every counted value.
-        const acc = series.acc;
-        for (let e = plan.startOfKey[key]; e < i; e++) {
+        // i is the count (written last by the recorder): buckets and sum read now include every
+        // counted value. One run over the field's elements, chunk and accumulator side by side.
+        for (let e = start + plan.startOfKey[key]; e < i; e++) {
           const x = v[e];
-          acc[e] += x - b[e];
+          acc[e - start] += x - b[e];
           b[e] = x;
         }
-        b[i] = c;
+        sb[k] = c;
         break;
       }
       default: {
         // mmsc, i is the count: the recorder stores min/max, then sum, then count.
-        const acc = series.acc;
         const min = v[i + MMSC_MIN];
         const max = v[i + MMSC_MAX];
         const sum = v[i + MMSC_SUM];
@@ -369,12 +387,12 @@ export class Collector {
           inst.mmscRead = true;
           this.mmscRead.push(inst);
         }
-        acc[i] += c - b[i];
-        acc[i + MMSC_SUM] += sum - b[i + MMSC_SUM];
-        b[i] = c;
+        acc[r] += c - sb[k];
+        acc[r + MMSC_SUM] += sum - b[i + MMSC_SUM];
+        sb[k] = c;
         b[i + MMSC_SUM] = sum;
-        if (min < acc[i + MMSC_MIN]) acc[i + MMSC_MIN] = min;
-        if (max > acc[i + MMSC_MAX]) acc[i + MMSC_MAX] = max;
+        if (min < acc[r + MMSC_MIN]) acc[r + MMSC_MIN] = min;
+        if (max > acc[r + MMSC_MAX]) acc[r + MMSC_MAX] = max;
         return;
       }
     }
@@ -401,7 +419,9 @@ export class Collector {
   private buildBatch(start: number, end: number, events: Uint8Array | undefined): ExportBatch | undefined {
     const w = this.points;
     w.reset();
-    const rows = w.beginArray();
+    // At most one row per dirty series: a header sized for that is not moved (with the points behind it) at the end.
+    const max = this.dirty.length;
+    const rows = w.beginArray(max);
     let count = 0;
     const series: SeriesDecl[] = [];
     const sets: WireSetDescriptor[] = [];
@@ -421,7 +441,7 @@ export class Collector {
     }
     this.dirty.length = 0;
     if (count === 0 && !events) return undefined;
-    w.endArray(rows, count);
+    w.endArray(rows, count, max);
     this.seq++;
     const header: BatchHeader = {
       v: WIRE_VERSION,
@@ -461,4 +481,10 @@ export class Collector {
     await this.eventDrain.close();
     await Promise.all(this.exporters.map((e) => e.shutdown?.()));
   }
+}
+
+/** A larger copy of the first `n` entries of `from` (the sentinel arrays grow as instances arrive). */
+function grow<T extends Int32Array | Float64Array>(into: T, from: T, n: number): T {
+  into.set(from.subarray(0, n));
+  return into;
 }

@@ -5,6 +5,9 @@ import type { BatchHeader } from "./batch.ts";
 import { MsgpackWriter } from "./msgpack-writer.ts";
 import { msgpack } from "./msgpack.ts";
 
+/** The msgpack string "events" (a fixstr). */
+const EVENTS_KEY = Uint8Array.of(0xa0 | 6, ...Buffer.from("events"));
+
 export class BatchEncoder {
   private readonly out = new MsgpackWriter();
 
@@ -21,12 +24,14 @@ export class BatchEncoder {
       else w.raw(msgpack.pack(value));
     }
     w.string("points");
-    w.raw(points);
-    if (events) {
-      // The msgpack array of event rows, written by the collector's event drain.
-      w.string("events");
-      w.raw(events);
-    }
-    return w.bytes();
+    // The result is assembled once: header, then the points (most of the batch) and events copied
+    // straight into it, not first appended here and then copied out again.
+    const head = w.written();
+    const out = new Uint8Array(head.length + points.length + (events ? EVENTS_KEY.length + events.length : 0));
+    out.set(head, 0);
+    out.set(points, head.length);
+    // The msgpack array of event rows, written by the collector's event drain.
+    if (events) out.set(EVENTS_KEY, head.length + points.length), out.set(events, head.length + points.length + EVENTS_KEY.length);
+    return out;
   }
 }

@@ -26,6 +26,16 @@ export class MsgpackWriter {
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
+  /**
+   * Makes room for `n` more bytes and returns the buffer, for callers that write a run of values
+   * straight into it at `pos` (valid until the next call that may grow: ensure, room, any write
+   * past the room made).
+   */
+  room(n: number): Buffer {
+    this.ensure(n);
+    return this.buf;
+  }
+
   /** What was written, without copying (valid until the next write or reset). */
   written(): Uint8Array {
     return this.buf.subarray(0, this.pos);
@@ -97,21 +107,27 @@ export class MsgpackWriter {
     this.buf[this.pos++] = 0x80 | n;
   }
 
-  /** Reserves an array header to be filled in by endArray once the element count is known. */
-  beginArray(): number {
-    this.ensure(5);
+  /**
+   * Reserves an array header to be filled in by endArray once the element count is known; `max`
+   * (at most how many elements there will be) sizes the reservation, so a row whose bound fits a
+   * short header is not moved afterwards.
+   */
+  beginArray(max = 0xffffffff): number {
+    const size = headerSize(max);
+    this.ensure(size);
     const at = this.pos;
-    this.pos += 5;
+    this.pos += size;
     return at;
   }
 
-  /** Writes the reserved header in its shortest form, moving the elements back if it is shorter than 5 bytes. */
-  endArray(at: number, count: number): void {
-    const header = count < 16 ? 1 : count < 65536 ? 3 : 5;
-    const bodyStart = at + 5;
-    if (header < 5) {
+  /** Writes the reserved header in its shortest form, moving the elements back if it is shorter than reserved (`max` as given to beginArray). */
+  endArray(at: number, count: number, max = 0xffffffff): void {
+    const reserved = headerSize(max);
+    const header = headerSize(count);
+    const bodyStart = at + reserved;
+    if (header < reserved) {
       this.buf.copyWithin(at + header, bodyStart, this.pos);
-      this.pos -= 5 - header;
+      this.pos -= reserved - header;
     }
     const end = this.pos;
     this.pos = at;
@@ -158,4 +174,9 @@ export class MsgpackWriter {
     this.buf.write(s, this.pos);
     this.pos += n;
   }
+}
+
+/** Bytes of the shortest msgpack array header for `n` elements. */
+function headerSize(n: number): number {
+  return n < 16 ? 1 : n < 65536 ? 3 : 5;
 }

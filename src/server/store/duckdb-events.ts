@@ -117,6 +117,8 @@ export async function insertEvents(
   let timeValue = timestampMs(0);
   let lastEventTime = NaN;
   let eventTimeValue = timeValue;
+  let runStream = -1;
+  let run = 0;
   for (const e of events) {
     if (e.clientId) {
       // The first event with a new id takes it; a second one in the same commit is a duplicate.
@@ -145,8 +147,15 @@ export async function insertEvents(
     else a.appendVarchar(e.attributes);
     a.endRow();
     kept.push(e);
-    stored.set(e.stream, (stored.get(e.stream) ?? 0) + 1);
+    // Counted per run of one stream (a commit's events come in runs): a map update per run.
+    if (e.stream !== runStream) {
+      if (run > 0) stored.set(runStream, (stored.get(runStream) ?? 0) + run);
+      runStream = e.stream;
+      run = 0;
+    }
+    run++;
   }
+  if (run > 0) stored.set(runStream, (stored.get(runStream) ?? 0) + run);
   a.closeSync();
   return { kept, added };
 }

@@ -1,7 +1,8 @@
 // Events into the telemetry server's DuckDB store, end to end: NDJSON on POST /v1/events (each
 // line with the four activity-event fields, a client-chosen event_id, so every line goes through
 // the duplicate check) and OTLP logs on POST /v1/logs (protobuf from the OpenTelemetry JS
-// serializer). A suite of bench/run.ts (`npm run bench -- server-events`; quick: 20,000 events)
+// serializer), and schema events in SDK batches (msgpack on POST /v1/batches, one stream per
+// client, exactly-once by batch sequence: the path the SDK's collector uses). A suite of bench/run.ts (`npm run bench -- server-events`; quick: 20,000 events)
 // and runnable alone:
 //
 //   node --conditions=source --import tsx bench/server-events.ts [events=1000000] [connections=4] [lines=20000] [storeEvents=2000000]

@@ -7,16 +7,9 @@ import type { AttrValue, Batch, EventGroupDecl, EventSourceDecl, WireEventGroup 
 import { eventId } from "./batch.ts";
 import { seriesAttributes } from "./stream-catalog.ts";
 import { WireError } from "./wire-error.ts";
-import { payloadJson, type FieldDecl, type JsonEvent } from "./event-json.ts";
+import { payloadJson, type EventHead, type FieldDecl, type JsonEvent } from "./event-json.ts";
 
-export interface DecodedEvent {
-  readonly eventId: string;
-  /** ms since the epoch, from the emitting thread's clock. */
-  readonly eventTime: number;
-  readonly eventType: string;
-  readonly eventName: string;
-  readonly severityNumber: number;
-  readonly severityText: string;
+export interface DecodedEvent extends EventHead {
   /** Field values by field name; enums as their value. */
   readonly fields: Readonly<Record<string, AttrValue>>;
   /** Fields cut to their maxLength (absent when none was). */

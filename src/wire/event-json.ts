@@ -9,14 +9,19 @@ import type { AttrValue, WireEventGroup } from "./batch.ts";
 type EventDecl = WireEventGroup["events"][number];
 export type FieldDecl = EventDecl["fields"][number];
 
-/** One decoded event as stored text. */
-export interface JsonEvent {
+/** What every decoded event has, whatever form its fields take. */
+export interface EventHead {
   readonly eventId: string;
+  /** ms since the epoch, from the emitting thread's clock. */
   readonly eventTime: number;
   readonly eventType: string;
   readonly eventName: string;
   readonly severityNumber: number;
   readonly severityText: string;
+}
+
+/** One decoded event as stored text. */
+export interface JsonEvent extends EventHead {
   /** The fields as a JSON object, with `"percore.truncated": [names]` last when any was cut. */
   readonly payload: string;
   /** The source's entity attributes as a JSON object, or null when it has none. */

@@ -1,7 +1,8 @@
 // Events into the telemetry server's DuckDB store, end to end: NDJSON on POST /v1/events (each
 // line with the four activity-event fields, a client-chosen event_id, so every line goes through
 // the duplicate check) and OTLP logs on POST /v1/logs (protobuf from the OpenTelemetry JS
-// serializer). A suite of bench/run.ts (`npm run bench -- server-events`; quick: 20,000 events)
+// serializer), and schema events in SDK batches (msgpack on POST /v1/batches, one stream per
+// client, exactly-once by batch sequence: the path the SDK's collector uses). A suite of bench/run.ts (`npm run bench -- server-events`; quick: 20,000 events)
 // and runnable alone:
 //
 //   node --conditions=source --import tsx bench/server-events.ts [events=1000000] [connections=4] [lines=20000] [storeEvents=2000000]
@@ -18,6 +19,8 @@ import { LoggerProvider, InMemoryLogRecordExporter, SimpleLogRecordProcessor } f
 import { SeverityNumber } from "@opentelemetry/api-logs";
 import { DuckDBInstance, timestampValue } from "@duckdb/node-api";
 import { PendingUnit } from "../src/server/ingest/commit-queue.ts";
+import type { Batch, EventGroupDecl } from "../src/wire/batch.ts";
+import { encodeBatch } from "../src/wire/codec.ts";
 import { DuckDBStore } from "../src/server/store/duckdb-store.ts";
 import { scalar, startServerProcess, tempStore } from "../test/server/helpers/server-process.ts";
 import { writeResult, type SuiteContext } from "./harness.ts";
@@ -39,10 +42,86 @@ async function post(url: string, body: string | Uint8Array, type: string): Promi
   return reply;
 }
 
-function cpuMs(pid: number): number {
-  // utime + stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+function cpuMs(pid: number, thread = false): number {
+  // utime + stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second); of the
+  // main thread alone (JavaScript, the appender calls) from /proc/<pid>/task/<pid>/stat.
+  const fields = readFileSync(thread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8")
+    .split(") ")[1]
+    .split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+// SDK batch events: what the collector ships from the workers' rings, one group of two kinds
+// (int + short string; int + enum + bool + string), one source per worker.
+const JOB_GROUP: EventGroupDecl = [
+  0,
+  {
+    name: "job",
+    brief: "",
+    schemaHash: "bench",
+    attributes: [{ name: "worker_id", type: "int", brief: "" }],
+    events: [
+      {
+        name: "job.started",
+        type: "log",
+        severityNumber: 9,
+        severityText: "INFO",
+        brief: "",
+        fields: [
+          { name: "job_id", type: "int", brief: "" },
+          { name: "queue", type: "string", brief: "", maxLength: 64 },
+        ],
+      },
+      {
+        name: "job.failed",
+        type: "log",
+        severityNumber: 17,
+        severityText: "ERROR",
+        brief: "",
+        fields: [
+          { name: "job_id", type: "int", brief: "" },
+          { name: "reason", type: "enum", brief: "", values: ["timeout", "oom", "crash"] },
+          { name: "retryable", type: "boolean", brief: "" },
+          { name: "message", type: "string", brief: "", maxLength: 256 },
+        ],
+      },
+    ],
+  },
+];
+
+/** Batch `seq` of `stream` with `n` events (3 started : 1 failed over 4 sources), msgpack-encoded once. */
+export function eventBatch(stream: string, seq: number, n: number): Uint8Array {
+  const end = T0 + seq * 1000;
+  const events: unknown[][] = [];
+  for (let i = 0; i < n; i++) {
+    events.push(
+      i % 4 === 3 ? [i % 4, 1, -(n - i) % 1000, 0, seq * n + i, i % 3, (i & 8) === 0, "upstream timed out"] : [i % 4, 0, -(n - i) % 1000, 0, seq * n + i, "emails"],
+    );
+  }
+  const b: Batch = {
+    v: 1,
+    stream,
+    seq,
+    start: end - 1000,
+    end,
+    ...(seq === 1
+      ? {
+          open: {
+            resource: { "service.name": "bench", "service.instance.id": stream },
+            schemaHash: "bench",
+            sdk: { name: "percore", version: "bench" },
+            view: "aggregate" as const,
+          },
+          sets: [],
+          series: [],
+          eventGroups: [JOB_GROUP],
+          eventSources: [0, 1, 2, 3].map((w) => [w, 0, [w]] as const),
+        }
+      : {}),
+    points: [],
+    events: events as unknown as Batch["events"],
+  };
+  return encodeBatch(b);
 }
 
 /** Sends `total` events as `bodies(i)` from `connections` clients; ms from first send to last reply. */
@@ -154,15 +233,21 @@ export interface EventsShape {
 
 export async function measureEvents(shape: EventsShape) {
   const store = tempStore("bench-events");
-  const server = await startServerProcess({ store, args: ["--max-body", "64MiB"] });
+  // BENCH_SERVER_PROF=<dir>: the server process writes a CPU profile there (node --cpu-prof) on exit.
+  const prof = process.env.BENCH_SERVER_PROF;
+  const server = await startServerProcess({ store, args: ["--max-body", "64MiB"], nodeArgs: prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [] });
   try {
     const bodies = Math.ceil(shape.events / shape.lines);
     const texts = Array.from({ length: bodies }, (_, b) => ndjsonBody(b * shape.lines, Math.min(shape.lines, shape.events - b * shape.lines), "a"));
     let cpu = cpuMs(server.pid);
+    let main = cpuMs(server.pid, true);
+    /** Server CPU ms since the last call: all threads, and the main thread alone. */
     const cpuSince = () => {
       const now = cpuMs(server.pid);
-      const d = now - cpu;
+      const nowMain = cpuMs(server.pid, true);
+      const d = { all: now - cpu, main: nowMain - main };
       cpu = now;
+      main = nowMain;
       return d;
     };
     const ndjsonMs = await drive(shape.events, shape.lines, shape.connections, (i) => post(`${server.url}/v1/events`, texts[i], "application/x-ndjson"));
@@ -183,18 +268,43 @@ export async function measureEvents(shape: EventsShape) {
     const otlpCpu = cpuSince();
     const otlpStored = (await scalar(server.url, "SELECT count(*) FROM events")) - shape.events;
     if (otlpStored !== otlpTotal) throw new Error(`OTLP: stored ${otlpStored} of ${otlpTotal}`);
+    // SDK batches: one stream per connection, each posting its batches in sequence order.
+    const perBatch = Math.min(shape.lines, 10_000);
+    const batchesPerStream = Math.max(1, Math.ceil(shape.events / perBatch / shape.connections));
+    const encoded = Array.from({ length: shape.connections }, (_, c) => Array.from({ length: batchesPerStream }, (_, b) => eventBatch(`bench-${c}`, b + 1, perBatch)));
+    const batchTotal = shape.connections * batchesPerStream * perBatch;
+    const before = await scalar(server.url, "SELECT count(*) FROM events");
+    cpuSince();
+    const t0 = performance.now();
+    await Promise.all(
+      encoded.map(async (list) => {
+        for (const body of list) await post(`${server.url}/v1/batches`, body, "application/msgpack");
+      }),
+    );
+    const batchMs = performance.now() - t0;
+    const batchCpu = cpuSince();
+    const batchStored = (await scalar(server.url, "SELECT count(*) FROM events")) - before;
+    if (batchStored !== batchTotal) throw new Error(`SDK batches: stored ${batchStored} of ${batchTotal}`);
     const side = await storeSideBySide(shape.storeEvents, 20_000);
     return {
       ...shape,
+      batchEvents: batchTotal,
+      batchPerSec: batchTotal / (batchMs / 1000),
+      batchPerCpuSec: batchTotal / (batchCpu.all / 1000),
+      batchPerMainSec: batchTotal / (batchCpu.main / 1000),
+      batchBytesPerEvent: (encoded[0]?.[1] ?? encoded[0]?.[0] ?? new Uint8Array()).byteLength / perBatch,
       storePerSec: side.current,
       storeUniquePerSec: side.unique,
       ndjsonPerSec: shape.events / (ndjsonMs / 1000),
-      ndjsonPerCpuSec: shape.events / (ndjsonCpu / 1000),
+      ndjsonPerCpuSec: shape.events / (ndjsonCpu.all / 1000),
+      ndjsonPerMainSec: shape.events / (ndjsonCpu.main / 1000),
       duplicatesPerSec: shape.events / (dupMs / 1000),
-      duplicatesPerCpuSec: shape.events / (dupCpu / 1000),
+      duplicatesPerCpuSec: shape.events / (dupCpu.all / 1000),
+      duplicatesPerMainSec: shape.events / (dupCpu.main / 1000),
       otlpEvents: otlpTotal,
       otlpPerSec: otlpTotal / (otlpMs / 1000),
-      otlpPerCpuSec: otlpTotal / (otlpCpu / 1000),
+      otlpPerCpuSec: otlpTotal / (otlpCpu.all / 1000),
+      otlpPerMainSec: otlpTotal / (otlpCpu.main / 1000),
       otlpBytesPerEvent: otlp.byteLength / perOtlp,
       ndjsonBytesPerEvent: texts[0].length / Math.min(shape.lines, shape.events),
     };
@@ -209,11 +319,18 @@ type EventsResult = Awaited<ReturnType<typeof measureEvents>>;
 function print(r: EventsResult): void {
   console.log(`\n## Server events ingest (${r.events} events, ${r.connections} connections, ${r.lines} lines per body)\n`);
   const k = (n: number) => `${(n / 1e3).toFixed(0)}k`;
-  console.log("| path | events/s (wall) | events per server CPU-second |");
-  console.log("|---|---:|---:|");
-  console.log(`| NDJSON /v1/events, new client ids (${r.ndjsonBytesPerEvent.toFixed(0)} B/event) | ${k(r.ndjsonPerSec)} | ${k(r.ndjsonPerCpuSec)} |`);
-  console.log(`| NDJSON /v1/events, the same again (all duplicates, none stored) | ${k(r.duplicatesPerSec)} | ${k(r.duplicatesPerCpuSec)} |`);
-  console.log(`| OTLP logs /v1/logs protobuf (${r.otlpBytesPerEvent.toFixed(0)} B/record) | ${k(r.otlpPerSec)} | ${k(r.otlpPerCpuSec)} |`);
+  console.log("| path | events/s (wall) | events per server CPU-second | per main-thread CPU-second |");
+  console.log("|---|---:|---:|---:|");
+  console.log(
+    `| SDK batches /v1/batches msgpack, ${r.batchEvents} events (${r.batchBytesPerEvent.toFixed(0)} B/event) | ${k(r.batchPerSec)} | ${k(r.batchPerCpuSec)} | ${k(r.batchPerMainSec)} |`,
+  );
+  console.log(
+    `| NDJSON /v1/events, new client ids (${r.ndjsonBytesPerEvent.toFixed(0)} B/event) | ${k(r.ndjsonPerSec)} | ${k(r.ndjsonPerCpuSec)} | ${k(r.ndjsonPerMainSec)} |`,
+  );
+  console.log(
+    `| NDJSON /v1/events, the same again (all duplicates, none stored) | ${k(r.duplicatesPerSec)} | ${k(r.duplicatesPerCpuSec)} | ${k(r.duplicatesPerMainSec)} |`,
+  );
+  console.log(`| OTLP logs /v1/logs protobuf (${r.otlpBytesPerEvent.toFixed(0)} B/record) | ${k(r.otlpPerSec)} | ${k(r.otlpPerCpuSec)} | ${k(r.otlpPerMainSec)} |`);
   console.log(`\nStore alone, ${r.storeEvents} events with random client ids in commits of 20,000:\n`);
   console.log("| design | events/s committed | ratio |");
   console.log("|---|---:|---:|");

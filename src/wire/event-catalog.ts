@@ -7,15 +7,9 @@ import type { AttrValue, Batch, EventGroupDecl, EventSourceDecl, WireEventGroup 
 import { eventId } from "./batch.ts";
 import { seriesAttributes } from "./stream-catalog.ts";
 import { WireError } from "./wire-error.ts";
+import { payloadJson, type EventHead, type FieldDecl, type JsonEvent } from "./event-json.ts";
 
-export interface DecodedEvent {
-  readonly eventId: string;
-  /** ms since the epoch, from the emitting thread's clock. */
-  readonly eventTime: number;
-  readonly eventType: string;
-  readonly eventName: string;
-  readonly severityNumber: number;
-  readonly severityText: string;
+export interface DecodedEvent extends EventHead {
   /** Field values by field name; enums as their value. */
   readonly fields: Readonly<Record<string, AttrValue>>;
   /** Fields cut to their maxLength (absent when none was). */
@@ -27,6 +21,8 @@ export interface DecodedEvent {
 interface Source {
   readonly group: WireEventGroup;
   readonly attributes: Record<string, AttrValue>;
+  /** The attributes as JSON text (null when there are none), made once per declaration. */
+  readonly attributesJson: string | null;
 }
 
 const FIELD_TYPES = new Set(["string", "int", "double", "boolean", "enum"]);
@@ -105,7 +101,8 @@ export class EventCatalog {
         if (this.sources.size >= this.limits.maxSources) throw new WireError("E_TOO_MANY", `more than ${this.limits.maxSources} event sources on one stream`);
         this.sourceDecls.push(d);
       }
-      this.sources.set(d[0], { group, attributes: seriesAttributes(group, d[2]) });
+      const attributes = seriesAttributes(group, d[2]);
+      this.sources.set(d[0], { group, attributes, attributesJson: Object.keys(attributes).length > 0 ? JSON.stringify(attributes) : null });
     });
   }
 
@@ -119,7 +116,36 @@ export class EventCatalog {
     return out;
   }
 
-  private decode(row: unknown, id: string, i: number, end: number): DecodedEvent {
+  /**
+   * Like read, with the same checks and errors, but each event as the JSON text the server
+   * stores (event-json.ts): no object per event and its fields.
+   */
+  readJson(batch: Pick<Batch, "stream" | "seq" | "end" | "eventGroups" | "eventSources" | "events">): JsonEvent[] {
+    this.declare(batch);
+    const rows = batch.events ?? [];
+    if (!Array.isArray(rows)) bad("events must be an array");
+    const out: JsonEvent[] = [];
+    const prefix = `${batch.stream}:${batch.seq}:`;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      const { source, e, time, mask } = this.head(row, i, batch.end);
+      const payload = payloadJson(e, row as unknown[], mask, i, fieldValue);
+      out.push({
+        eventId: prefix + i,
+        eventTime: time,
+        eventType: e.type,
+        eventName: e.name,
+        severityNumber: e.severityNumber,
+        severityText: e.severityText,
+        payload,
+        attributes: source.attributesJson,
+      });
+    }
+    return out;
+  }
+
+  /** The checked head of an event row: its source, its declaration, its time and truncated mask. */
+  private head(row: unknown, i: number, end: number) {
     if (!Array.isArray(row) || row.length < 4) return bad(`events[${i}]: expected [source, event, time, truncated, ...fields]`);
     const source = this.sources.get(row[0] as number);
     if (!source) throw new WireError("E_UNKNOWN_EVENT_SOURCE", `events[${i}] refers to event source ${String(row[0])}, which the stream has not declared`);
@@ -131,11 +157,15 @@ export class EventCatalog {
     const mask = row[3];
     if (typeof mask !== "number" || !Number.isInteger(mask) || mask < 0) return bad(`events[${i}]: the truncated mask must be a whole number`);
     if (row.length !== 4 + e.fields.length) return bad(`events[${i}]: ${e.name} has ${e.fields.length} fields, the row carries ${row.length - 4}`);
+    return { source, e, time, mask };
+  }
+
+  private decode(row: unknown, id: string, i: number, end: number): DecodedEvent {
+    const { source, e, time, mask } = this.head(row, i, end);
     const fields: Record<string, AttrValue> = {};
     let truncated: string[] | undefined;
     e.fields.forEach((f, k) => {
-      const v = row[4 + k] as unknown;
-      fields[f.name] = fieldValue(f, v, `events[${i}] field ${f.name} of ${e.name}`);
+      fields[f.name] = fieldValue(f, (row as unknown[])[4 + k], i, e.name);
       if (k < 31 && mask & (1 << k)) (truncated ??= []).push(f.name);
     });
     return {
@@ -152,21 +182,25 @@ export class EventCatalog {
   }
 }
 
-function fieldValue(f: WireEventGroup["events"][number]["fields"][number], v: unknown, where: string): AttrValue {
+const badField = (f: FieldDecl, i: number, eventName: string, message: string): never => bad(`events[${i}] field ${f.name} of ${eventName}: ${message}`);
+
+/** The checked value of field `f` of event row `i` (an `eventName`), or a WireError naming where. */
+function fieldValue(f: FieldDecl, v: unknown, i: number, eventName: string): AttrValue {
   switch (f.type) {
     case "string":
-      return typeof v === "string" && (f.maxLength === undefined || Buffer.byteLength(v) <= f.maxLength)
+      // A UTF-16 unit is at most 3 UTF-8 bytes: most strings need no byte count.
+      return typeof v === "string" && (f.maxLength === undefined || v.length * 3 <= f.maxLength || Buffer.byteLength(v) <= f.maxLength)
         ? v
-        : bad(`${where}: expected a string of at most ${f.maxLength} bytes`);
+        : badField(f, i, eventName, `expected a string of at most ${f.maxLength} bytes`);
     case "int":
-      return Number.isSafeInteger(v) ? (v as number) : bad(`${where}: expected an integer`);
+      return Number.isSafeInteger(v) ? (v as number) : badField(f, i, eventName, `expected an integer`);
     case "double":
-      return typeof v === "number" && Number.isFinite(v) ? v : bad(`${where}: expected a finite number`);
+      return typeof v === "number" && Number.isFinite(v) ? v : badField(f, i, eventName, `expected a finite number`);
     case "boolean":
-      return typeof v === "boolean" ? v : bad(`${where}: expected a boolean`);
+      return typeof v === "boolean" ? v : badField(f, i, eventName, `expected a boolean`);
     default: {
       const value = Number.isInteger(v) ? f.values?.[v as number] : undefined;
-      return value ?? bad(`${where}: expected an index into its ${f.values?.length ?? 0} values`);
+      return value ?? badField(f, i, eventName, `expected an index into its ${f.values?.length ?? 0} values`);
     }
   }
 }

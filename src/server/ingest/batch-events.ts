@@ -31,7 +31,8 @@ export function decodeBatchEvents(
   // Event groups count against --max-sets, sources against --max-series (per stream).
   state.eventCatalog ??= new EventCatalog({ maxGroups: limits.maxSets, maxSources: limits.maxSeries });
   try {
-    const decoded = state.eventCatalog.read({
+    // Straight to stored text (event-json.ts): no object per event and its fields.
+    const decoded = state.eventCatalog.readJson({
       stream,
       seq,
       end: parts.end,
@@ -39,8 +40,10 @@ export function decodeBatchEvents(
       eventSources: parts.eventSources,
       events: parts.events ?? [],
     });
-    return decoded.map(
-      (e): StoredEvent => ({
+    const out: StoredEvent[] = new Array(decoded.length);
+    for (let i = 0; i < decoded.length; i++) {
+      const e = decoded[i] as (typeof decoded)[number];
+      out[i] = {
         stream: state.id,
         time: now,
         eventTime: e.eventTime,
@@ -49,10 +52,11 @@ export function decodeBatchEvents(
         eventName: e.eventName,
         severityNumber: e.severityNumber,
         severityText: e.severityText,
-        attributes: Object.keys(e.attributes).length > 0 ? JSON.stringify(e.attributes) : null,
-        payload: JSON.stringify(e.truncated ? { ...e.fields, "percore.truncated": e.truncated } : e.fields),
-      }),
-    );
+        attributes: e.attributes,
+        payload: e.payload,
+      };
+    }
+    return out;
   } catch (e) {
     if (!(e instanceof WireError)) throw e;
     const code =

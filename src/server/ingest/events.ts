@@ -16,6 +16,12 @@ export type ParsedEvent = Omit<StoredEvent, "stream" | "eventId" | "clientId"> &
 function depthExceeds(text: string, max: number): boolean {
   // A text shorter than the limit cannot nest deeper than it: most lines skip the scan.
   if (text.length <= max) return false;
+  // Nor can one with at most `max` brackets that open: counted with indexOf (native, fast), most
+  // lines (one object, a few arrays) skip the character-by-character scan below.
+  let opens = 0;
+  for (let i = text.indexOf("{"); i >= 0 && opens <= max; i = text.indexOf("{", i + 1)) opens++;
+  for (let i = text.indexOf("["); i >= 0 && opens <= max; i = text.indexOf("[", i + 1)) opens++;
+  if (opens <= max) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

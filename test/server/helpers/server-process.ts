@@ -25,8 +25,25 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | string>;
 }
 
-export async function startServerProcess(options: { store: string; port?: number; args?: string[]; env?: Record<string, string> }): Promise<ServerProcess> {
-  const args = ["--conditions=source", "--import", "tsx", CLI, "--store", options.store, "--port", String(options.port ?? 0), ...(options.args ?? [])];
+export async function startServerProcess(options: {
+  store: string;
+  port?: number;
+  args?: string[];
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+}): Promise<ServerProcess> {
+  const args = [
+    ...(options.nodeArgs ?? []),
+    "--conditions=source",
+    "--import",
+    "tsx",
+    CLI,
+    "--store",
+    options.store,
+    "--port",
+    String(options.port ?? 0),
+    ...(options.args ?? []),
+  ];
   // The libuv pool size bin/telemetry-server.cjs sets (tests run the CLI's source, not the bin).
   const env = { UV_THREADPOOL_SIZE: "32", ...process.env, ...options.env };
   const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });

@@ -8,7 +8,7 @@ import type { UnitMode } from "../../exposition/prometheus-naming.ts";
 import type { StreamState } from "../ingest/stream-state.ts";
 import type { ForwardCursor, Store } from "../store/store.ts";
 import { ForwardCounters } from "./forward-metrics.ts";
-import { RequestBuilder } from "./request-builder.ts";
+import { RequestBuilder, type BuiltRequest } from "./request-builder.ts";
 import { alreadyStored, sendRequest, type Destination } from "./sender.ts";
 
 export interface ForwardLimits {
@@ -34,6 +34,11 @@ export const DEFAULT_FORWARD_LIMITS: ForwardLimits = {
   backoffMaxMs: 30_000,
   timeoutMs: 30_000,
 };
+
+/** A span's request, built, and the last commit it covers. */
+interface Built extends BuiltRequest {
+  readonly to: number;
+}
 
 /** How often a failing destination is logged again while it keeps failing. */
 const LOG_EVERY_MS = 30_000;
@@ -104,30 +109,53 @@ export class Forwarder {
   private async loop(): Promise<void> {
     // A span recorded in flight before a crash is sent first, and counts as a resend.
     let resend = this.cursor.inflight > this.cursor.confirmed;
+    let ahead: Built | undefined;
     while (!this.stopped) {
       const from = this.cursor.confirmed;
       let to = this.cursor.inflight;
-      const span = await this.store.forwardSpan(from, Math.max(this.visible, to), this.limits.maxBatchPoints);
-      this.counters.pending(span.pendingPoints, span.oldestPendingAt);
-      if (!resend) {
-        if (span.to === from) {
-          await this.sleep(IDLE_POLL_MS);
-          continue;
+      let built = ahead;
+      ahead = undefined;
+      if (built) to = built.to;
+      else {
+        const span = await this.store.forwardSpan(from, Math.max(this.visible, to), this.limits.maxBatchPoints);
+        this.counters.pending(span.pendingPoints, span.oldestPendingAt);
+        if (!resend) {
+          if (span.to === from) {
+            await this.sleep(IDLE_POLL_MS);
+            continue;
+          }
+          to = span.to;
+          if (span.pendingPoints > this.limits.maxPendingPoints) {
+            await this.skip(from, to, span.pendingPoints);
+            continue;
+          }
+          await this.save({ confirmed: from, inflight: to });
         }
-        to = span.to;
-        if (span.pendingPoints > this.limits.maxPendingPoints) {
-          await this.skip(from, to, span.pendingPoints);
-          continue;
-        }
-        await this.save({ confirmed: from, inflight: to });
+        built = await this.read(from, to);
       }
-      const built = await this.builder.build(await this.store.forwardPoints(from, to));
       if (built.unnamed > 0) this.log(`remote write to ${this.destination.name}: ${built.unnamed} points of commits ${from + 1}..${to} have no declarations; not sent`);
+      // While the receiver takes this request, the next span is read and built (its fold state is
+      // this span's, whatever the answer): it is recorded in flight only once this one is settled.
+      const next = built.series > 0 ? this.readAhead(to) : Promise.resolve(undefined);
+      next.catch(() => undefined);
       if (built.series > 0) await this.deliver(built.body, built.samples, from, to, resend);
+      ahead = await next.catch(() => undefined);
       if (this.stopped) return;
-      await this.save({ confirmed: to, inflight: to });
+      await this.save({ confirmed: to, inflight: ahead ? ahead.to : to });
       resend = false;
     }
+  }
+
+  private async read(from: number, to: number): Promise<Built> {
+    const built = await this.builder.build(await this.store.forwardPoints(from, to));
+    return { ...built, to };
+  }
+
+  /** The span after `from` as the loop would take it next, read and built; none when idle or past the cap. */
+  private async readAhead(from: number): Promise<Built | undefined> {
+    const span = await this.store.forwardSpan(from, this.visible, this.limits.maxBatchPoints);
+    if (span.to === from || span.pendingPoints > this.limits.maxPendingPoints || this.stopped) return undefined;
+    return this.read(from, span.to);
   }
 
   /** Sends until the receiver answers for good (delivered or rejected), or the pending cap is passed. */

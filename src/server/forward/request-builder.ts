@@ -10,7 +10,7 @@ import { foldParts, keepsLatest } from "../../wire/fold.ts";
 import type { PointRows } from "../ingest/point-rows.ts";
 import type { StreamState } from "../ingest/stream-state.ts";
 import { entrySeries, type NativeSeries } from "../promql/native-catalog.ts";
-import { labelsKey } from "../remote-write/prom-index.ts";
+import type { Labels } from "../promql/labels.ts";
 import { encodeLabels, encodeSampleRuns, type RwLabel, type RwMetadata } from "../remote-write/remote-write-proto.ts";
 import type { CumulativeRow } from "../store/store.ts";
 
@@ -56,6 +56,8 @@ interface SeriesEntries {
   readonly series: number;
   readonly fieldCount: number;
   readonly byKey: (Entry | undefined)[];
+  /** The series' labels by slot, worked out once for all its fields (entrySeries). */
+  readonly labelsBySlot: Map<number, Labels>;
 }
 
 export interface BuiltRequest {
@@ -105,7 +107,7 @@ export class RequestBuilder {
     const set = decl && this.catalog.get(streamId)?.sets[decl.set];
     if (!set) return undefined;
     if (!bySeries) this.entries.set(streamId, (bySeries = new Map()));
-    bySeries.set(seriesId, (se = { stream: streamId, series: seriesId, fieldCount: set.fieldCount, byKey: [] }));
+    bySeries.set(seriesId, (se = { stream: streamId, series: seriesId, fieldCount: set.fieldCount, byKey: [], labelsBySlot: new Map() }));
     return se;
   }
 
@@ -116,14 +118,15 @@ export class RequestBuilder {
     const state: EntryState = { value: 0, count: 0, buckets: null, time: -Infinity, min: NaN, max: NaN };
     const instrument = set.descriptor.fields[keyField(key, se.fieldCount)]?.instrument ?? "";
     const e: Entry = { state, instrument, latest: keepsLatest(instrument), outs: [] };
-    for (const shown of entrySeries(stream, se.series, key, this.units, true)) {
-      const all = { ...this.external, ...shown.labels };
-      const k = labelsKey(all);
+    for (const shown of entrySeries(stream, se.series, key, this.units, true, se.labelsBySlot)) {
+      const all: Labels = { ...this.external, ...shown.labels };
+      const names = Object.keys(all).sort();
+      // The key labelsKey() gives these labels, from the names sorted once.
+      let k = "";
+      for (const n of names) k += `${n}\u0000${all[n]}\u0001`;
       let out = this.outs.get(k);
       if (!out) {
-        const labels = Object.keys(all)
-          .sort()
-          .map((name) => ({ name, value: all[name] }));
+        const labels = names.map((name) => ({ name, value: all[name] }));
         out = {
           labels,
           labelBytes: encodeLabels(labels),

@@ -163,15 +163,15 @@ export class RequestBuilder {
   }
 
   /**
-   * Folds the span's rows in and returns the request that carries them. Yields to the event loop
+   * Folds the span's rows in (or rows [start, end) of it) and returns the request that carries them. Yields to the event loop
    * every few thousand rows, so a large span never holds up ingest on the same thread.
    */
-  async build(rows: PointRows): Promise<BuiltRequest> {
+  async build(rows: PointRows, start = 0, end = rows.length): Promise<BuiltRequest> {
     const touched: OutSeries[] = [];
     const hasBuckets = rows.histogramRows > 0;
     let unnamed = 0;
-    for (let i = 0; i < rows.length; i++) {
-      if ((i & YIELD_EVERY) === YIELD_EVERY) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = start; i < end; i++) {
+      if (((i - start) & YIELD_EVERY) === YIELD_EVERY) await new Promise((resolve) => setImmediate(resolve));
       const e = this.entry(rows.stream[i], rows.series[i], rows.slot[i], rows.field[i]);
       if (!e) {
         unnamed++;

@@ -26,10 +26,12 @@ interface EntryState {
 
 /** One Prometheus series at the receiver; several streams may add into it (equal labels, as on /metrics). */
 interface OutSeries {
-  readonly labels: RwLabel[];
   /** The labels encoded once (they go out with every request that carries the series). */
   readonly labelBytes: Uint8Array;
-  readonly shown: NativeSeries;
+  /** What entrySeries gave, less its labels: the heap holds one of these per series at the receiver. */
+  readonly family: NativeSeries["family"];
+  readonly part: NativeSeries["part"];
+  readonly scale: NativeSeries["scale"];
   readonly instrument: string;
   /** How the sample's value comes from one contributor's state (MODE_*), decided once. */
   readonly mode: number;
@@ -128,9 +130,10 @@ export class RequestBuilder {
       if (!out) {
         const labels = names.map((name) => ({ name, value: all[name] }));
         out = {
-          labels,
           labelBytes: encodeLabels(labels),
-          shown,
+          family: shown.family,
+          part: shown.part,
+          scale: shown.scale,
           instrument,
           mode: valueMode(shown),
           scaleBy: shown.scaleBy,
@@ -200,7 +203,7 @@ export class RequestBuilder {
     }
     const families = new Map<string, RwMetadata>();
     for (const out of touched) {
-      const f = out.shown.family;
+      const f = out.family;
       const name = f.type === "counter" ? `${f.name}_total` : f.name;
       if (!families.has(name)) families.set(name, { type: METADATA_TYPE[f.type] ?? 0, metricFamilyName: name, help: f.help, unit: f.unit });
     }
@@ -267,12 +270,12 @@ function valueMode(shown: NativeSeries): number {
 /** A series with one contributor (the common case), without a call through `scale`: the same arithmetic as scaler(). */
 function directValue(out: OutSeries, s: EntryState): number {
   if (out.mode === MODE_COUNT) return s.count;
-  return out.scaleBy === 1 ? s.value : out.shown.scale(s.value);
+  return out.scaleBy === 1 ? s.value : out.scale(s.value);
 }
 
 function sampleValue(out: OutSeries, current: EntryState): number {
-  const part = out.shown.part,
-    scale = out.shown.scale,
+  const part = out.part,
+    scale = out.scale,
     c = out.contributors;
   // One stream behind the series (the common case): its own state is the value.
   if (c.length === 1 && (part.kind === "counter" || part.kind === "sum" || part.kind === "updown" || part.kind === "gauge")) return scale(current.value);

@@ -186,7 +186,10 @@ export function encodeSampleRuns(series: readonly { labelBytes: Uint8Array; firs
     for (let k = s.first; k >= 0; k = next[k]) size += MAX_SAMPLE;
   }
   for (const m of meta) size += 1 + 5 + m.length;
-  const out = new Uint8Array(size);
+  // One buffer, grown and reused from request to request (snappy copies out of it): a request
+  // body of tens of MB allocated each time is external memory that keeps the GC busy.
+  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
+  const out = scratch;
   const view = new DataView(out.buffer);
   let at = 0;
   const varint = (v: number) => {
@@ -221,6 +224,8 @@ export function encodeSampleRuns(series: readonly { labelBytes: Uint8Array; firs
   }
   return snappy.compress(out.subarray(0, at));
 }
+
+let scratch = new Uint8Array(0);
 
 const SampleType = root.lookupType("prometheus.Sample");
 const SAMPLE_TAG = (TimeSeriesType.fields.samples.id << 3) | 2;

@@ -11,7 +11,7 @@ import type { PointRows } from "../ingest/point-rows.ts";
 import type { StreamState } from "../ingest/stream-state.ts";
 import { entrySeries, type NativeSeries } from "../promql/native-catalog.ts";
 import type { Labels } from "../promql/labels.ts";
-import { encodeLabels, encodeSampleRuns, type RwLabel, type RwMetadata } from "../remote-write/remote-write-proto.ts";
+import { encodeLabels, encodeSampleRuns, type RwMetadata } from "../remote-write/remote-write-proto.ts";
 import type { CumulativeRow } from "../store/store.ts";
 
 interface EntryState {

@@ -90,7 +90,12 @@ export async function loadPromSeries(r: DuckDBConnection): Promise<{ series: Pro
  * chunk without NULLs is one `set`. Per-item reads (and even `rowCount`, a native call) cost
  * seconds over the millions of samples a range query loads.
  */
-export async function readDoubleColumns(conn: DuckDBConnection, sql: string, params: Record<string, DuckDBValue>, timeoutMs: number): Promise<Float64Array<ArrayBuffer>[]> {
+export async function readDoubleColumns(
+  conn: DuckDBConnection,
+  sql: string,
+  params: Record<string, DuckDBValue>,
+  timeoutMs: number,
+): Promise<Float64Array<ArrayBuffer>[]> {
   return interruptible(conn, timeoutMs, async () => {
     const result = await conn.run(sql, params);
     const chunks = await result.fetchAllChunks();

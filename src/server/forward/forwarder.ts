@@ -5,10 +5,11 @@
 // One request at a time: a receiver sees each series' samples in time order. Ingest never waits
 // for any of this; past the pending cap, spans are skipped (folded, not sent) and counted.
 import type { UnitMode } from "../../exposition/prometheus-naming.ts";
+import type { PointRows } from "../ingest/point-rows.ts";
 import type { StreamState } from "../ingest/stream-state.ts";
 import type { ForwardCursor, Store } from "../store/store.ts";
 import { ForwardCounters } from "./forward-metrics.ts";
-import { RequestBuilder } from "./request-builder.ts";
+import { RequestBuilder, type BuiltRequest } from "./request-builder.ts";
 import { alreadyStored, sendRequest, type Destination } from "./sender.ts";
 
 export interface ForwardLimits {
@@ -34,6 +35,34 @@ export const DEFAULT_FORWARD_LIMITS: ForwardLimits = {
   backoffMaxMs: 30_000,
   timeoutMs: 30_000,
 };
+
+/** A span read: its last commit, its rows, where its requests are cut, and its first request. */
+interface Span {
+  readonly to: number;
+  readonly rows: PointRows;
+  readonly cuts: readonly number[];
+  readonly first: BuiltRequest;
+}
+
+/**
+ * Rows per request within one span: a commit larger than this (a backlog an exporter sent at once)
+ * goes as several requests, so building one overlaps sending the one before. Cut only where the
+ * time changes, so a series never has two samples at one time split over two requests; fixed (not
+ * an option), so a resend after a restart with other options cuts the same requests.
+ */
+const REQUEST_POINTS = 200_000;
+
+/** Where a span's requests start and end: rows [cuts[k], cuts[k + 1]). Only the rows decide. */
+export function requestCuts(rows: PointRows, size = REQUEST_POINTS): number[] {
+  const cuts = [0];
+  for (let i = size; i < rows.length; i++) {
+    if (rows.time[i] === rows.time[i - 1]) continue;
+    cuts.push(i);
+    i += size - 1;
+  }
+  cuts.push(rows.length);
+  return cuts;
+}
 
 /** How often a failing destination is logged again while it keeps failing. */
 const LOG_EVERY_MS = 30_000;
@@ -104,30 +133,66 @@ export class Forwarder {
   private async loop(): Promise<void> {
     // A span recorded in flight before a crash is sent first, and counts as a resend.
     let resend = this.cursor.inflight > this.cursor.confirmed;
+    let ahead: Span | undefined;
     while (!this.stopped) {
       const from = this.cursor.confirmed;
-      let to = this.cursor.inflight;
-      const span = await this.store.forwardSpan(from, Math.max(this.visible, to), this.limits.maxBatchPoints);
-      this.counters.pending(span.pendingPoints, span.oldestPendingAt);
-      if (!resend) {
-        if (span.to === from) {
-          await this.sleep(IDLE_POLL_MS);
-          continue;
+      let span = ahead;
+      ahead = undefined;
+      if (!span) {
+        let to = this.cursor.inflight;
+        const next = await this.store.forwardSpan(from, Math.max(this.visible, to), this.limits.maxBatchPoints);
+        this.counters.pending(next.pendingPoints, next.oldestPendingAt);
+        if (!resend) {
+          if (next.to === from) {
+            await this.sleep(IDLE_POLL_MS);
+            continue;
+          }
+          to = next.to;
+          if (next.pendingPoints > this.limits.maxPendingPoints) {
+            await this.skip(from, to, next.pendingPoints);
+            continue;
+          }
+          await this.save({ confirmed: from, inflight: to });
         }
-        to = span.to;
-        if (span.pendingPoints > this.limits.maxPendingPoints) {
-          await this.skip(from, to, span.pendingPoints);
-          continue;
-        }
-        await this.save({ confirmed: from, inflight: to });
+        span = await this.read(from, to);
       }
-      const built = await this.builder.build(await this.store.forwardPoints(from, to));
-      if (built.unnamed > 0) this.log(`remote write to ${this.destination.name}: ${built.unnamed} points of commits ${from + 1}..${to} have no declarations; not sent`);
-      if (built.series > 0) await this.deliver(built.body, built.samples, from, to, resend);
+      const to = span.to;
+      // The span's requests one after the other; while the receiver takes one, the next is built,
+      // and during the last one the next span is read and built (its fold state is this span's,
+      // whatever the answers): it is recorded in flight only once this span is settled.
+      let built = span.first;
+      let nextSpan: Promise<Span | undefined> | undefined;
+      for (let part = 0; ; part++) {
+        if (built.unnamed > 0) this.log(`remote write to ${this.destination.name}: ${built.unnamed} points of commits ${from + 1}..${to} have no declarations; not sent`);
+        const last = part + 2 >= span.cuts.length;
+        const nextPart = last ? undefined : this.builder.build(span.rows, span.cuts[part + 1], span.cuts[part + 2]);
+        if (last && built.series > 0) {
+          nextSpan = this.readAhead(to);
+          nextSpan.catch(() => undefined);
+        }
+        if (built.series > 0) await this.deliver(built.body, built.samples, from, to, resend);
+        if (!nextPart || this.stopped) break;
+        built = await nextPart;
+      }
+      ahead = nextSpan && (await nextSpan.catch(() => undefined));
       if (this.stopped) return;
-      await this.save({ confirmed: to, inflight: to });
+      await this.save({ confirmed: to, inflight: ahead ? ahead.to : to });
       resend = false;
     }
+  }
+
+  /** A span's rows, where its requests are cut, and its first request built. */
+  private async read(from: number, to: number): Promise<Span> {
+    const rows = await this.store.forwardPoints(from, to);
+    const cuts = requestCuts(rows);
+    return { to, rows, cuts, first: await this.builder.build(rows, cuts[0], cuts[1]) };
+  }
+
+  /** The span after `from` as the loop would take it next, read and built; none when idle or past the cap. */
+  private async readAhead(from: number): Promise<Span | undefined> {
+    const span = await this.store.forwardSpan(from, this.visible, this.limits.maxBatchPoints);
+    if (span.to === from || span.pendingPoints > this.limits.maxPendingPoints || this.stopped) return undefined;
+    return this.read(from, span.to);
   }
 
   /** Sends until the receiver answers for good (delivered or rejected), or the pending cap is passed. */

@@ -5,13 +5,13 @@
 // and PromQL show, stamped with the point's own time. Built from the same rows in the same order,
 // the request is the same bytes: a resend repeats exactly what the receiver may already hold.
 import type { UnitMode } from "../../exposition/prometheus-naming.ts";
-import { pointKey } from "../../wire/batch.ts";
+import { keyField, pointKey } from "../../wire/batch.ts";
 import { foldParts, keepsLatest } from "../../wire/fold.ts";
 import type { PointRows } from "../ingest/point-rows.ts";
 import type { StreamState } from "../ingest/stream-state.ts";
 import { entrySeries, type NativeSeries } from "../promql/native-catalog.ts";
-import { labelsKey } from "../remote-write/prom-index.ts";
-import { encodeLabels, encodeSampleRuns, type RwLabel, type RwMetadata } from "../remote-write/remote-write-proto.ts";
+import type { Labels } from "../promql/labels.ts";
+import { encodeLabels, encodeSampleRuns, type RwMetadata } from "../remote-write/remote-write-proto.ts";
 import type { CumulativeRow } from "../store/store.ts";
 
 interface EntryState {
@@ -26,11 +26,16 @@ interface EntryState {
 
 /** One Prometheus series at the receiver; several streams may add into it (equal labels, as on /metrics). */
 interface OutSeries {
-  readonly labels: RwLabel[];
   /** The labels encoded once (they go out with every request that carries the series). */
   readonly labelBytes: Uint8Array;
-  readonly shown: NativeSeries;
+  /** What entrySeries gave, less its labels: the heap holds one of these per series at the receiver. */
+  readonly family: NativeSeries["family"];
+  readonly part: NativeSeries["part"];
+  readonly scale: NativeSeries["scale"];
   readonly instrument: string;
+  /** How the sample's value comes from one contributor's state (MODE_*), decided once. */
+  readonly mode: number;
+  readonly scaleBy: number;
   readonly contributors: EntryState[];
   /** Timestamp of the last sample sent in an earlier request. */
   lastTime: number;
@@ -42,7 +47,19 @@ interface OutSeries {
 interface Entry {
   readonly state: EntryState;
   readonly instrument: string;
+  /** keepsLatest(instrument), decided once. */
+  readonly latest: boolean;
   readonly outs: OutSeries[];
+}
+
+/** One (stream, series)'s entries, indexed by key (slot and field): rows of a series come together. */
+interface SeriesEntries {
+  readonly stream: number;
+  readonly series: number;
+  readonly fieldCount: number;
+  readonly byKey: (Entry | undefined)[];
+  /** The series' labels by slot, worked out once for all its fields (entrySeries). */
+  readonly labelsBySlot: Map<number, Labels>;
 }
 
 export interface BuiltRequest {
@@ -60,7 +77,7 @@ const YIELD_EVERY = 4095;
 const METADATA_TYPE: Readonly<Record<string, number>> = { counter: 1, gauge: 2, histogram: 3, summary: 5 };
 
 export class RequestBuilder {
-  private readonly entries = new Map<number, Map<number, Map<number, Entry>>>();
+  private readonly entries = new Map<number, Map<number, SeriesEntries>>();
   private readonly outs = new Map<string, OutSeries>();
 
   constructor(
@@ -71,44 +88,67 @@ export class RequestBuilder {
   ) {}
 
   /** The last (stream, series) looked up: rows come sorted, so runs of rows share it. */
-  private last: { stream: number; series: number; byKey: Map<number, Entry>; fieldCount: number } | undefined;
+  private last: SeriesEntries | undefined;
 
   private entry(streamId: number, seriesId: number, slot: number, field: number): Entry | undefined {
-    const last = this.last;
-    if (last && last.stream === streamId && last.series === seriesId) {
-      const e = last.byKey.get(pointKey(slot, field, last.fieldCount));
-      if (e) return e;
+    let se = this.last;
+    if (se === undefined || se.stream !== streamId || se.series !== seriesId) {
+      se = this.seriesEntries(streamId, seriesId);
+      if (se === undefined) return undefined;
+      this.last = se;
     }
+    const key = pointKey(slot, field, se.fieldCount);
+    return se.byKey[key] ?? this.create(se, key);
+  }
+
+  private seriesEntries(streamId: number, seriesId: number): SeriesEntries | undefined {
     let bySeries = this.entries.get(streamId);
+    let se = bySeries?.get(seriesId);
+    if (se) return se;
+    const decl = this.catalog.get(streamId)?.series.get(seriesId);
+    const set = decl && this.catalog.get(streamId)?.sets[decl.set];
+    if (!set) return undefined;
     if (!bySeries) this.entries.set(streamId, (bySeries = new Map()));
-    let byKey = bySeries.get(seriesId);
-    if (!byKey) bySeries.set(seriesId, (byKey = new Map()));
-    const stream = this.catalog.get(streamId);
-    const decl = stream?.series.get(seriesId);
-    if (!stream || !decl) return undefined;
-    const set = stream.sets[decl.set];
-    this.last = { stream: streamId, series: seriesId, byKey, fieldCount: set.fieldCount };
-    const key = pointKey(slot, field, set.fieldCount);
-    let e = byKey.get(key);
-    if (e) return e;
+    bySeries.set(seriesId, (se = { stream: streamId, series: seriesId, fieldCount: set.fieldCount, byKey: [], labelsBySlot: new Map() }));
+    return se;
+  }
+
+  /** The first point of an entry: its Prometheus series, named once (entrySeries), labels encoded once. */
+  private create(se: SeriesEntries, key: number): Entry | undefined {
+    const stream = this.catalog.get(se.stream)!;
+    const set = stream.sets[stream.series.get(se.series)!.set];
     const state: EntryState = { value: 0, count: 0, buckets: null, time: -Infinity, min: NaN, max: NaN };
-    const instrument = set.descriptor.fields[field]?.instrument ?? "";
-    e = { state, instrument, outs: [] };
-    for (const shown of entrySeries(stream, seriesId, key, this.units, true)) {
-      const all = { ...this.external, ...shown.labels };
-      const k = labelsKey(all);
+    const instrument = set.descriptor.fields[keyField(key, se.fieldCount)]?.instrument ?? "";
+    const e: Entry = { state, instrument, latest: keepsLatest(instrument), outs: [] };
+    for (const shown of entrySeries(stream, se.series, key, this.units, true, se.labelsBySlot)) {
+      const all: Labels = { ...this.external, ...shown.labels };
+      const names = Object.keys(all).sort();
+      // The key labelsKey() gives these labels, from the names sorted once.
+      let k = "";
+      for (const n of names) k += `${n}\u0000${all[n]}\u0001`;
       let out = this.outs.get(k);
       if (!out) {
-        const labels = Object.keys(all)
-          .sort()
-          .map((name) => ({ name, value: all[name] }));
-        this.outs.set(k, (out = { labels, labelBytes: encodeLabels(labels), shown, instrument, contributors: [], lastTime: -Infinity, first: -1, last: -1 }));
+        const labels = names.map((name) => ({ name, value: all[name] }));
+        out = {
+          labelBytes: encodeLabels(labels),
+          family: shown.family,
+          part: shown.part,
+          scale: shown.scale,
+          instrument,
+          mode: valueMode(shown),
+          scaleBy: shown.scaleBy,
+          contributors: [],
+          lastTime: -Infinity,
+          first: -1,
+          last: -1,
+        };
+        this.outs.set(k, out);
       }
       out.contributors.push(state);
       if (state.time > out.lastTime) out.lastTime = state.time;
       e.outs.push(out);
     }
-    byKey.set(key, e);
+    se.byKey[key] = e;
     return e;
   }
 
@@ -126,14 +166,15 @@ export class RequestBuilder {
   }
 
   /**
-   * Folds the span's rows in and returns the request that carries them. Yields to the event loop
+   * Folds the span's rows in (or rows [start, end) of it) and returns the request that carries them. Yields to the event loop
    * every few thousand rows, so a large span never holds up ingest on the same thread.
    */
-  async build(rows: PointRows): Promise<BuiltRequest> {
+  async build(rows: PointRows, start = 0, end = rows.length): Promise<BuiltRequest> {
     const touched: OutSeries[] = [];
+    const hasBuckets = rows.histogramRows > 0;
     let unnamed = 0;
-    for (let i = 0; i < rows.length; i++) {
-      if ((i & YIELD_EVERY) === YIELD_EVERY) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = start; i < end; i++) {
+      if (((i - start) & YIELD_EVERY) === YIELD_EVERY) await new Promise((resolve) => setImmediate(resolve));
       const e = this.entry(rows.stream[i], rows.series[i], rows.slot[i], rows.field[i]);
       if (!e) {
         unnamed++;
@@ -142,18 +183,27 @@ export class RequestBuilder {
       const s = e.state,
         time = rows.time[i];
       // The server's fold (cumulative.ts): a late point does not replace a newer current value.
-      if (!keepsLatest(e.instrument) || time >= s.time) foldParts(s, e.instrument, rows.value[i], rows.count[i], rows.buckets[i] ?? null);
+      if (e.latest) {
+        if (time >= s.time) s.value = rows.value[i];
+      } else if (hasBuckets && rows.buckets[i] !== undefined) foldParts(s, e.instrument, rows.value[i], rows.count[i], rows.buckets[i] ?? null);
+      else {
+        s.value += rows.value[i];
+        const c = rows.count[i];
+        if (c === c) s.count += c;
+      }
       if (time > s.time) s.time = time;
       s.min = rows.min[i];
       s.max = rows.max[i];
-      for (const out of e.outs) {
+      const outs = e.outs;
+      for (let j = 0; j < outs.length; j++) {
+        const out = outs[j];
         if (out.first < 0) touched.push(out);
-        this.addSample(out, time, sampleValue(out, s));
+        this.addSample(out, time, out.contributors.length === 1 && out.mode !== MODE_OTHER ? directValue(out, s) : sampleValue(out, s));
       }
     }
     const families = new Map<string, RwMetadata>();
     for (const out of touched) {
-      const f = out.shown.family;
+      const f = out.family;
       const name = f.type === "counter" ? `${f.name}_total` : f.name;
       if (!families.has(name)) families.set(name, { type: METADATA_TYPE[f.type] ?? 0, metricFamilyName: name, help: f.help, unit: f.unit });
     }
@@ -206,9 +256,26 @@ export class RequestBuilder {
   }
 }
 
+/** The value is the state's value, scaled; its count; or anything else (sampleValue). */
+const MODE_VALUE = 0,
+  MODE_COUNT = 1,
+  MODE_OTHER = 2;
+
+function valueMode(shown: NativeSeries): number {
+  const k = shown.part.kind;
+  if (k === "counter" || k === "sum" || k === "updown" || k === "gauge") return MODE_VALUE;
+  return k === "count" ? MODE_COUNT : MODE_OTHER;
+}
+
+/** A series with one contributor (the common case), without a call through `scale`: the same arithmetic as scaler(). */
+function directValue(out: OutSeries, s: EntryState): number {
+  if (out.mode === MODE_COUNT) return s.count;
+  return out.scaleBy === 1 ? s.value : out.scale(s.value);
+}
+
 function sampleValue(out: OutSeries, current: EntryState): number {
-  const part = out.shown.part,
-    scale = out.shown.scale,
+  const part = out.part,
+    scale = out.scale,
     c = out.contributors;
   // One stream behind the series (the common case): its own state is the value.
   if (c.length === 1 && (part.kind === "counter" || part.kind === "sum" || part.kind === "updown" || part.kind === "gauge")) return scale(current.value);

@@ -71,12 +71,19 @@ export function nativeCatalog(c: Cumulative, units: UnitMode): NativeSeries[] {
  * shows them, a summary without quantiles (`_sum`, `_count`); forwarding (`mmscMinMax`) also sends
  * `_min`/`_max` of each interval, which a Prometheus summary has no place for.
  */
-export function entrySeries(stream: StreamState, seriesId: number, key: number, units: UnitMode, mmscMinMax = false): NativeSeries[] {
+export function entrySeries(
+  stream: StreamState,
+  seriesId: number,
+  key: number,
+  units: UnitMode,
+  mmscMinMax = false,
+  /** The labels of this (stream, series) by slot, kept by a caller that names many of its keys (forwarding). */
+  labelsBySlot?: Map<number, Labels>,
+): NativeSeries[] {
   const out: NativeSeries[] = [];
   const decl = stream.series.get(seriesId);
   if (!decl) return out;
   const resource = stream.open?.resource ?? {};
-  const service = String(resource["service.name"] ?? "unknown_service");
   const set = stream.sets[decl.set];
   const fieldIndex = keyField(key, set.fieldCount),
     slot = keySlot(key, set.fieldCount);
@@ -84,9 +91,14 @@ export function entrySeries(stream: StreamState, seriesId: number, key: number, 
   if (!field) return out;
   const type = PROM_TYPE[field.instrument];
   const named = familyName(field.name, field.unit, type === "counter", units);
-  const attrs: Record<string, AttrValue> = { ...seriesAttributes(stream, decl), "service.name": service };
-  if (set.descriptor.measures.length > 0) slotValues(slot, set.descriptor.measures).forEach((v, i) => (attrs[set.descriptor.measures[i].name] = v));
-  const labels = withScrapeLabels(labelMap(attrs), resource);
+  let labels = labelsBySlot?.get(slot);
+  if (!labels) {
+    const service = String(resource["service.name"] ?? "unknown_service");
+    const attrs: Record<string, AttrValue> = { ...seriesAttributes(stream, decl), "service.name": service };
+    if (set.descriptor.measures.length > 0) slotValues(slot, set.descriptor.measures).forEach((v, i) => (attrs[set.descriptor.measures[i].name] = v));
+    labels = withScrapeLabels(labelMap(attrs), resource);
+    labelsBySlot?.set(slot, labels);
+  }
   const scale = scaler(named.scale);
   const family = { name: named.name, type, help: field.brief || field.name, unit: named.unit };
   const base = { stream: stream.id, series: seriesId, slot, field: fieldIndex, scale, scaleBy: named.scale, family };

@@ -97,9 +97,66 @@ export function encodeWriteRequest(req: { timeseries: { labels: RwLabel[]; sampl
   return snappy.compress(encodeRaw(req));
 }
 
-/** A series' labels as the bytes of a TimeSeries holding only them: encoded once, sent with every request. */
+/**
+ * A series' labels as the bytes of a TimeSeries holding only them: encoded once, sent with every
+ * request. Written directly (the bytes protobufjs writes: each Label with both fields, in order),
+ * because a forwarder meets hundreds of thousands of new series at once.
+ */
 export function encodeLabels(labels: readonly RwLabel[]): Uint8Array {
-  return TimeSeriesType.encode({ labels }).finish();
+  let size = 0;
+  for (const l of labels) {
+    const n = utf8Length(l.name),
+      v = utf8Length(l.value);
+    const body = 2 + varintSize(n) + n + varintSize(v) + v;
+    size += 1 + varintSize(body) + body;
+  }
+  // No closures here: this runs once per new series, and each closure is an allocation.
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const l of labels) {
+    const n = utf8Length(l.name),
+      v = utf8Length(l.value);
+    out[at++] = LABELS_TAG;
+    at = writeVarint(out, at, 2 + varintSize(n) + n + varintSize(v) + v);
+    out[at++] = LABEL_NAME_TAG;
+    at = writeText(out, at, l.name, n);
+    out[at++] = LABEL_VALUE_TAG;
+    at = writeText(out, at, l.value, v);
+  }
+  return out;
+}
+
+function writeVarint(out: Uint8Array, at: number, v: number): number {
+  for (; v >= 0x80; v >>>= 7) out[at++] = (v & 0x7f) | 0x80;
+  out[at++] = v;
+  return at;
+}
+
+/** A string of `n` UTF-8 bytes, with its length before it. */
+function writeText(out: Uint8Array, at: number, s: string, n: number): number {
+  at = writeVarint(out, at, n);
+  if (n === s.length) for (let i = 0; i < n; i++) out[at++] = s.charCodeAt(i);
+  else at += utf8.encodeInto(s, out.subarray(at, at + n)).written;
+  return at;
+}
+
+const utf8 = new TextEncoder();
+
+/** UTF-8 bytes of a string: its length when it is ASCII (label names always, values mostly). */
+function utf8Length(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, "utf8");
+  return s.length;
+}
+
+const LabelType = root.lookupType("prometheus.Label");
+const LABELS_TAG = (TimeSeriesType.fields.labels.id << 3) | 2;
+const LABEL_NAME_TAG = (LabelType.fields.name.id << 3) | 2;
+const LABEL_VALUE_TAG = (LabelType.fields.value.id << 3) | 2;
+
+function varintSize(v: number): number {
+  let n = 1;
+  for (; v >= 0x80; v >>>= 7) n++;
+  return n;
 }
 
 /**
@@ -129,7 +186,10 @@ export function encodeSampleRuns(series: readonly { labelBytes: Uint8Array; firs
     for (let k = s.first; k >= 0; k = next[k]) size += MAX_SAMPLE;
   }
   for (const m of meta) size += 1 + 5 + m.length;
-  const out = new Uint8Array(size);
+  // One buffer, grown and reused from request to request (snappy copies out of it): a request
+  // body of tens of MB allocated each time is external memory that keeps the GC busy.
+  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
+  const out = scratch;
   const view = new DataView(out.buffer);
   let at = 0;
   const varint = (v: number) => {
@@ -164,6 +224,8 @@ export function encodeSampleRuns(series: readonly { labelBytes: Uint8Array; firs
   }
   return snappy.compress(out.subarray(0, at));
 }
+
+let scratch = new Uint8Array(0);
 
 const SampleType = root.lookupType("prometheus.Sample");
 const SAMPLE_TAG = (TimeSeriesType.fields.samples.id << 3) | 2;

@@ -109,16 +109,23 @@ export async function spanPoints(conn: DuckDBConnection, after: number, to: numb
     );
     for (const [t, s, se, sl, f, b] of rows) buckets.set(bucketKey(Number(t), Number(s), Number(se), Number(sl), Number(f)), (b as unknown[]).map(Number));
   }
-  for (let i = 0; i < time.length; i++) {
-    const r = out.push(time[i], stream[i], series[i], slot[i], field[i], value[i]);
-    out.count[r] = count[i];
-    out.min[r] = min[i];
-    out.max[r] = max[i];
-    if (!Number.isNaN(count[i])) {
+  // The columns become the rows as they are (no copy per row): ids convert to Int32Array natively.
+  out.length = time.length;
+  out.time = time;
+  out.stream = new Int32Array(stream);
+  out.series = new Int32Array(series);
+  out.slot = new Int32Array(slot);
+  out.field = new Int32Array(field);
+  out.value = value;
+  out.count = count;
+  out.min = min;
+  out.max = max;
+  if (distribution)
+    for (let i = 0; i < time.length; i++) {
+      if (Number.isNaN(count[i])) continue;
       const b = buckets.get(bucketKey(time[i], stream[i], series[i], slot[i], field[i]));
-      if (b) out.setBuckets(r, b);
+      if (b) out.setBuckets(i, b);
     }
-  }
   return out;
 }
 

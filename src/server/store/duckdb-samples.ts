@@ -90,7 +90,12 @@ export async function loadPromSeries(r: DuckDBConnection): Promise<{ series: Pro
  * chunk without NULLs is one `set`. Per-item reads (and even `rowCount`, a native call) cost
  * seconds over the millions of samples a range query loads.
  */
-export async function readDoubleColumns(conn: DuckDBConnection, sql: string, params: Record<string, DuckDBValue>, timeoutMs: number): Promise<Float64Array[]> {
+export async function readDoubleColumns(
+  conn: DuckDBConnection,
+  sql: string,
+  params: Record<string, DuckDBValue>,
+  timeoutMs: number,
+): Promise<Float64Array<ArrayBuffer>[]> {
   return interruptible(conn, timeoutMs, async () => {
     const result = await conn.run(sql, params);
     const chunks = await result.fetchAllChunks();
@@ -123,9 +128,17 @@ function copyDoubles(vec: DuckDBVector, rows: number, dst: Float64Array, at: num
   }
   dst.set(inner.items.subarray(0, rows), at);
   if (mask === null) return;
+  // A set bit is a valid item: NULLs (counters' count, min and max) become NaN, 32 bits at a time.
   for (let w = 0; w * 64 < rows; w++) {
-    if (mask[w] === ALL_VALID) continue;
-    for (let i = w * 64; i < Math.min(rows, w * 64 + 64); i++) if (vec.getItem(i) === null) dst[at + i] = NaN;
+    const word = mask[w];
+    if (word === ALL_VALID) continue;
+    const end = Math.min(rows, w * 64 + 64);
+    if (word === 0n) {
+      dst.fill(NaN, at + w * 64, at + end);
+      continue;
+    }
+    const halves = [Number(word & 0xffffffffn), Number(word >> 32n)];
+    for (let i = w * 64; i < end; i++) if ((halves[(i >> 5) & 1] & (1 << (i & 31))) === 0) dst[at + i] = NaN;
   }
 }
 

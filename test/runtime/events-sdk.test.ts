@@ -67,6 +67,18 @@ describe("recording", () => {
     ]);
   });
 
+  it("strings of every length up to 9 and non-ASCII inside a 4-character group keep their bytes and order", async () => {
+    // ring.str copies ASCII four characters per 32-bit store, then byte by byte: every remainder,
+    // and a non-ASCII character at each position of a group, go through both loops.
+    const sink = new CaptureSink();
+    const collector = new Collector({ exporters: [sink] });
+    const jobs = new Jobs({ workerId: 14 });
+    const queues = [...Array.from({ length: 10 }, (_, n) => "abcdefghi".slice(0, n)), "abcdé", "abcdeé", "abcdefé", "abcdefgé", "ab€cdefgh", "0123456789abcdef-queue"];
+    queues.forEach((q, i) => jobs.started(i, q));
+    await collector.shutdown();
+    expect(sink.events.map((e) => [e.fields.queue, e.truncated ?? null])).toEqual(queues.map((q) => [q, null]));
+  });
+
   it('eventClock "ticker": emits take a ticking clock word; shutdown gives them Date.now() back', async () => {
     const sink = new CaptureSink();
     const collector = new Collector({ exporters: [sink], eventClock: "ticker" });

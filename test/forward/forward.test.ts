@@ -8,6 +8,9 @@ import { startPrometheus, startVictoriaMetrics, type RealPrometheus } from "../p
 import { scalar, startServerProcess, tempStore, until, type ServerProcess } from "../server/helpers/server-process.ts";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { encodeWriteRequest } from "../../src/server/remote-write/remote-write-proto.ts";
+import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { forwardCounters, instant, runService } from "./helpers/forward.ts";
 
 let prom: RealPrometheus, vm: RealPrometheus;
@@ -147,5 +150,29 @@ describe("forwarding to Prometheus and VictoriaMetrics", () => {
     const points = await scalar(server.url, "SELECT count(*) FROM metric_points WHERE metric = 'http.server.requests'");
     // No gaps and nothing twice (VictoriaMetrics runs with -dedup.minScrapeInterval=1ms).
     await bothEqual('sum(count_over_time(http_server_requests_total{route="/resend"}[1h]))', points);
+  }, 120_000);
+
+  it("points ingested over OTLP are forwarded too: the OpenTelemetry SDK's delta and cumulative totals arrive exactly", async () => {
+    const server = await start(newStore("fwd-otlp"));
+    const rounds = 5;
+    for (const temporality of [AggregationTemporality.CUMULATIVE, AggregationTemporality.DELTA]) {
+      const service = `fwd-otlp-${temporality === AggregationTemporality.DELTA ? "delta" : "cumulative"}`;
+      const exporter = new OTLPMetricExporter({ url: `${server.url}/v1/metrics`, temporalityPreference: temporality });
+      const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+      const provider = new MeterProvider({ resource: resourceFromAttributes({ "service.name": service }), readers: [reader] });
+      const meter = provider.getMeter("fwd-otlp-test");
+      const requests = meter.createCounter("app.requests", { description: "Requests" });
+      const latency = meter.createHistogram("app.latency", { unit: "s", advice: { explicitBucketBoundaries: [0.01, 0.1, 1] } });
+      for (let r = 0; r < rounds; r++) {
+        requests.add(3, { route: "/otlp" });
+        for (const v of [0.005, 0.05, 0.5, 5]) latency.record(v, { route: "/otlp" });
+        await reader.forceFlush();
+      }
+      await provider.shutdown();
+      // The same names as the server's own /metrics and PromQL API, at both receivers.
+      await bothEqual(`sum(app_requests_total{service_name="${service}"})`, 3 * rounds);
+      await bothEqual(`sum(app_latency_seconds_count{service_name="${service}"})`, 4 * rounds);
+      await bothEqual(`sum(app_latency_seconds_bucket{service_name="${service}",le="0.1"})`, 2 * rounds);
+    }
   }, 120_000);
 });

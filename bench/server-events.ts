@@ -206,6 +206,38 @@ async function storeSideBySide(total: number, perCommit: number): Promise<{ curr
   }
 }
 
+/**
+ * The store alone at two checkpoint thresholds, side by side: SDK batch events (server ids, no
+ * duplicate check) committed `perCommit` at a time through DuckDBStore, the closing checkpoint
+ * inside the time (so what a threshold only defers is not counted as saved).
+ */
+async function checkpointSideBySide(total: number, perCommit: number): Promise<{ threshold: number; perSec: number; perCpuSec: number }[]> {
+  const dir = dirname(tempStore("bench-events-checkpoint"));
+  const out = [];
+  try {
+    for (const threshold of [16 * 1024 ** 2, 64 * 1024 ** 2]) {
+      const store = await DuckDBStore.open({ path: `${dir}/t${threshold}.duckdb`, limits: { checkpointThreshold: threshold } });
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let done = 0, seq = 1; done < total; done += perCommit, seq++) {
+        const u = new PendingUnit();
+        for (let i = 0; i < perCommit; i++) {
+          const e = storeEvent(`bench-1:${seq}:${i}`, false);
+          u.events.push({ ...e, payload: `{"job_id":${done + i},"queue":"emails"}`, attributes: `{"worker_id":${i & 3}}` });
+        }
+        await store.commit(u);
+      }
+      await store.close();
+      const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      out.push({ threshold, perSec: total / (ms / 1000), perCpuSec: total / ((cpu.user + cpu.system) / 1e6) });
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function storeEvent(id: string, clientId: boolean) {
   const now = Date.now();
   return {
@@ -286,8 +318,10 @@ export async function measureEvents(shape: EventsShape) {
     const batchStored = (await scalar(server.url, "SELECT count(*) FROM events")) - before;
     if (batchStored !== batchTotal) throw new Error(`SDK batches: stored ${batchStored} of ${batchTotal}`);
     const side = await storeSideBySide(shape.storeEvents, 20_000);
+    const checkpoints = await checkpointSideBySide(shape.storeEvents, 10_000);
     return {
       ...shape,
+      checkpoints,
       batchEvents: batchTotal,
       batchPerSec: batchTotal / (batchMs / 1000),
       batchPerCpuSec: batchTotal / (batchCpu.all / 1000),
@@ -336,6 +370,11 @@ function print(r: EventsResult): void {
   console.log("|---|---:|---:|");
   console.log(`| append + in-memory id check (this) | ${k(r.storePerSec)} | ${(r.storePerSec / r.storeUniquePerSec).toFixed(1)}x |`);
   console.log(`| INSERT OR IGNORE into event_id UNIQUE (before) | ${k(r.storeUniquePerSec)} | 1.0x |`);
+  console.log(`\nStore alone, ${r.storeEvents} SDK batch events (no client ids) in commits of 10,000, the closing checkpoint included:\n`);
+  console.log("| checkpoint_threshold | events/s | events per CPU-second | ratio |");
+  console.log("|---|---:|---:|---:|");
+  const base = r.checkpoints[0]!;
+  for (const c of r.checkpoints) console.log(`| ${c.threshold / 1024 ** 2} MiB | ${k(c.perSec)} | ${k(c.perCpuSec)} | ${(c.perSec / base.perSec).toFixed(2)}x |`);
 }
 
 /** `npm run bench -- server-events`. */

@@ -82,6 +82,12 @@ export const OPTIONS = [
   ["--max-result-bytes <bytes>", "TELEMETRY_MAX_RESULT_BYTES", "64MiB", "largest query result (JSON rows); beyond it the result is truncated"],
   ["--memory-limit <bytes>", "TELEMETRY_MEMORY_LIMIT", "1GiB", "DuckDB memory_limit (queries spill to disk beyond it)"],
   ["--max-temp-size <bytes>", "TELEMETRY_MAX_TEMP_SIZE", "4GiB", "DuckDB max_temp_directory_size: disk a query may spill to"],
+  [
+    "--checkpoint-threshold <bytes>",
+    "TELEMETRY_CHECKPOINT_THRESHOLD",
+    "64MiB",
+    "DuckDB checkpoint_threshold: write-ahead log size that moves stored rows into the database file",
+  ],
   ["--shutdown-grace <duration>", "TELEMETRY_SHUTDOWN_GRACE", "10s", "after SIGTERM/SIGINT, exit within this long; a second signal exits at once"],
   ["--promql-timeout <duration>", "TELEMETRY_PROMQL_TIMEOUT", "2m", "a PromQL query running longer is stopped (503 timeout)"],
   ["--promql-max-samples <n>", "TELEMETRY_PROMQL_MAX_SAMPLES", "50000000", "samples one PromQL query may load from the store (past it: 422 execution)"],
@@ -148,6 +154,7 @@ export function serveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv =
     "max-result-bytes",
     "memory-limit",
     "max-temp-size",
+    "checkpoint-threshold",
     "shutdown-grace",
     "promql-timeout",
     "promql-max-samples",
@@ -281,6 +288,7 @@ function storeLimits(flags: Map<string, string>, env: NodeJS.ProcessEnv): Partia
     ["max-result-bytes", "TELEMETRY_MAX_RESULT_BYTES", "maxResultBytes", 1024],
     ["memory-limit", "TELEMETRY_MEMORY_LIMIT", "memoryLimit", 64 * 1024 * 1024],
     ["max-temp-size", "TELEMETRY_MAX_TEMP_SIZE", "maxTempDirectorySize", 0],
+    ["checkpoint-threshold", "TELEMETRY_CHECKPOINT_THRESHOLD", "checkpointThreshold", 1024 * 1024],
   ] as const;
   for (const [flag, envName, key, min] of sizes) {
     const v = given(flag, envName);

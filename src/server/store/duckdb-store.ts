@@ -120,6 +120,7 @@ export class DuckDBStore implements Store {
       enable_external_access: "false",
       memory_limit: `${limits.memoryLimit}B`,
       max_temp_directory_size: `${limits.maxTempDirectorySize}B`,
+      checkpoint_threshold: `${limits.checkpointThreshold}B`,
     };
     if (options.readOnly) config.access_mode = "READ_ONLY";
     const instance = await DuckDBInstance.create(options.path, config);

@@ -2,12 +2,11 @@
 // server's events table (DuckDB), checked by SQL: exactly once, per-worker order, loss counted,
 // stuck and exited workers drained, server SIGKILL mid-stream.
 //
-// Size: the issue asks for 4 workers x 1,000,000 events. The SDK side of that run takes about
-// 2 s here, but the server's events table stores about 50,000 events/s on this shared machine
-// today (INSERT OR IGNORE through a staging table; its speed is another change of #11), so the
-// default is 4 x 100,000 to keep the file well under a minute. PERCORE_EVENTS_FULL=1 runs the
-// full 4 x 1,000,000 (the worker waits at a gate while the exporter holds many batches, so the
-// exporter's bounded buffer does not overflow while the server catches up).
+// Size: 4 workers x 1,000,000 events, as issue 11 asks, in the default project (the worker waits
+// at a gate while the exporter holds many batches, so the exporter's bounded buffer does not
+// overflow while the server catches up). The collector-thread project runs the same file with the
+// collector on its own thread; there it is 4 x 100,000 (the path is the same, and the suite's time
+// stays reasonable on 2 cores). PERCORE_EVENTS_FULL=1 runs the full size there too.
 import { afterAll, describe, expect, it } from "vitest";
 import { Collector } from "../../src/runtime/collector.ts";
 import { ServerExporter } from "../../src/export/server-exporter.ts";
@@ -17,7 +16,7 @@ import { query, scalar, serverPool, tempStore, waitFor } from "../server/helpers
 const pool = serverPool();
 afterAll(pool.cleanup);
 
-const PER_WORKER = process.env.PERCORE_EVENTS_FULL === "1" ? 1_000_000 : 100_000;
+const PER_WORKER = process.env.PERCORE_COLLECTOR_THREAD === "1" && process.env.PERCORE_EVENTS_FULL !== "1" ? 100_000 : 1_000_000;
 const EMIT = new URL("./fixtures/events/emit-worker.ts", import.meta.url);
 
 /** Events of stream `stream` whose job_id does not follow the previous one of its worker, in (batch seq, index) order. */

@@ -26,6 +26,7 @@ import { isExporterSpec, type ExporterSpec } from "./exporter-spec.ts";
 import { VERSION } from "../schema/version.ts";
 import type { Severity } from "../schema/events.ts";
 import { EventDrain } from "./event-drain.ts";
+import type { EventClockMode } from "./event-clock.ts";
 
 export interface CollectorOptions {
   /** Flush cadence in ms (default 1000). */
@@ -51,11 +52,12 @@ export interface CollectorOptions {
   /** Resource attributes merged over the defaults (service.name, service.instance.id, host.name, process.pid, ...). */
   readonly resource?: Readonly<Record<string, AttrValue>>;
   /**
-   * Where event times come from: "exact" (default), each emit's Date.now(); "ticker", a clock word
-   * a thread of its own advances every ms (cheaper emits, times up to a tick or more old; see
-   * src/runtime/event-clock.ts).
+   * Where event times come from (src/runtime/event-clock.ts, docs/sdk.md "Time"): "exact", each
+   * emit's Date.now(); "ticker", a clock word a thread of its own advances every ms (cheaper
+   * emits, times up to a tick or more old); "auto" (default), exact until the process emits
+   * 600,000 events/s or more, the ticker while it does.
    */
-  readonly eventClock?: "exact" | "ticker";
+  readonly eventClock?: EventClockMode;
 }
 
 interface InstanceState {

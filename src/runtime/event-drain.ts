@@ -5,7 +5,7 @@
 // Rings of exited threads are drained for EXIT_GRACE_MS more, then released.
 import type { EventGroupDescriptor } from "../schema/event-descriptor.ts";
 import { RECORD_TAG, RECORD_TIME, RING_LEVEL, RING_READ, RING_WRITTEN, droppedIndex, invalidEventIndex, ringHeaderLength } from "../schema/event-layout.ts";
-import { EventTicker } from "./event-clock.ts";
+import { EventClock, type EventClockMode } from "./event-clock.ts";
 import { SEVERITY_NUMBERS, type Severity } from "../schema/events.ts";
 import type { EventGroupDecl, EventSourceDecl, WireEventGroup } from "../wire/batch.ts";
 import { MsgpackWriter } from "../wire/msgpack-writer.ts";
@@ -53,6 +53,9 @@ interface RingState {
   /** Drop and invalid counts already shipped, per event. */
   readonly dropped: Float64Array;
   readonly invalid: Float64Array;
+  /** Its id with the event clock, and its write count at the last drain (the clock's rate). */
+  readonly clockId: number;
+  lastWritten: number;
 }
 
 export class EventDrain {
@@ -63,20 +66,19 @@ export class EventDrain {
   private readonly sdk = new Map<string, Float64Array>();
   private readonly out = new MsgpackWriter(256 * 1024);
   private nextSource = 0;
-  /** The opt-in ticker clock (event-clock.ts), when the collector asked for it. */
-  private readonly ticker: EventTicker | undefined;
+  /** Where emits take their time from (event-clock.ts). */
+  readonly clock: EventClock;
   /** Declarations made since the last batch that carried declarations. */
   groupDecls: EventGroupDecl[] = [];
   sourceDecls: EventSourceDecl[] = [];
 
-  constructor(clock: "exact" | "ticker" = "exact") {
-    if (clock !== "exact" && clock !== "ticker") throw new RangeError(`eventClock must be "exact" or "ticker", got ${JSON.stringify(clock)}`);
-    this.ticker = clock === "ticker" ? new EventTicker() : undefined;
+  constructor(clock: EventClockMode = "auto") {
+    this.clock = new EventClock(clock);
   }
 
-  /** Stops the ticker, if any (the collector's shutdown). */
+  /** Stops the clock's ticker thread, if one started (the collector's shutdown). */
   async close(): Promise<void> {
-    await this.ticker?.stop();
+    await this.clock.close();
   }
 
   onMessage(m: RingMessage | SourceMessage | ExitMessage): void {
@@ -96,7 +98,6 @@ export class EventDrain {
         this.groupDecls.push([group, wireGroup(d)]);
       }
       const level = new Int32Array(m.buffer, RING_LEVEL * 8, 1);
-      this.ticker?.add(m.buffer);
       const wanted = this.levels.get(d.name) ?? this.levels.get("*");
       if (wanted !== undefined) level[0] = wanted;
       this.rings.set(key, {
@@ -113,6 +114,8 @@ export class EventDrain {
         sources: [],
         dropped: new Float64Array(d.events.length),
         invalid: new Float64Array(d.events.length),
+        clockId: this.clock.add(m.buffer),
+        lastWritten: new Float64Array(m.buffer)[RING_WRITTEN]!,
       });
       return;
     }
@@ -138,12 +141,20 @@ export class EventDrain {
     w.reset();
     const rows = w.beginArray();
     let count = 0;
+    let emitted = 0;
     for (const [key, r] of this.rings) {
+      const written = r.f64[RING_WRITTEN]!;
+      emitted += written - r.lastWritten;
+      r.lastWritten = written;
       count += this.drainRing(r, w, now);
       this.countLosses(r);
       const exitedAt = this.exited.get(r.thread);
-      if (exitedAt !== undefined && now - exitedAt >= EXIT_GRACE_MS) this.rings.delete(key);
+      if (exitedAt !== undefined && now - exitedAt >= EXIT_GRACE_MS) {
+        this.rings.delete(key);
+        this.clock.remove(r.clockId);
+      }
     }
+    this.clock.observe(emitted, now);
     for (const [thread, at] of this.exited) if (now - at >= EXIT_GRACE_MS) this.exited.delete(thread);
     if (count === 0) return undefined;
     w.endArray(rows, count);

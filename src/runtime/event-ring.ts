@@ -84,7 +84,7 @@ export class EventRing {
       return -1;
     }
     const o = this.recordsAt + this.slot * this.stride;
-    // The ticker's time when one runs (eventClock: "ticker"), else this thread's clock.
+    // The ticker's time while it runs (event-clock.ts), else this thread's clock.
     const clock = f[RING_CLOCK]!;
     f[o + RECORD_TIME] = clock > 0 ? clock : Date.now();
     f[o + RECORD_TAG] = tag * 256 + event;

@@ -8,8 +8,9 @@
 //   read:    records consumed by the collector (monotonic); only the collector stores it.
 //   level:   an Int32 in the element's first 4 bytes: the lowest SeverityNumber recorded; only
 //            the collector writes it (collector.setLevel), emitters read it first thing.
-//   clock:   0, or the time an opt-in ticker thread writes every ms (collector option
-//            eventClock: "ticker"); an emit takes it instead of calling Date.now() when set.
+//   clock:   0, or the time a ticker thread writes every ms while it runs (collector option
+//            eventClock, src/runtime/event-clock.ts); an emit takes it instead of calling
+//            Date.now() when set.
 //   dropped: per event of the group, records dropped because the ring was full (writer only).
 //   invalid: per event, calls dropped because an untyped caller passed a wrong type (writer only).
 // record = [time (ms since the epoch), tag (source * 256 + event index), field slots...,

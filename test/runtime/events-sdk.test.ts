@@ -98,6 +98,34 @@ describe("recording", () => {
     expect(t).toBeGreaterThan(t0 - 5_000);
   });
 
+  it('eventClock "auto" (the default): Date.now() at a low rate, the ticker while the process emits 600,000 events/s or more, Date.now() again after', async () => {
+    const collector = new Collector({ cadenceMs: 5 }).start();
+    const jobs = new Jobs({ workerId: 15 });
+    const clock = (jobs as unknown as { ring: { f64: Float64Array } }).ring.f64;
+    const yieldNow = () => new Promise((r) => setImmediate(r));
+    // A low rate over several of the clock's 100 ms windows: no ticker.
+    const lowUntil = Date.now() + 350;
+    while (Date.now() < lowUntil) {
+      jobs.started(1, "slow");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(clock[3]).toBe(0);
+    // Bursts far above the threshold (the ring is drained every 5 ms): the ticker starts.
+    let hot = true;
+    const burst = (async () => {
+      while (hot) {
+        for (let i = 0; i < 5000; i++) jobs.started(i, "fast");
+        await yieldNow();
+      }
+    })();
+    await waitFor(() => clock[3]! > 0, "the ticker to start under load");
+    hot = false;
+    await burst;
+    // The rate falls to zero: the ticker parks and zeroes the word.
+    await waitFor(() => clock[3] === 0, "the ticker to park when the load stops");
+    await collector.shutdown();
+  });
+
   it("collector.setLevel from the main thread reaches a running worker; debug is off by default", async () => {
     const sink = new CaptureSink();
     const collector = new Collector({ cadenceMs: 10, exporters: [sink] }).start();

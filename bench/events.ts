@@ -22,6 +22,8 @@ import { fmt, measure, printTable, writeResult, type BenchTask, type SuiteContex
 const OPS = 1000;
 const KINDS = ["a", "b", "c"] as const;
 const LABELS = Array.from({ length: 16 }, (_, i) => `label-${i}-of-a-short-string`.slice(0, 20 + (i % 12)));
+/** Short strings like the issue's own example, `jobs.started(42, "emails")`: 5 to 8 characters. */
+const SHORT = ["emails", "images", "video", "reports", "billing", "search", "exports", "webhooks"];
 
 /** The generated emitter's body behind an object argument, to measure that style against positional. */
 class ObjectStyle extends Config {
@@ -94,6 +96,14 @@ export default async function events(ctx: SuiteContext): Promise<void> {
       },
     },
     {
+      name: "percore emit 3 fields, string of 5-8 chars",
+      ops: OPS,
+      fn: () => {
+        for (let i = 0; i < OPS; i++) config.bench(i, KINDS[i % 3]!, SHORT[i & 7]!);
+        consume(ring);
+      },
+    },
+    {
       name: "percore emit 3 fields, object argument",
       ops: OPS,
       fn: () => {
@@ -137,6 +147,26 @@ export default async function events(ctx: SuiteContext): Promise<void> {
           });
       },
     },
+    {
+      name: "pino.info, string of 5-8 chars",
+      ops: OPS,
+      fn: () => {
+        for (let i = 0; i < OPS; i++) logger.info({ code: i, kind: KINDS[i % 3], label: SHORT[i & 7] }, "config.bench");
+      },
+    },
+    {
+      name: "OpenTelemetry logs SDK emit(), string of 5-8 chars",
+      ops: OPS,
+      fn: () => {
+        for (let i = 0; i < OPS; i++)
+          otel.emit({
+            eventName: "config.bench",
+            severityNumber: SeverityNumber.INFO,
+            severityText: "INFO",
+            attributes: { code: i, kind: KINDS[i % 3], label: SHORT[i & 7] },
+          });
+      },
+    },
   ];
   const reference = "percore emit 3 fields (int, enum, string<=32), positional";
   const exactRows = await measure(tasks, reference, ctx);
@@ -153,6 +183,14 @@ export default async function events(ctx: SuiteContext): Promise<void> {
       ops: OPS,
       fn: () => {
         for (let i = 0; i < OPS; i++) config.bench(i, KINDS[i % 3]!, LABELS[i & 15]!);
+        consume(ring);
+      },
+    },
+    {
+      name: "percore emit 3 fields, string of 5-8 chars, ticker clock",
+      ops: OPS,
+      fn: () => {
+        for (let i = 0; i < OPS; i++) config.bench(i, KINDS[i % 3]!, SHORT[i & 7]!);
         consume(ring);
       },
     },
@@ -219,6 +257,14 @@ export default async function events(ctx: SuiteContext): Promise<void> {
       ns("pino.info({code, kind, label}, msg), discarding stream") / ns("percore emit 3 fields, ticker clock"),
     "OTel logs emit / emit 3 fields with the ticker clock (target >= 20)":
       ns("OpenTelemetry logs SDK emit(), no-op processor") / ns("percore emit 3 fields, ticker clock"),
+    "emit 3 fields, string of 5-8 chars, exact clock, ns": ns("percore emit 3 fields, string of 5-8 chars"),
+    "emit 3 fields, string of 5-8 chars, ticker clock, ns": ns("percore emit 3 fields, string of 5-8 chars, ticker clock"),
+    "OTel logs emit / emit 3 fields, both with a string of 5-8 chars, ticker clock (target >= 20)":
+      ns("OpenTelemetry logs SDK emit(), string of 5-8 chars") / ns("percore emit 3 fields, string of 5-8 chars, ticker clock"),
+    "pino.info / emit 3 fields, both with a string of 5-8 chars, ticker clock (target >= 20)":
+      ns("pino.info, string of 5-8 chars") / ns("percore emit 3 fields, string of 5-8 chars, ticker clock"),
+    "OTel logs emit / emit 3 fields, both with a string of 5-8 chars, exact clock (target >= 20)":
+      ns("OpenTelemetry logs SDK emit(), string of 5-8 chars") / ns("percore emit 3 fields, string of 5-8 chars"),
     [`drain + encode of ${N} events, ms (target <= 20 for 100,000)`]: best,
     "wire bytes per event (msgpack batch)": bytes / N,
     "OTLP logs protobuf bytes per event": otlpBytes / N,

@@ -10,6 +10,7 @@
 // `connections` clients post bodies of `lines` events at once into the real server process; the
 // rate is from the first send to the last reply, and the store's count is checked against it.
 // Then the store alone, side by side: this duplicate check against the UNIQUE index before it.
+import { randomUUID } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -223,7 +224,7 @@ async function checkpointSideBySide(total: number, perCommit: number): Promise<{
         const u = new PendingUnit();
         for (let i = 0; i < perCommit; i++) {
           const e = storeEvent(`bench-1:${seq}:${i}`, false);
-          u.events.push({ ...e, payload: `{"job_id":${done + i},"queue":"emails"}`, attributes: `{"worker_id":${i & 3}}` });
+          u.events.push({ ...e, payload: `{"job_id":${done + i},"queue":"emails"}`, attributes: `{"worker_id":${i & 3}}`, batchSeq: seq, batchIndex: i });
         }
         await store.commit(u);
       }
@@ -303,7 +304,9 @@ export async function measureEvents(shape: EventsShape) {
     // SDK batches: one stream per connection, each posting its batches in sequence order.
     const perBatch = Math.min(shape.lines, 10_000);
     const batchesPerStream = Math.max(1, Math.ceil(shape.events / perBatch / shape.connections));
-    const encoded = Array.from({ length: shape.connections }, (_, c) => Array.from({ length: batchesPerStream }, (_, b) => eventBatch(`bench-${c}`, b + 1, perBatch)));
+    // Stream keys as the SDK makes them (a UUID per collector): event ids are `<key>:<seq>:<index>`.
+    const keys = Array.from({ length: shape.connections }, () => randomUUID());
+    const encoded = Array.from({ length: shape.connections }, (_, c) => Array.from({ length: batchesPerStream }, (_, b) => eventBatch(keys[c]!, b + 1, perBatch)));
     const batchTotal = shape.connections * batchesPerStream * perBatch;
     const before = await scalar(server.url, "SELECT count(*) FROM events");
     cpuSince();

@@ -56,6 +56,13 @@ describe("events in batches", () => {
       ["s1:1:1", "job.failed", 17, "ERROR", '{"worker_id":3}', '{"job_id":2,"reason":"timeout","message":"cut off","percore.truncated":["message"]}', 1_700_000_000_124],
       ["s1:2:0", "job.failed", 17, "ERROR", '{"worker_id":3}', '{"job_id":3,"reason":"timeout","message":"x"}', 1_700_000_000_200],
     ]);
+    // Stored as the id's numbers (event_rows), put back together by the events view.
+    expect(await query(server.url, "SELECT event_id, batch_seq, batch_index FROM event_rows ORDER BY batch_seq, batch_index")).toEqual([
+      [null, 1, 0],
+      [null, 1, 1],
+      [null, 2, 0],
+    ]);
+    expect(await query(server.url, "SELECT count(*) FROM events WHERE event_id = 's1:1:1'")).toEqual([[1]]);
   });
 
   it("refuses a batch whose events do not match their declarations, and stores none of it", async () => {

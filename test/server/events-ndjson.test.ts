@@ -118,6 +118,27 @@ it("a store from before this change (event_id UNIQUE) is rebuilt on open and its
   ]);
 });
 
+it("a store from the release before event_rows (a table named events) keeps its events and ids, and takes new ones", async () => {
+  const store = tempStore("ndjson-events-table");
+  const db = await DuckDBInstance.create(store);
+  const c = await db.connect();
+  await c.run(`CREATE TABLE events (time TIMESTAMP, stream_id INTEGER, event_id VARCHAR, event_time TIMESTAMP,
+    event_type VARCHAR, event_name VARCHAR, payload JSON, severity_number SMALLINT, severity_text VARCHAR, attributes JSON)`);
+  await c.run(`INSERT INTO events VALUES (now()::TIMESTAMP, 1, 'sdk-stream:4:2', NULL, 'log', 'job.started', '{"job_id":1}', 9, 'INFO', '{"worker_id":1}')`);
+  c.closeSync();
+  db.closeSync();
+  const s = await pool.startOn(store);
+  expect((await post(s.url, ev("after-1"))).body).toMatchObject({ stored: 1, duplicates: 0 });
+  expect(await query(s.url, "SELECT event_id, event_name, severity_text, attributes FROM events ORDER BY event_id")).toEqual([
+    ["after-1", "user.signed_in", null, null],
+    ["sdk-stream:4:2", "job.started", "INFO", '{"worker_id":1}'],
+  ]);
+  expect(await query(s.url, "SELECT table_type FROM information_schema.tables WHERE table_name IN ('events', 'event_rows') ORDER BY table_name")).toEqual([
+    ["BASE TABLE"],
+    ["VIEW"],
+  ]);
+});
+
 it("curl keeps working: a file of four-field events posted with --data-binary", async () => {
   const s = await pool.start("ndjson-curl");
   const body = `${ev("curl-1", { severity: "info" })}\n${ev("curl-2")}\n`;

@@ -146,8 +146,9 @@ describe("read-only queries", () => {
   it("everything is still there and SELECT works", async () => {
     const rows = await query(server.url, "SELECT count(*), sum(value) FROM metric_points WHERE metric = 'job.items'", TOKEN);
     expect(rows[0]).toEqual([2, 10]);
-    const tables = await query(server.url, "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('points', 'streams', 'events')", TOKEN);
+    const tables = await query(server.url, "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('points', 'streams', 'event_rows')", TOKEN);
     expect(tables[0][0]).toBe(3);
+    expect((await query(server.url, "SELECT count(*) FROM duckdb_views() WHERE view_name = 'events'", TOKEN))[0][0]).toBe(1);
   });
 
   it("the CLI asks the running server, and refuses writes too", async () => {

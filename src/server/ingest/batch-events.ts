@@ -54,6 +54,8 @@ export function decodeBatchEvents(
         severityText: e.severityText,
         attributes: e.attributes,
         payload: e.payload,
+        batchSeq: seq,
+        batchIndex: i,
       };
     }
     return out;

@@ -20,16 +20,28 @@ export async function loadEventIds(w: DuckDBConnection, index: EventIdIndex): Pr
 }
 
 /**
+ * Stores made before event_rows kept their events in a table named `events` (now a view over
+ * event_rows): that table becomes event_rows, after the upgrade below. Runs before the DDL.
+ */
+export async function upgradeEventsTable(w: DuckDBConnection): Promise<void> {
+  const r = await w.runAndReadAll("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'events' AND table_type = 'BASE TABLE'");
+  if (Number(r.getRows()[0]?.[0] ?? 0) === 0) return;
+  await migrateEvents(w);
+  await w.run("ALTER TABLE events RENAME TO event_rows");
+}
+
+/**
  * Stores made before event_ids had `event_id VARCHAR UNIQUE` on events. DuckDB cannot drop a
  * constraint, so the table is rebuilt once without it (same columns, same order) and its ids go
  * into event_ids, so a resend of an event stored before the upgrade is still recognised.
  */
-export async function migrateEvents(w: DuckDBConnection): Promise<boolean> {
+async function migrateEvents(w: DuckDBConnection): Promise<boolean> {
   const r = await w.runAndReadAll("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'events' AND constraint_type IN ('UNIQUE', 'PRIMARY KEY')");
   if (Number(r.getRows()[0]?.[0] ?? 0) === 0) return false;
   await w.run("BEGIN TRANSACTION");
   try {
     await w.run("CREATE TABLE events_rebuilt AS SELECT * FROM events");
+    await w.run("CREATE TABLE IF NOT EXISTS event_ids (h BIGINT, id VARCHAR, time TIMESTAMP)");
     const ids = await w.runAndReadAll("SELECT event_id, epoch_ms(min(time)) FROM events WHERE event_id IS NOT NULL GROUP BY event_id");
     const a = await w.createAppender("event_ids");
     for (const [id, time] of ids.getRows()) {
@@ -110,7 +122,7 @@ export async function insertEvents(
 ): Promise<{ kept: StoredEvent[]; added: NewIds }> {
   const { fresh, added } = await newClientIds(w, events, index, Date.now());
   const kept: StoredEvent[] = [];
-  const a = await w.createAppender("events");
+  const a = await w.createAppender("event_rows");
   // One timestamp value per distinct ms, reused by the rows that follow with the same one (a
   // request's rows share their receive time; a batch's events often share a ms): fewer objects.
   let lastTime = NaN;
@@ -128,7 +140,9 @@ export async function insertEvents(
     if (e.time !== lastTime) timeValue = timestampMs((lastTime = e.time));
     a.appendTimestamp(timeValue);
     a.appendInteger(e.stream);
-    a.appendVarchar(e.eventId);
+    // An SDK batch event's id is its stream's key, batch seq and index: the view builds it.
+    if (e.batchSeq !== undefined) a.appendNull();
+    else a.appendVarchar(e.eventId);
     if (e.eventTime === null) a.appendNull();
     else {
       if (e.eventTime !== lastEventTime) eventTimeValue = timestampMs((lastEventTime = e.eventTime));
@@ -145,6 +159,13 @@ export async function insertEvents(
     else a.appendVarchar(e.severityText);
     if (e.attributes === null) a.appendNull();
     else a.appendVarchar(e.attributes);
+    if (e.batchSeq === undefined) {
+      a.appendNull();
+      a.appendNull();
+    } else {
+      a.appendBigInt(BigInt(e.batchSeq));
+      a.appendInteger(e.batchIndex ?? 0);
+    }
     a.endRow();
     kept.push(e);
     // Counted per run of one stream (a commit's events come in runs): a map update per run.

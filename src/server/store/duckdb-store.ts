@@ -9,7 +9,7 @@ import type { WireSetDescriptor } from "../../wire/batch.ts";
 import type { PointRows } from "../ingest/point-rows.ts";
 import { setState, type SeriesState, type SetState } from "../ingest/stream-state.ts";
 import { appendDistributionPoints, appendScalarPoints, countScalar, timestampMs } from "./duckdb-append.ts";
-import { insertEvents, loadEventIds, migrateEvents, type NewIds } from "./duckdb-events.ts";
+import { insertEvents, loadEventIds, upgradeEventsTable, type NewIds } from "./duckdb-events.ts";
 import { EventIdIndex } from "./event-id-index.ts";
 import { runUserQuery } from "./duckdb-query.ts";
 import { cumulativeAt, lastCommitNo, nextSpan, readCursor, spanPoints, writeCursor } from "./duckdb-forward.ts";
@@ -128,9 +128,9 @@ export class DuckDBStore implements Store {
     let writer: DuckDBConnection | undefined;
     if (!options.readOnly) {
       writer = await instance.connect();
+      await upgradeEventsTable(writer);
       for (const ddl of DDL) await writer.run(ddl);
       await writer.run(STAGING_DDL);
-      await migrateEvents(writer);
       await loadEventIds(writer, eventIds);
       const v = await writer.runAndReadAll("SELECT value FROM meta WHERE key = 'schema_version'");
       if (v.getRows().length === 0) await writer.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
@@ -425,7 +425,7 @@ export class DuckDBStore implements Store {
     try {
       n += (await w.run("DELETE FROM points WHERE time < $1", [t])).rowsChanged;
       n += (await w.run("DELETE FROM distribution_points WHERE time < $1", [t])).rowsChanged;
-      n += (await w.run("DELETE FROM events WHERE time < $1", [t])).rowsChanged;
+      n += (await w.run("DELETE FROM event_rows WHERE time < $1", [t])).rowsChanged;
       await w.run("DELETE FROM event_ids WHERE time < $1", [t]);
       n += (await w.run("DELETE FROM prom_samples WHERE time < $1", [t])).rowsChanged;
       await w.run("DELETE FROM batches WHERE end_time < $1", [t]);

@@ -40,6 +40,12 @@ export interface StoredEvent {
    * batch sequence already makes them exactly-once), which are appended without a lookup.
    */
   readonly clientId?: boolean;
+  /**
+   * SDK batch events: `eventId` is `<stream key>:<batchSeq>:<batchIndex>`, and the store keeps
+   * these two numbers instead of the text (the `events` view puts it back together).
+   */
+  readonly batchSeq?: number;
+  readonly batchIndex?: number;
 }
 
 export interface BatchRecord {

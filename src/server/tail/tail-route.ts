@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isServerError, serverError } from "../errors.ts";
 import { sendError } from "../http/http-util.ts";
 import type { RouteContext } from "../http/route-context.ts";
+import { EVENT_ID_SQL } from "../store/duckdb-schema.ts";
 import { StoreError } from "../store/store.ts";
 import { parseTailRequest, sse, tailJson, type TailClient, type TailRequest } from "./event-tail.ts";
 
@@ -19,21 +20,22 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
 
 /** The stored events a `since` asks for, oldest first, as SSE messages with their ids. */
 async function replay(ctx: RouteContext, q: TailRequest, now: number): Promise<{ id: string; message: string }[]> {
-  const where = ["time >= make_timestamp($since)"];
+  const where = ["r.time >= make_timestamp($since)"];
   const params: Record<string, string | number> = { since: Math.floor((now - (q.sinceMs ?? 0)) * 1000), limit: q.limit };
   if (q.nameMatch) {
-    where.push("regexp_full_match(event_name, $names)");
+    where.push("regexp_full_match(r.event_name, $names)");
     params.names = q.nameMatch.source;
   }
   if (q.minSeverity !== null) {
-    where.push("severity_number >= $severity");
+    where.push("r.severity_number >= $severity");
     params.severity = q.minSeverity;
   }
+  // From event_rows (the `events` view has no rowid): newest first by time and then append order.
   const rows = await ctx.store.readRows(
     `SELECT * FROM (
-       SELECT epoch_ms(time), stream_id, event_id, epoch_ms(event_time), event_type, event_name, severity_number, severity_text,
-         attributes::VARCHAR, payload::VARCHAR, rowid
-       FROM events WHERE ${where.join(" AND ")} ORDER BY time DESC, rowid DESC LIMIT $limit)
+       SELECT epoch_ms(r.time), r.stream_id, ${EVENT_ID_SQL}, epoch_ms(r.event_time), r.event_type, r.event_name, r.severity_number, r.severity_text,
+         r.attributes::VARCHAR, r.payload::VARCHAR, r.rowid
+       FROM event_rows r LEFT JOIN streams s ON s.id = r.stream_id WHERE ${where.join(" AND ")} ORDER BY r.time DESC, r.rowid DESC LIMIT $limit)
      ORDER BY 1, 11`,
     params,
     REPLAY_TIMEOUT_MS,

@@ -129,6 +129,8 @@ export async function insertEvents(
   let timeValue = timestampMs(0);
   let lastEventTime = NaN;
   let eventTimeValue = timeValue;
+  let lastSeq = Number.NaN;
+  let seqValue = 0n;
   let runStream = -1;
   let run = 0;
   for (const e of events) {
@@ -163,7 +165,9 @@ export async function insertEvents(
       a.appendNull();
       a.appendNull();
     } else {
-      a.appendBigInt(BigInt(e.batchSeq));
+      // A batch's events share its seq: one BigInt per run of them, not one per row.
+      if (e.batchSeq !== lastSeq) seqValue = BigInt((lastSeq = e.batchSeq));
+      a.appendBigInt(seqValue);
       a.appendInteger(e.batchIndex ?? 0);
     }
     a.endRow();

@@ -59,6 +59,28 @@ export default async function events(ctx: SuiteContext): Promise<void> {
   const provider = new LoggerProvider({ processors: [{ onEmit() {}, forceFlush: async () => {}, shutdown: async () => {} }] });
   const otel = provider.getLogger("bench");
 
+  // The peers with the same three fields; `labels` has a power-of-two length.
+  const pinoTask = (name: string, labels: readonly string[]): BenchTask => ({
+    name,
+    ops: OPS,
+    fn: () => {
+      for (let i = 0; i < OPS; i++) logger.info({ code: i, kind: KINDS[i % 3], label: labels[i & (labels.length - 1)] }, "config.bench");
+    },
+  });
+  const otelTask = (name: string, labels: readonly string[]): BenchTask => ({
+    name,
+    ops: OPS,
+    fn: () => {
+      for (let i = 0; i < OPS; i++)
+        otel.emit({
+          eventName: "config.bench",
+          severityNumber: SeverityNumber.INFO,
+          severityText: "INFO",
+          attributes: { code: i, kind: KINDS[i % 3], label: labels[i & (labels.length - 1)] },
+        });
+    },
+  });
+
   const tasks: BenchTask[] = [
     {
       name: "raw: 4 Float64 stores into a SAB ring",
@@ -127,46 +149,10 @@ export default async function events(ctx: SuiteContext): Promise<void> {
         consume(jobsRing);
       },
     },
-    {
-      name: "pino.info({code, kind, label}, msg), discarding stream",
-      ops: OPS,
-      fn: () => {
-        for (let i = 0; i < OPS; i++) logger.info({ code: i, kind: KINDS[i % 3], label: LABELS[i & 15] }, "config.bench");
-      },
-    },
-    {
-      name: "OpenTelemetry logs SDK emit(), no-op processor",
-      ops: OPS,
-      fn: () => {
-        for (let i = 0; i < OPS; i++)
-          otel.emit({
-            eventName: "config.bench",
-            severityNumber: SeverityNumber.INFO,
-            severityText: "INFO",
-            attributes: { code: i, kind: KINDS[i % 3], label: LABELS[i & 15] },
-          });
-      },
-    },
-    {
-      name: "pino.info, string of 5-8 chars",
-      ops: OPS,
-      fn: () => {
-        for (let i = 0; i < OPS; i++) logger.info({ code: i, kind: KINDS[i % 3], label: SHORT[i & 7] }, "config.bench");
-      },
-    },
-    {
-      name: "OpenTelemetry logs SDK emit(), string of 5-8 chars",
-      ops: OPS,
-      fn: () => {
-        for (let i = 0; i < OPS; i++)
-          otel.emit({
-            eventName: "config.bench",
-            severityNumber: SeverityNumber.INFO,
-            severityText: "INFO",
-            attributes: { code: i, kind: KINDS[i % 3], label: SHORT[i & 7] },
-          });
-      },
-    },
+    pinoTask("pino.info({code, kind, label}, msg), discarding stream", LABELS),
+    otelTask("OpenTelemetry logs SDK emit(), no-op processor", LABELS),
+    pinoTask("pino.info, string of 5-8 chars", SHORT),
+    otelTask("OpenTelemetry logs SDK emit(), string of 5-8 chars", SHORT),
   ];
   const reference = "percore emit 3 fields (int, enum, string<=32), positional";
   const exactRows = await measure(tasks, reference, ctx);

@@ -35,8 +35,11 @@ const ROLES = [
       "./piscina": sdkEntry("runtime", "piscina"),
     },
     dependencies: ["msgpackr", "ws"],
-    // Loaded only by the subpaths that use them: percore/piscina, percore/otlp.
-    optionalPeers: ["piscina", "@opentelemetry/api", "@opentelemetry/otlp-transformer", "@opentelemetry/resources", "@opentelemetry/sdk-metrics"],
+    // Loaded only by the subpaths that use them: percore/piscina, percore/otlp. Not
+    // @opentelemetry/resources and sdk-metrics (percore/otlp needs their 2.x, docs/packages.md):
+    // percore-server's OTLP message classes bring their 1.x, and an optional peer range on them
+    // made `npm install percore percore-server` in one project fail with ERESOLVE.
+    optionalPeers: ["piscina", "@opentelemetry/api", "@opentelemetry/otlp-transformer"],
     readme:
       "The SDK a service installs: `npm install percore`. Generate typed metric classes with `npm install -D percore-codegen`; receive and store with `percore-server`.",
   },

@@ -22,12 +22,12 @@ function run(cmd: string, args: readonly string[], cwd: string): string {
   return r.stdout;
 }
 
-/** An empty ESM project with one tarball installed as a user would (production dependencies only). */
-function install(pkg: string, extra: readonly string[] = []): string {
+/** An empty ESM project with tarballs installed as a user would (production dependencies only). */
+function install(pkg: string, extra: readonly string[] = [], also: readonly string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), `percore-${pkg}-`));
   projects.push(dir);
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "user-project", private: true, type: "module" }));
-  run("npm", ["install", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error", ...extra, tarballs.get(pkg)!], dir);
+  run("npm", ["install", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error", ...extra, tarballs.get(pkg)!, ...also.map((p) => tarballs.get(p)!)], dir);
   return dir;
 }
 
@@ -74,6 +74,13 @@ describe("role packages installed from their tarballs into empty projects", () =
     expect(files(join(dir, "node_modules")).filter((f) => f.path.endsWith(".node"))).toEqual([]);
     // The SDK service below runs on this install: msgpackr without its native extension.
     sdk = dir;
+  }, 300_000);
+
+  it("percore and percore-server install together into one project (a service and its server side by side)", () => {
+    const dir = install("percore", [], ["percore-server"]);
+    expect(run("npx", ["--no-install", "telemetry-server", "--help"], dir)).toMatch(/telemetry-server/);
+    const version = (p: string) => JSON.parse(readFileSync(join(dir, "node_modules", p, "package.json"), "utf8")).version as string;
+    expect(version("percore")).toBe(version("percore-server"));
   }, 300_000);
 
   it("percore-codegen: npx telemetry-codegen --help, then generates a module from a schema", () => {

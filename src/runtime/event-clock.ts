@@ -18,8 +18,8 @@ import { RING_CLOCK } from "../schema/event-layout.ts";
 export type EventClockMode = "exact" | "ticker" | "auto";
 
 /** "auto": events per second (all rings) from which the ticker runs, and below which it parks. */
-export const AUTO_ON = 600_000;
-export const AUTO_OFF = 300_000;
+const AUTO_ON = 600_000;
+const AUTO_OFF = 300_000;
 /** "auto": the rate is judged over windows at least this long (drains can come every ms). */
 const AUTO_WINDOW_MS = 100;
 
@@ -58,13 +58,8 @@ export class EventClock {
   private windowStart = Number.NaN;
   private windowEvents = 0;
 
-  constructor(readonly mode: EventClockMode = "auto") {
+  constructor(private readonly mode: EventClockMode = "auto") {
     if (mode !== "exact" && mode !== "ticker" && mode !== "auto") throw new RangeError(`eventClock must be "exact", "ticker" or "auto", got ${JSON.stringify(mode)}`);
-  }
-
-  /** Whether emits read a ticking clock word now. */
-  get ticking(): boolean {
-    return this.running;
   }
 
   /** A new ring: its clock word ticks whenever the ticker runs. Returns the id to remove it by. */

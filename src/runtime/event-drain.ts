@@ -67,7 +67,7 @@ export class EventDrain {
   private readonly out = new MsgpackWriter(256 * 1024);
   private nextSource = 0;
   /** Where emits take their time from (event-clock.ts). */
-  readonly clock: EventClock;
+  private readonly clock: EventClock;
   /** Declarations made since the last batch that carried declarations. */
   groupDecls: EventGroupDecl[] = [];
   sourceDecls: EventSourceDecl[] = [];

@@ -2,8 +2,10 @@
 // word and takes it when it is set, else calls Date.now() (event-ring.ts). On this kind of
 // machine Date.now() costs 35-42 ns, most of an emit (bench/events.ts); a ticker thread that
 // writes Date.now() into every ring's clock word each millisecond makes the emit's clock one
-// load. The ticker's price is CPU: it wakes 1,000 times a second, 20-27 ms of CPU per second
-// here, so it saves CPU overall only when a process emits more than about 600,000 events/s.
+// load. The ticker's price is CPU: it wakes 1,000 times a second (bench/event-clock-cost.ts
+// measures what that costs: 39-43 ms of CPU per second here), so it saves CPU overall only when a
+// process emits about 1,100,000 events/s or more; "auto" starts it at 600,000, trading a little
+// CPU for cheaper emits on the application's threads (docs/sdk.md, "Time").
 //
 // - "exact": every emit calls Date.now();
 // - "ticker": the ticker runs from the first ring on; an event's time is the last tick, up to a
